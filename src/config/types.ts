@@ -1,0 +1,120 @@
+// The typed settings every other module reads; built only by src/config/parse.ts.
+
+export type Slot = 'blue' | 'green';
+export const otherSlot = (s: Slot): Slot => (s === 'blue' ? 'green' : 'blue');
+
+export type Command = 'deploy' | 'promote' | 'abort' | 'rollback' | 'status' | 'plan';
+
+/** How traffic moves to the new slot. Percent weights of the NEW slot. */
+export type Strategy =
+  | { kind: 'blue-green' }
+  | { kind: 'canary'; steps: number[] }
+  | { kind: 'linear'; increment: number }
+  | { kind: 'all-at-once' };
+
+export interface StrategyChoice {
+  /** the value as typed in `strategy` */
+  name: string;
+  strategy: Strategy;
+  /** a CodeDeploy preset carries its own hold time; it replaces `interval` */
+  presetIntervalMs?: number;
+}
+
+export interface StatusRange {
+  min: number;
+  max: number;
+}
+
+export interface LatencyLimit {
+  /** e.g. 99 for p99 */
+  percentile: number;
+  maxMs: number;
+  /** as typed, e.g. `p99<2s` */
+  text: string;
+}
+
+export type BodyCheck =
+  | { kind: 'contains'; text: string }
+  /** `$.a.b == "x"` / `!=`; value parsed as JSON */
+  | { kind: 'json'; path: string[]; op: '==' | '!='; value: unknown; text: string };
+
+export interface HaproxyServerRef {
+  backend: string;
+  server: string;
+}
+
+export type SocketAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+
+export type ProviderConfig =
+  | {
+      kind: 'haproxy';
+      socket: SocketAddress;
+      blue: HaproxyServerRef;
+      green: HaproxyServerRef;
+    }
+  | {
+      kind: 'alb';
+      listenerArn?: string;
+      ruleArn?: string;
+      blueTargetGroupArn: string;
+      greenTargetGroupArn: string;
+    }
+  | {
+      kind: 'command';
+      trafficCommand: string;
+      statusCommand?: string;
+    };
+
+export type HookName = 'backup' | 'deploy' | 'smoke' | 'verify' | 'cleanup' | 'rollback';
+
+export interface Config {
+  command: Command;
+  strategy: StrategyChoice;
+  /** hold time of each step (already the preset's when a preset was given) */
+  intervalMs: number;
+  /** new-slot weight to stop at with result=held */
+  holdAt?: number;
+  provider: ProviderConfig;
+
+  healthUrls: string[];
+  /** may contain `{slot}` */
+  preTrafficUrls: string[];
+  healthExpect: StatusRange[];
+  healthBody?: BodyCheck;
+  /** header name → value; values are secrets */
+  healthHeaders: Record<string, string>;
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+
+  failureThreshold: number;
+  /** percent, 0..100 */
+  maxErrorRate: number;
+  maxLatency?: LatencyLimit;
+  compareToStable: boolean;
+  minRequests: number;
+  cloudwatchAlarms: string[];
+  maxUnhealthyTargets: number;
+  checkCommand?: string;
+
+  hooks: Partial<Record<HookName, string>>;
+  hookTimeoutMs: number;
+  keepPreviousMs: number;
+  timeoutMs: number;
+  failOnRollback: boolean;
+
+  environment?: string;
+  environmentUrl?: string;
+  prComment: boolean;
+  notifyWebhook?: string;
+  githubToken?: string;
+  awsRegion?: string;
+}
+
+/** One problem with the inputs; `value` is already masked when the input is a secret. */
+export interface ConfigError {
+  input: string;
+  value: string;
+  message: string;
+}
+
+export type ConfigResult = { ok: true; config: Config; secrets: string[] } | { ok: false; errors: ConfigError[]; secrets: string[] };

@@ -1,0 +1,66 @@
+// One timeline of events per run: the log streams it, the report is rendered from it.
+import type { Command, HookName, Slot } from '../config/types.js';
+import type { Plan } from '../plan/types.js';
+import type { Verdict } from '../judge/types.js';
+import type { HookResult, RouterState, Weights } from './ports.js';
+
+export type Result = 'promoted' | 'rolled-back' | 'held' | 'aborted' | 'failed' | 'planned' | 'unchanged';
+
+export type TimelineEvent = { at: number } & (
+  | { type: 'run-start'; command: Command; strategy: string; router: string; live?: Slot; target?: Slot; before?: Weights }
+  | { type: 'plan'; plan: Plan }
+  | { type: 'phase'; name: string; detail?: string }
+  | { type: 'weights'; step?: number; requested: Weights; applied: RouterState }
+  /** one evaluation during a hold */
+  | {
+      type: 'evaluation';
+      step: number;
+      of: number;
+      weight: number;
+      elapsedMs: number;
+      holdMs: number;
+      verdict: Verdict;
+      consecutiveFailures: number;
+    }
+  /** the verdict over a whole step's window */
+  | { type: 'step-verdict'; step: number; weight: number; startedAt: number; heldMs: number; evaluations: number; verdict: Verdict }
+  | { type: 'hook'; hook: HookName | 'check' | 'traffic'; result: HookResult }
+  | { type: 'drift'; expected: Weights; found: Weights }
+  | { type: 'rollback'; reason: string; restored?: RouterState }
+  | { type: 'warning'; message: string }
+  | { type: 'error'; message: string }
+  | {
+      type: 'run-end';
+      result: Result;
+      live?: Slot;
+      previous?: Slot;
+      /** the new slot's final percent */
+      weight?: number;
+      reason?: string;
+    }
+);
+
+export type TimelineEventOf<T extends TimelineEvent['type']> = Extract<TimelineEvent, { type: T }>;
+
+/** Collects events; `onEvent` lets the log stream them as they happen. */
+export class Timeline {
+  private readonly list: TimelineEvent[] = [];
+  constructor(private readonly onEvent?: (e: TimelineEvent) => void) {}
+
+  add(e: TimelineEvent): void {
+    this.list.push(e);
+    this.onEvent?.(e);
+  }
+
+  get events(): readonly TimelineEvent[] {
+    return this.list;
+  }
+
+  last<T extends TimelineEvent['type']>(type: T): TimelineEventOf<T> | undefined {
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const e = this.list[i]!;
+      if (e.type === type) return e as TimelineEventOf<T>;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,65 @@
+// Signals in, verdicts out. Shared by checks/ (which produce signals) and judge/ (which reads them).
+import type { Slot } from '../config/types.js';
+
+export type Signal =
+  /** one HTTP probe; `via: 'service'` went through the load balancer, `'slot'` hit the new slot directly */
+  | {
+      kind: 'probe';
+      at: number;
+      url: string;
+      via: 'service' | 'slot';
+      ok: boolean;
+      status?: number;
+      latencyMs: number;
+      /** why it failed, e.g. `status 503 not in 200-299`, `timeout after 3s`, `body lacks "ready"` */
+      error?: string;
+    }
+  /** real traffic on one slot over a window: counts are deltas, never lifetime totals */
+  | {
+      kind: 'traffic';
+      at: number;
+      slot: Slot;
+      source: 'haproxy' | 'alb';
+      requests: number;
+      errors5xx: number;
+      /** mean response time over the window or HAProxy's rolling mean */
+      meanLatencyMs?: number;
+      /** percentile → ms, when the source has them (CloudWatch pNN) */
+      latencyPercentilesMs?: Record<number, number>;
+      /** newest data point included, for late sources (CloudWatch), epoch ms */
+      dataUpTo?: number;
+    }
+  | { kind: 'alarm'; at: number; name: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason?: string }
+  | { kind: 'targets'; at: number; slot: Slot; total: number; unhealthy: number; reasons: string[] }
+  | { kind: 'command'; at: number; command: string; exitCode: number; output: string };
+
+export type VerdictStatus = 'pass' | 'fail' | 'inconclusive';
+
+/** The measured values behind a verdict, for the log line and the report. */
+export interface Measures {
+  requests?: number;
+  errors?: number;
+  /** percent */
+  errorRate?: number;
+  errorSource?: 'haproxy' | 'alb' | 'probes';
+  latencyMs?: number;
+  latencyLabel?: string;
+  probesOk?: number;
+  probesFailed?: number;
+  stableErrorRate?: number;
+}
+
+export interface Verdict {
+  status: VerdictStatus;
+  /** one sentence with the measured values and the limits */
+  reason: string;
+  measures: Measures;
+}
+
+export interface Limits {
+  maxErrorRate: number;
+  maxLatency?: { percentile: number; maxMs: number; text: string };
+  minRequests: number;
+  compareToStable: boolean;
+  maxUnhealthyTargets: number;
+}

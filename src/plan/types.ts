@@ -1,0 +1,24 @@
+// The plan: what a deploy will do, in order, with its hold times. Built purely from a Config.
+
+export type Phase =
+  | { kind: 'backup'; command: string }
+  | { kind: 'deploy'; command: string }
+  /** probes of pre-traffic URLs and the smoke hook, on the idle slot, before any shift */
+  | { kind: 'pre-traffic'; urls: string[]; smoke?: string }
+  /**
+   * Set the new slot's weight, then hold and evaluate for `holdMs`.
+   * The last shift of a full plan has weight 100: its hold is the post-promotion
+   * verification (verify-command runs when 100 is reached).
+   */
+  | { kind: 'shift'; step: number; of: number; weight: number; holdMs: number; checks: string[] }
+  | { kind: 'keep-previous'; holdMs: number }
+  | { kind: 'cleanup'; command?: string };
+
+export interface Plan {
+  strategy: string;
+  phases: Phase[];
+  /** sum of every phase's holdMs */
+  totalMs: number;
+  /** set when the plan stops at hold-at */
+  holdAt?: number;
+}
