@@ -117,4 +117,5 @@ export interface ConfigError {
   message: string;
 }
 
-export type ConfigResult = { ok: true; config: Config; secrets: string[] } | { ok: false; errors: ConfigError[]; secrets: string[] };
+export type ConfigResult =
+  { ok: true; config: Config; secrets: string[] } | { ok: false; errors: ConfigError[]; secrets: string[] };

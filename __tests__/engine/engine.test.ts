@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest';
+import { parseInputs } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/types.js';
+import { buildPlan } from '../../src/plan/build.js';
+import { runEngine, type Gate } from '../../src/engine/engine.js';
+import { Timeline } from '../../src/engine/timeline.js';
+import type { Check } from '../../src/engine/ports.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeHooks, FakeRouter, ScriptedCheck, bad, ok } from '../helpers/fakes.js';
+
+function config(inputs: Record<string, string> = {}): Config {
+  const r = parseInputs({ provider: 'command', 'traffic-command': 'true', interval: '1m', 'probe-interval': '10s', ...inputs });
+  if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
+  return r.config;
+}
+
+function setup(opts: { inputs?: Record<string, string>; checks?: Check[]; router?: FakeRouter; hooks?: FakeHooks; gates?: Gate[]; signal?: AbortSignal } = {}) {
+  const cfg = config(opts.inputs);
+  const router = opts.router ?? new FakeRouter();
+  const clock = new FakeClock();
+  const timeline = new Timeline();
+  const hooks = opts.hooks ?? new FakeHooks();
+  const splits: unknown[] = [];
+  const run = () =>
+    runEngine({
+      config: cfg,
+      plan: buildPlan(cfg),
+      router,
+      checks: opts.checks ?? [new ScriptedCheck((ctx) => [ok(ctx.now)])],
+      hooks,
+      clock,
+      timeline,
+      runId: 'test-run',
+      gates: opts.gates,
+      signal: opts.signal,
+      onSplit: (s) => splits.push(s),
+    });
+  return { cfg, router, clock, timeline, hooks, splits, run };
+}
+
+const greens = (r: FakeRouter) => r.writes.map((w) => w.green);
+
+describe('engine: deploy', () => {
+  it('promotes a healthy canary through every step and holds each for interval', async () => {
+    const { router, clock, timeline, run } = setup({ inputs: { 'canary-steps': '5,25,50' } });
+    const start = clock.now();
+    const out = await run();
+    expect(out).toMatchObject({ result: 'promoted', live: 'green', previous: 'blue', weight: 100 });
+    expect(greens(router)).toEqual([5, 25, 50, 100]);
+    // four holds of one minute, evaluated every 10 s
+    expect(clock.now() - start).toBe(4 * 60_000);
+    expect(timeline.events.filter((e) => e.type === 'evaluation')).toHaveLength(4 * 6);
+    expect(timeline.events.filter((e) => e.type === 'step-verdict').map((e) => e.type === 'step-verdict' && e.verdict.status)).toEqual([
+      'pass',
+      'pass',
+      'pass',
+      'pass',
+    ]);
+  });
+
+  it('deploys to blue when green is live', async () => {
+    const router = new FakeRouter({ blue: 0, green: 100 });
+    const { run } = setup({ router, inputs: { strategy: 'blue-green' } });
+    const out = await run();
+    expect(out).toMatchObject({ result: 'promoted', live: 'blue', previous: 'green' });
+    expect(router.writes).toEqual([{ blue: 100, green: 0 }]);
+  });
+
+  it('rolls back after failure-threshold consecutive failed evaluations and says why', async () => {
+    const check = new ScriptedCheck((ctx) => (ctx.weight >= 25 ? [bad(ctx.now, 'checkout returns 500')] : [ok(ctx.now)]));
+    const { router, hooks, timeline, run } = setup({ inputs: { 'canary-steps': '5,25,50', 'rollback-command': 'echo back' }, checks: [check] });
+    const out = await run();
+    expect(out.result).toBe('rolled-back');
+    expect(out.live).toBe('blue');
+    expect(out.reason).toMatch(/checkout returns 500/);
+    expect(out.reason).toMatch(/2 failed evaluations in a row/);
+    expect(greens(router)).toEqual([5, 25, 0]);
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+    expect(hooks.runs.map((r) => r.hook)).toEqual(['rollback']);
+    const evals = timeline.events.filter((e) => e.type === 'evaluation' && e.step === 2);
+    expect(evals).toHaveLength(2);
+  });
+
+  it('a lone failed evaluation below the threshold does not roll back', async () => {
+    const check = new ScriptedCheck((ctx, call) => (call === 3 ? [bad(ctx.now)] : [ok(ctx.now)]));
+    const { run } = setup({ checks: [check], inputs: { 'canary-steps': '10' } });
+    expect((await run()).result).toBe('promoted');
+  });
+
+  it('extends an inconclusive step once, then fails for lack of data', async () => {
+    // 3 requests per evaluation: never reaches min-requests 100 over a step
+    const check = new ScriptedCheck((ctx) => [
+      { kind: 'traffic', at: ctx.now, slot: ctx.target, source: 'haproxy', requests: 1, errors5xx: 0 },
+    ]);
+    const { router, timeline, run } = setup({ checks: [check], inputs: { 'canary-steps': '10', 'min-requests': '100' } });
+    const out = await run();
+    expect(out.result).toBe('rolled-back');
+    expect(out.reason).toMatch(/not enough data/);
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+    expect(timeline.events.filter((e) => e.type === 'warning').length).toBe(1);
+    expect(timeline.events.filter((e) => e.type === 'evaluation')).toHaveLength(12);
+  });
+
+  it('an inconclusive step that gathers enough data in its extension passes', async () => {
+    const check = new ScriptedCheck((ctx) => [
+      { kind: 'traffic', at: ctx.now, slot: ctx.target, source: 'haproxy', requests: 10, errors5xx: 0 },
+    ]);
+    const { run } = setup({ checks: [check], inputs: { 'canary-steps': '10', 'min-requests': '100' } });
+    expect((await run()).result).toBe('promoted');
+  });
+
+  it('stops at hold-at with traffic split and result held', async () => {
+    const { router, splits, run } = setup({ inputs: { 'canary-steps': '5,25,50', 'hold-at': '25' } });
+    const out = await run();
+    expect(out).toMatchObject({ result: 'held', live: 'blue', previous: 'green', weight: 25 });
+    expect(router.weights).toEqual({ blue: 75, green: 25 });
+    expect(splits.at(-1)).toEqual({ live: 'blue', target: 'green', weights: { blue: 75, green: 25 } });
+  });
+
+  it('refuses to deploy over a split and moves nothing', async () => {
+    const router = new FakeRouter({ blue: 75, green: 25 });
+    const { run } = setup({ router });
+    const out = await run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/already in progress.*promote.*abort/);
+    expect(router.writes).toEqual([]);
+  });
+
+  it('backup and deploy hooks failing: nothing moves', async () => {
+    for (const hook of ['backup', 'deploy'] as const) {
+      const hooks = new FakeHooks({ [hook]: 3 });
+      const { router, run } = setup({ hooks, inputs: { 'backup-command': 'b', 'deploy-command': 'd' } });
+      const out = await run();
+      expect(out.result).toBe('failed');
+      expect(out.reason).toContain(`${hook}-command exited with code 3; no traffic was moved`);
+      expect(router.writes).toEqual([]);
+    }
+  });
+
+  it('hooks get the slots and weight', async () => {
+    const hooks = new FakeHooks();
+    const { run } = setup({ hooks, inputs: { strategy: 'blue-green', 'deploy-command': 'd', 'verify-command': 'v', 'cleanup-command': 'c', 'keep-previous': '5m' } });
+    expect((await run()).result).toBe('promoted');
+    expect(hooks.runs).toEqual([
+      { hook: 'deploy', env: { target: 'green', live: 'blue', weight: 0 } },
+      { hook: 'verify', env: { target: 'green', live: 'blue', weight: 100 } },
+      { hook: 'cleanup', env: { target: 'green', live: 'blue', weight: 100 } },
+    ]);
+  });
+
+  it('a failing verify hook at 100% rolls back', async () => {
+    const hooks = new FakeHooks({ verify: 1 });
+    const { router, run } = setup({ hooks, inputs: { strategy: 'blue-green', 'verify-command': 'v' } });
+    const out = await run();
+    expect(out.result).toBe('rolled-back');
+    expect(out.reason).toMatch(/verify-command exited with code 1/);
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('a failing pre-traffic gate: nothing moves and the reason names it', async () => {
+    const gate: Gate = { name: 'pre-traffic probes', run: async ({ target }) => `GET http://127.0.0.1:1/${target}/health: connection refused` };
+    const { router, run } = setup({ gates: [gate], inputs: { 'pre-traffic-urls': 'http://127.0.0.1:1/{slot}/health' } });
+    const out = await run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toContain('http://127.0.0.1:1/green/health');
+    expect(router.writes).toEqual([]);
+  });
+
+  it('drift between steps: restores the live slot and names both weights', async () => {
+    const router = new FakeRouter();
+    const { clock, timeline, run } = setup({ router, inputs: { 'canary-steps': '10,50' } });
+    clock.onAdvance = (now) => {
+      // someone re-applies their IaC during step 1
+      if (router.writes.length === 1 && now > 0) router.weights = { blue: 70, green: 30 };
+    };
+    const out = await run();
+    expect(out.result).toBe('rolled-back');
+    expect(out.reason).toContain('expected blue 90% / green 10% but found blue 70% / green 30%');
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+    expect(timeline.events.some((e) => e.type === 'drift')).toBe(true);
+  });
+
+  it('a router fault mid-shift restores the live slot (with retries) and fails', async () => {
+    const router = new FakeRouter();
+    const check = new ScriptedCheck((ctx) => {
+      if (ctx.weight === 50) router.failSets = 2; // the next set (to 100) fails, then the first restore attempt
+      return [ok(ctx.now)];
+    });
+    const { run } = setup({ router, checks: [check], inputs: { 'canary-steps': '10,50' } });
+    const out = await run();
+    expect(out.result).toBe('rolled-back');
+    expect(out.reason).toMatch(/fault: socket closed/);
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('when the live slot cannot be restored it says where traffic was left', async () => {
+    const router = new FakeRouter();
+    const check = new ScriptedCheck((ctx) => {
+      if (ctx.weight === 10) {
+        router.failSets = 100;
+        router.failReads = true;
+      }
+      return [bad(ctx.now)];
+    });
+    const { run } = setup({ router, checks: [check], inputs: { 'canary-steps': '10,50' } });
+    const out = await run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/could not restore blue to 100%/);
+    expect(out.reason).toMatch(/last seen at blue 90% \/ green 10%/);
+    expect(out.reason).toMatch(/set blue to 100% by hand/);
+  });
+
+  it('cancellation mid-hold puts the live slot back', async () => {
+    const cancel = new AbortController();
+    const check = new ScriptedCheck((ctx, call) => {
+      if (call === 2) cancel.abort(new Error('the run was cancelled (SIGTERM)'));
+      return [ok(ctx.now)];
+    });
+    const { router, run } = setup({ checks: [check], signal: cancel.signal, inputs: { 'canary-steps': '10,50' } });
+    const out = await run();
+    expect(out.result).toBe('rolled-back');
+    expect(out.reason).toContain('SIGTERM');
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('all-at-once switches in one step and still evaluates once', async () => {
+    const { router, timeline, run } = setup({ inputs: { strategy: 'all-at-once' } });
+    expect((await run()).result).toBe('promoted');
+    expect(greens(router)).toEqual([100]);
+    expect(timeline.events.filter((e) => e.type === 'evaluation')).toHaveLength(1);
+  });
+});
+
+describe('engine: promote, abort, rollback, status', () => {
+  it('promote continues a held canary from its weight', async () => {
+    const router = new FakeRouter({ blue: 75, green: 25 });
+    const { run } = setup({ router, inputs: { command: 'promote', 'canary-steps': '5,25,50', 'hold-at': '25' } });
+    const out = await run();
+    expect(out).toMatchObject({ result: 'promoted', live: 'green', previous: 'blue' });
+    expect(greens(router)).toEqual([50, 100]);
+  });
+
+  it('promote with nothing in progress changes nothing', async () => {
+    const { router, run } = setup({ inputs: { command: 'promote' } });
+    expect((await run()).result).toBe('unchanged');
+    expect(router.writes).toEqual([]);
+  });
+
+  it('abort sends everything back to the live slot', async () => {
+    const router = new FakeRouter({ blue: 75, green: 25 });
+    const { run } = setup({ router, inputs: { command: 'abort' } });
+    const out = await run();
+    expect(out).toMatchObject({ result: 'aborted', live: 'blue', previous: 'green', weight: 0 });
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('rollback switches to the previous slot in one write', async () => {
+    const router = new FakeRouter({ blue: 0, green: 100 });
+    const { run } = setup({ router, inputs: { command: 'rollback' } });
+    const out = await run();
+    expect(out).toMatchObject({ result: 'rolled-back', live: 'blue', previous: 'green' });
+    expect(router.writes).toEqual([{ blue: 100, green: 0 }]);
+  });
+
+  it('status reads and changes nothing', async () => {
+    const router = new FakeRouter({ blue: 90, green: 10 });
+    const { run } = setup({ router, inputs: { command: 'status' } });
+    const out = await run();
+    expect(out).toMatchObject({ result: 'unchanged', live: 'blue', weight: 10 });
+    expect(out.reason).toMatch(/in progress/);
+    expect(router.writes).toEqual([]);
+  });
+
+  it('both slots at 0 is refused', async () => {
+    const { router, run } = setup({ router: new FakeRouter({ blue: 0, green: 0 }) });
+    const out = await run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/both slots have weight 0/);
+    expect(router.writes).toEqual([]);
+  });
+});

@@ -1,0 +1,51 @@
+// In-memory ports for engine tests: a router that records every write, scripted checks and hooks.
+import type { HookName } from '../../src/config/types.js';
+import type { Check, CheckContext, HookEnv, HookResult, HookRunner, RouterState, TrafficRouter, Weights } from '../../src/engine/ports.js';
+import type { Signal } from '../../src/judge/types.js';
+
+export class FakeRouter implements TrafficRouter {
+  readonly description = 'fake router';
+  readonly writes: Weights[] = [];
+  /** make the next N set() calls throw */
+  failSets = 0;
+  /** make every read() throw */
+  failReads = false;
+  constructor(public weights: Weights = { blue: 100, green: 0 }) {}
+
+  async read(): Promise<RouterState> {
+    if (this.failReads) throw new Error('router unreachable');
+    return { weights: { ...this.weights } };
+  }
+
+  async set(w: Weights): Promise<RouterState> {
+    if (this.failSets > 0) {
+      this.failSets--;
+      throw new Error('socket closed');
+    }
+    this.writes.push({ ...w });
+    this.weights = { ...w };
+    return this.read();
+  }
+}
+
+/** A check whose signals come from a function of the context (weight, time). */
+export class ScriptedCheck implements Check {
+  readonly name = 'scripted';
+  calls = 0;
+  constructor(private readonly script: (ctx: CheckContext, call: number) => Signal[] | Promise<Signal[]>) {}
+  async collect(ctx: CheckContext): Promise<Signal[]> {
+    return this.script(ctx, this.calls++);
+  }
+}
+
+export const ok = (at: number): Signal => ({ kind: 'command', at, command: 'check', exitCode: 0, output: 'fine' });
+export const bad = (at: number, why = 'the new version is broken'): Signal => ({ kind: 'command', at, command: 'check', exitCode: 1, output: why });
+
+export class FakeHooks implements HookRunner {
+  readonly runs: { hook: HookName; env: HookEnv }[] = [];
+  constructor(private readonly exitCodes: Partial<Record<HookName, number>> = {}) {}
+  async run(hook: HookName, command: string, env: HookEnv): Promise<HookResult> {
+    this.runs.push({ hook, env });
+    return { hook, command, exitCode: this.exitCodes[hook] ?? 0, output: `${hook} output`, durationMs: 5, timedOut: false };
+  }
+}

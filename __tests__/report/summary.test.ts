@@ -1,0 +1,177 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { TimelineEvent } from '../../src/engine/timeline.js';
+import { renderSummary, writeSummary } from '../../src/report/summary.js';
+import { DEFAULT_T0, ENV_URL, LIMITS, ROLLBACK_REASON, RUN_URL, RUNS, SECRETS } from './fixtures.js';
+
+const render = (events: readonly TimelineEvent[]) =>
+  renderSummary({ events, secrets: SECRETS, runUrl: RUN_URL, environmentUrl: ENV_URL, limits: LIMITS });
+
+/** Clock times and dates depend on when the run happened; everything else must not. */
+const normalize = (md: string) =>
+  md.replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/g, '<date> UTC').replace(/\b\d\d:\d\d:\d\d\b/g, 'HH:MM:SS');
+
+function matchGolden(name: string, actual: string): void {
+  const path = fileURLToPath(new URL(`./golden/${name}.md`, import.meta.url));
+  if (process.env.UPDATE_GOLDEN) {
+    writeFileSync(path, actual);
+    return;
+  }
+  expect(existsSync(path), `${path} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
+  expect(actual).toBe(readFileSync(path, 'utf8'));
+}
+
+/** Markdown outside fenced code blocks (what GitHub interprets). */
+const outsideCode = (md: string) => md.replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1$/gm, '');
+
+const SEVEN_HOURS_LATER = DEFAULT_T0 + 7 * 3_600_000 + 13 * 60_000 + 7_000;
+
+describe.each(Object.entries(RUNS))('summary of a %s run', (name, make) => {
+  const md = render(make());
+
+  it('matches its golden file (times normalized)', () => {
+    matchGolden(name, normalize(md));
+  });
+
+  it('depends on the run time only through the clock times', () => {
+    expect(normalize(render(make(SEVEN_HOURS_LATER)))).toBe(normalize(md));
+    expect(render(make(SEVEN_HOURS_LATER))).not.toBe(md);
+  });
+
+  it('opens/closes every <details> outside code blocks and keeps the hook fences balanced', () => {
+    const outside = outsideCode(md);
+    expect(outside.match(/<details>/g)?.length ?? 0).toBe(outside.match(/<\/details>/g)?.length ?? 0);
+    expect(outside).not.toMatch(/<script/);
+  });
+
+  it('never shows a secret', () => {
+    for (const s of SECRETS) expect(md).not.toContain(s);
+  });
+});
+
+describe('what the summaries say', () => {
+  const promoted = render(RUNS.promoted());
+  const rolledBack = render(RUNS['rolled-back']());
+  const held = render(RUNS.held());
+  const failed = render(RUNS['failed-input']());
+
+  it('opens with the result banner', () => {
+    expect(promoted.split('\n')[0]).toBe('## ✅ Promoted: green is live');
+    expect(rolledBack.split('\n')[0]).toBe('## ↩️ Rolled back: blue is live again');
+    expect(held.split('\n')[0]).toBe('## ⏸️ Held at 25%: green takes 25% of traffic');
+    expect(failed.split('\n')[0]).toBe('## ❌ Failed');
+  });
+
+  it('shows the slots before and after', () => {
+    expect(promoted).toContain('| live slot | blue | green |\n| blue | 100% | 0% |\n| green | 0% | 100% |');
+    expect(held).toContain('| blue | 100% | 75% |\n| green | 0% | 25% |');
+  });
+
+  it('has one row per step with its UTC start, hold, evaluations and verdict', () => {
+    expect(promoted).toContain('| 1/3 | green 10% | 14:00:49 | 2m | 4 | ✅ pass |');
+    expect(promoted).toContain('| 3/3 | green 100% | 14:04:51 | 2m | 4 | ✅ pass |');
+    const row = rolledBack.split('\n').find((l) => l.startsWith('| 2/3 |'))!;
+    expect(row).toMatch(/^\| 2\/3 \| green 50% \| 14:02:50 \| 2m \| 4 \(3 not passing\) \| ❌ fail, step cut short: error rate 4\.17%/);
+    // the reason's `|` is escaped, so the row keeps its 6 cells
+    expect(row.split('|')).toHaveLength(8);
+  });
+
+  it('states the reason near the top, escaped', () => {
+    expect(rolledBack).toContain('**Reason:** error rate 4.17% (20/480, haproxy) &#62; 1% on green at 50%, twice in a row &#124; token &#42;&#42;&#42;');
+    expect(failed).toContain('**Reason:** 2 inputs are invalid: no traffic was moved');
+    expect(promoted).not.toContain('**Reason:**');
+  });
+
+  it('charts the new slot weight and error rate', () => {
+    const chart = rolledBack.match(/```mermaid\n([\s\S]*?)\n```/)?.[1];
+    expect(chart).toBeDefined();
+    expect(chart).toMatch(/^xychart-beta\n/);
+    expect(chart).toContain('y-axis "percent" 0 --> 100');
+    const series = (kind: string) => JSON.parse(chart!.match(new RegExp(`^  ${kind} (\\[.*\\])$`, 'm'))![1]!) as number[];
+    const labels = JSON.parse(chart!.match(/x-axis "time" (\[.*\])/)![1]!) as string[];
+    const weights = series('line');
+    const errors = series('bar');
+    expect(weights).toHaveLength(labels.length);
+    expect(errors).toHaveLength(labels.length);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(Math.max(...weights)).toBe(50);
+    expect(weights[weights.length - 1]).toBe(0);
+    expect(Math.max(...errors)).toBe(4.17);
+    expect(failed).not.toContain('```mermaid');
+  });
+
+  it('logs every non-pass evaluation and step verdict with values and limits', () => {
+    expect(rolledBack).toContain('**inconclusive**: only 12 requests on green (min-requests 20) — err 0% (limit 1%) · 6 ok');
+    expect(rolledBack).toMatch(/\*\*FAIL\*\*: error rate 3\.1% \(15\/480, haproxy\) &#62; 1% — err 3\.1% \(limit 1%\) · p99 2s350ms \(limit 2s\) · 4 ok, 2 failed/);
+    expect(rolledBack).toContain('**FAIL** (2 in a row)');
+    expect(rolledBack).toContain('step 1 verdict · green 10% held 2m over 4 evaluations · **pass**');
+    expect(promoted.match(/^- .*step \d verdict/gm)).toHaveLength(3);
+    expect(promoted).not.toMatch(/\*\*(FAIL|inconclusive)\*\*/);
+  });
+
+  it('has a rollback section with what was restored', () => {
+    expect(rolledBack).toMatch(/### Rollback\n\nAt 14:04:51 UTC traffic went back to blue: error rate 4\.17%/);
+    expect(rolledBack).toContain('Restored blue 100% / green 0% (web/blue 256, web/green 0).');
+    expect(ROLLBACK_REASON).toContain('|');
+  });
+
+  it('folds hook output in <details>, verbatim in a fence its backticks cannot close', () => {
+    const deploy = rolledBack.match(/<details>\n<summary>deploy · exit 0 · 41s<\/summary>\n\n<code>(.*)<\/code>\n\n(`{3,})text\n([\s\S]*?)\n\2\n\n<\/details>/);
+    expect(deploy).not.toBeNull();
+    expect(deploy![1]).toBe('./deploy.sh green --token &#42;&#42;&#42;');
+    expect(deploy![2]!.length).toBeGreaterThan(3);
+    expect(deploy![3]).toContain('</details><script>alert(1)</script> | pipes | and `ticks`');
+    expect(deploy![3]).not.toContain('\u001b[');
+  });
+
+  it('lists warnings and errors, links the run and the environment', () => {
+    expect(promoted).toContain('- warning: health-headers sent to http://green.internal with X-Health: &#42;&#42;&#42; over plain HTTP');
+    expect(failed).toContain('- **error**: canary-steps: &#34;10,5&#124;0&#34; is not a comma list');
+    expect(promoted).toContain(`[workflow run](${RUN_URL})`);
+    expect(promoted).toContain('[environment](https://green.shop.example/?preview=1&x=%28y%29)');
+  });
+
+  it('escapes user text in the header line', () => {
+    const events = RUNS.promoted().map((e) => (e.type === 'run-start' ? { ...e, strategy: 'canary|<b>x</b>' } : e));
+    expect(render(events)).toContain('`deploy` · canary&#124;&#60;b&#62;x&#60;/b&#62; · via');
+  });
+
+  it('keeps only the tail of a long hook output', () => {
+    const long = Array.from({ length: 2000 }, (_, i) => `line ${i}`).join('\n');
+    const events = RUNS.promoted().map((e) => (e.type === 'hook' && e.hook === 'deploy' ? { ...e, result: { ...e.result, output: long } } : e));
+    const md = render(events);
+    expect(md).toContain('line 1999');
+    expect(md).not.toContain('line 10\n');
+  });
+
+  it('says when the run never ended', () => {
+    const md = render(RUNS.promoted().filter((e) => e.type !== 'run-end'));
+    expect(md.split('\n')[0]).toBe('## ⚠️ Incomplete: the run ended without a result');
+  });
+});
+
+describe('writeSummary', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glidepath-summary-'));
+  const saved = process.env.GITHUB_STEP_SUMMARY;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+    else process.env.GITHUB_STEP_SUMMARY = saved;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('appends the markdown to the step summary file', async () => {
+    const file = join(dir, 'summary.md');
+    writeFileSync(file, '');
+    process.env.GITHUB_STEP_SUMMARY = file;
+    await writeSummary('## hello\n');
+    expect(readFileSync(file, 'utf8')).toBe('## hello\n');
+  });
+
+  it('does nothing (and does not throw) outside Actions', async () => {
+    delete process.env.GITHUB_STEP_SUMMARY;
+    await expect(writeSummary('## hello\n')).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,286 @@
+// HTTP probes (undici): one GET per URL, judged on status, body and time; the `http-probe` check and the pre-traffic gate.
+import * as tls from 'node:tls';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { BodyCheck, Config, Slot, StatusRange } from '../config/types.js';
+import { formatDuration } from '../config/durations.js';
+import type { Check, CheckContext } from '../engine/ports.js';
+import type { Signal } from '../judge/types.js';
+
+export type ProbeSignal = Extract<Signal, { kind: 'probe' }>;
+
+export interface ProbeOptions {
+  expect: StatusRange[];
+  body?: BodyCheck;
+  /** values are secrets: sent, never repeated in a signal */
+  headers: Record<string, string>;
+  timeoutMs: number;
+  via: 'service' | 'slot';
+  /** epoch ms for the signal's `at` (the engine's clock) */
+  now: () => number;
+  /** defaults to undici's global dispatcher; the check passes its own keep-alive agent */
+  dispatcher?: Dispatcher;
+  /** cancellation of the run */
+  signal?: AbortSignal;
+}
+
+/** Bodies are read up to this many bytes: enough for any health document, bounded for a runaway one. */
+export const MAX_BODY_BYTES = 64 * 1024;
+const QUOTE_MAX = 60;
+
+/**
+ * Probe one URL once. Never throws: every outcome is a signal, failures carry an `error` a person reads.
+ * The timeout covers the whole exchange (connect, headers and body), so a server that hangs at any
+ * point fails at ~timeoutMs. Latency is measured with the monotonic clock: `now` may be a test
+ * clock that does not move while real I/O takes real time.
+ */
+export async function probeUrl(url: string, opts: ProbeOptions): Promise<ProbeSignal> {
+  const at = opts.now();
+  const started = performance.now();
+  const shownUrl = redactUrl(url);
+  const base = { kind: 'probe' as const, at, url: shownUrl, via: opts.via };
+  const done = (fields: { ok: boolean; status?: number; error?: string }): ProbeSignal => ({
+    ...base,
+    ...fields,
+    latencyMs: Math.round((performance.now() - started) * 10) / 10,
+  });
+
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return done({ ok: false, error: 'invalid URL (expected an absolute http:// or https:// URL)' });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return done({ ok: false, error: `unsupported scheme ${parsed.protocol.replace(/:$/, '')} (expected http or https)` });
+  }
+
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(new Error('probe timeout')), opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timer.signal, opts.signal]) : timer.signal;
+  try {
+    const res = await request(parsed, {
+      method: 'GET',
+      headers: { 'user-agent': 'glidepath-probe', ...opts.headers },
+      signal,
+      ...(opts.dispatcher && { dispatcher: opts.dispatcher }),
+    });
+    const { text, truncated } = await readCapped(res.body);
+    const status = res.statusCode;
+    const bodyError = opts.body ? checkBody(text, truncated, opts.body, opts.headers) : undefined;
+    const result = !opts.expect.some((r) => status >= r.min && status <= r.max)
+      ? done({ ok: false, status, error: `status ${status} not in ${formatRanges(opts.expect)}` })
+      : done(bodyError ? { ok: false, status, error: bodyError } : { ok: true, status });
+    // undici hands the socket back to the pool just after the body ends; yielding one turn lets a
+    // probe started right after this one reuse it instead of opening a second connection
+    await nextTurn();
+    return result;
+  } catch (err) {
+    if (timer.signal.aborted) return done({ ok: false, error: `timed out after ${formatDuration(opts.timeoutMs)}` });
+    if (opts.signal?.aborted) return done({ ok: false, error: 'cancelled' });
+    return done({ ok: false, error: describeError(err, parsed, opts.timeoutMs, opts.headers) });
+  } finally {
+    clearTimeout(timeout);
+  }
+}
+
+/**
+ * Probes of the idle slot before any traffic moves: `{slot}` in each URL becomes the target slot.
+ * The engine treats any failed signal as "nothing moves".
+ */
+export async function preTrafficProbe(
+  urls: readonly string[],
+  target: Slot,
+  opts: Omit<ProbeOptions, 'via'>,
+): Promise<ProbeSignal[]> {
+  return Promise.all(urls.map((u) => probeUrl(forSlot(u, target), { ...opts, via: 'slot' })));
+}
+
+export function forSlot(url: string, slot: Slot): string {
+  return url.replaceAll('{slot}', slot);
+}
+
+export type HttpProbeSettings = Pick<
+  Config,
+  'healthUrls' | 'preTrafficUrls' | 'healthExpect' | 'healthBody' | 'healthHeaders' | 'probeTimeoutMs'
+>;
+
+/**
+ * Probes every health URL (through the service) and every pre-traffic URL (straight at the target
+ * slot) once per evaluation, concurrently. One keep-alive agent per check, so a probe every few
+ * seconds reuses its connection instead of paying a TCP (and TLS) handshake each time.
+ */
+export class HttpProbeCheck implements Check {
+  readonly name = 'http-probe';
+  private readonly dispatcher: Dispatcher;
+  private readonly owned: Agent | undefined;
+
+  constructor(
+    private readonly settings: HttpProbeSettings,
+    private readonly deps: { now?: () => number; dispatcher?: Dispatcher } = {},
+  ) {
+    this.owned = deps.dispatcher ? undefined : createProbeAgent();
+    this.dispatcher = deps.dispatcher ?? (this.owned as Agent);
+  }
+
+  async collect(ctx: CheckContext): Promise<Signal[]> {
+    const s = this.settings;
+    const common = {
+      expect: s.healthExpect,
+      ...(s.healthBody && { body: s.healthBody }),
+      headers: s.healthHeaders,
+      timeoutMs: s.probeTimeoutMs,
+      now: this.deps.now ?? (() => ctx.now),
+      dispatcher: this.dispatcher,
+      ...(ctx.signal && { signal: ctx.signal }),
+    };
+    return Promise.all([
+      ...s.healthUrls.map((u) => probeUrl(u, { ...common, via: 'service' })),
+      ...s.preTrafficUrls.map((u) => probeUrl(forSlot(u, ctx.target), { ...common, via: 'slot' })),
+    ]);
+  }
+
+  async close(): Promise<void> {
+    await this.owned?.close();
+  }
+}
+
+/**
+ * A keep-alive agent (connections pooled per origin) that trusts the OS certificate store as well as
+ * Node's bundled roots where the runtime can read it (Node ≥ 22.15 / 23.5; Node 24 on runners), so a
+ * service behind a company CA installed on a self-hosted runner probes without extra setup.
+ */
+export function createProbeAgent(): Agent {
+  const ca = trustedCAs();
+  return new Agent({ keepAliveTimeout: 30_000, ...(ca && { connect: { ca } }) });
+}
+
+function trustedCAs(): string[] | undefined {
+  const get = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+  if (typeof get !== 'function') return undefined;
+  try {
+    return [...new Set([...get('default'), ...get('system')])];
+  } catch {
+    return undefined;
+  }
+}
+
+async function readCapped(body: AsyncIterable<Buffer>): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk.subarray(0, MAX_BODY_BYTES - size));
+    size += chunk.length;
+    // leaving the loop destroys the stream (and that one connection): the rest is never needed
+    if (size >= MAX_BODY_BYTES) return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+
+function checkBody(
+  text: string,
+  truncated: boolean,
+  check: BodyCheck,
+  headers: Record<string, string>,
+): string | undefined {
+  const partial = truncated ? ` (first ${MAX_BODY_BYTES / 1024} KiB read)` : '';
+  if (check.kind === 'contains') {
+    return text.includes(check.text) ? undefined : `body lacks ${quote(check.text)}${partial}`;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return `body is not JSON${partial}, needed for ${check.text}`;
+  }
+  const path = formatPath(check.path);
+  const found = walk(doc, check.path);
+  const expected = quote(JSON.stringify(check.value) ?? String(check.value), false);
+  if (!found.ok) {
+    return check.op === '==' ? `${path} is missing, expected ${expected}` : undefined;
+  }
+  const equal = isDeepStrictEqual(found.value, check.value);
+  // the value comes from the server, which may echo request headers back: scrub it
+  const actual = scrub(show(found.value), headers);
+  if (check.op === '==' && !equal) return `${path} is ${actual}, expected ${expected}`;
+  if (check.op === '!=' && equal) return `${path} is ${actual}, expected anything else`;
+  return undefined;
+}
+
+function walk(doc: unknown, path: readonly string[]): { ok: true; value: unknown } | { ok: false } {
+  let cur: unknown = doc;
+  for (const key of path) {
+    if (Array.isArray(cur) && /^\d+$/.test(key) && Number(key) < cur.length) cur = cur[Number(key)];
+    else if (cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, key)) {
+      cur = (cur as Record<string, unknown>)[key];
+    } else return { ok: false };
+  }
+  return { ok: true, value: cur };
+}
+
+function formatPath(path: readonly string[]): string {
+  return '$' + path.map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join('');
+}
+
+function show(value: unknown): string {
+  return quote(JSON.stringify(value) ?? 'undefined', false);
+}
+
+/** `"ready"` for text; JSON text is shown as is, cut when long. */
+function quote(text: string, wrap = true): string {
+  const cut = text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX - 1)}…` : text;
+  return wrap ? `"${cut}"` : cut;
+}
+
+function formatRanges(ranges: readonly StatusRange[]): string {
+  return ranges.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}-${r.max}`)).join(',');
+}
+
+/** Network errors as a person reads them, keyed on error codes rather than undici's wording. */
+function describeError(err: unknown, url: URL, timeoutMs: number, headers: Record<string, string>): string {
+  const codes = errorCodes(err);
+  const has = (...c: string[]) => c.some((x) => codes.includes(x));
+  if (has('ECONNREFUSED')) return 'connection refused';
+  if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME')) return `host ${url.hostname} not found`;
+  if (has('UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT')) {
+    return `timed out after ${formatDuration(timeoutMs)}`;
+  }
+  if (has('EHOSTUNREACH', 'ENETUNREACH')) return `host ${url.hostname} unreachable`;
+  if (has('ECONNRESET', 'EPIPE')) return 'connection reset by the server';
+  if (has('UND_ERR_SOCKET')) return 'connection closed by the server before a complete response';
+  const tlsCode = codes.find((c) => /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(c));
+  if (tlsCode) return `TLS certificate not accepted (${tlsCode})`;
+  // undici's own wording, which we do not control: scrubbed of header values
+  const message = scrub(err instanceof Error ? err.message : String(err), headers);
+  return codes[0] ? `${message} (${codes[0]})` : message;
+}
+
+function errorCodes(err: unknown, depth = 0): string[] {
+  if (depth > 3 || err === null || typeof err !== 'object') return [];
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  const own = typeof e.code === 'string' ? [e.code] : [];
+  const nested = [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])].flatMap((x) => errorCodes(x, depth + 1));
+  return [...own, ...nested];
+}
+
+/** Header values are secrets: text we did not write (server values, library messages) loses every one. */
+function scrub(text: string, headers: Record<string, string>): string {
+  let out = text;
+  for (const value of Object.values(headers)) {
+    if (value !== '') out = out.split(value).join('***');
+  }
+  return out;
+}
+
+/** A password in the URL's userinfo never reaches a signal (signals go to the log and the report). */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

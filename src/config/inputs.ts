@@ -1,0 +1,363 @@
+// The action's public interface as data: every input and output, its default and description.
+// action.yml is checked against this table by __tests__/action-yml.test.ts.
+
+export interface InputSpec {
+  name: string;
+  /** as written in action.yml; '' for none */
+  default: string;
+  /** the value is masked in errors and registered with the runner's log masking */
+  secret: boolean;
+  description: string;
+}
+
+export interface OutputSpec {
+  name: string;
+  description: string;
+}
+
+/** The default of `github-token`; the runner substitutes it, so seeing it verbatim means no token. */
+export const GITHUB_TOKEN_DEFAULT = '${{ github.token }}';
+
+export const INPUTS = [
+  {
+    name: 'command',
+    default: 'deploy',
+    secret: false,
+    description:
+      'What to do: deploy, promote (continue a held deploy to 100%), abort (send all traffic back to the live slot), ' +
+      'rollback (switch back to the previous slot), status, or plan (print the plan and change nothing).',
+  },
+  {
+    name: 'strategy',
+    default: 'canary',
+    secret: false,
+    description:
+      'How traffic moves to the new slot: blue-green, canary, linear, all-at-once, or a CodeDeploy preset name ' +
+      'such as Canary10Percent5Minutes or CodeDeployDefault.ECSLinear10PercentEvery1Minutes.',
+  },
+  {
+    name: 'canary-steps',
+    default: '10,50',
+    secret: false,
+    description:
+      'Canary weights of the new slot in percent, ascending, each between 1 and 99, like 5,25,50; 100 follows the last step.',
+  },
+  {
+    name: 'linear-increment',
+    default: '10',
+    secret: false,
+    description: 'Percent of traffic added to the new slot at each linear step, a whole number from 1 to 99.',
+  },
+  {
+    name: 'interval',
+    default: '5m',
+    secret: false,
+    description:
+      'How long each step is held and analysed before the next one, like 30s, 5m or 1h30m. A CodeDeploy preset brings its own.',
+  },
+  {
+    name: 'hold-at',
+    default: '',
+    secret: false,
+    description:
+      'Stop the deploy when the new slot reaches this weight and exit with result held; a later run with command promote or abort finishes it. ' +
+      'Must be a weight the strategy passes through.',
+  },
+  {
+    name: 'provider',
+    default: '',
+    secret: false,
+    description:
+      'Required. What carries the traffic: alb (AWS Application Load Balancer), haproxy (runtime API), or command (your own script).',
+  },
+  {
+    name: 'blue-target',
+    default: '',
+    secret: false,
+    description:
+      'The blue slot: a target group ARN for alb, or backend/server for haproxy (like app/blue). Required for alb and haproxy.',
+  },
+  {
+    name: 'green-target',
+    default: '',
+    secret: false,
+    description:
+      'The green slot: a target group ARN for alb, or backend/server in the same backend as blue-target for haproxy (like app/green). Required for alb and haproxy.',
+  },
+  {
+    name: 'alb-listener-arn',
+    default: '',
+    secret: false,
+    description:
+      'ARN of the ALB listener whose default action forwards to both target groups. Give this or alb-rule-arn when provider is alb.',
+  },
+  {
+    name: 'alb-rule-arn',
+    default: '',
+    secret: false,
+    description:
+      'ARN of the ALB listener rule whose forward action splits traffic between the target groups; used instead of alb-listener-arn when both are given.',
+  },
+  {
+    name: 'haproxy-socket',
+    default: '',
+    secret: false,
+    description:
+      'HAProxy runtime API address at admin level: a unix socket path like /run/haproxy/admin.sock, or host:port like 127.0.0.1:9999. Required for haproxy.',
+  },
+  {
+    name: 'traffic-command',
+    default: '',
+    secret: false,
+    description:
+      'Shell command that sets the weights, run with BLUE_WEIGHT and GREEN_WEIGHT (percent) in its environment. Required for provider command.',
+  },
+  {
+    name: 'traffic-status-command',
+    default: '',
+    secret: false,
+    description:
+      'Shell command that prints the current weights as {"blue":N,"green":M}. Optional for provider command.',
+  },
+  {
+    name: 'health-urls',
+    default: '',
+    secret: false,
+    description:
+      'URLs probed during every step, one per line, the way users reach the service (through the load balancer).',
+  },
+  {
+    name: 'pre-traffic-urls',
+    default: '',
+    secret: false,
+    description:
+      'URLs that reach the idle slot directly, one per line, probed before any traffic moves; {slot} is replaced by blue or green.',
+  },
+  {
+    name: 'health-expect',
+    default: '200-299',
+    secret: false,
+    description:
+      'HTTP status codes a healthy probe may return: codes and ranges separated by commas, like 200,204 or 200-299,304.',
+  },
+  {
+    name: 'health-body',
+    default: '',
+    secret: false,
+    description:
+      'Text a healthy response body must contain, or a JSON check like $.status == "ready" (also !=; strings in double quotes).',
+  },
+  {
+    name: 'health-headers',
+    default: '',
+    secret: true,
+    description:
+      'Headers sent with every probe, one "Name: value" per line. Values are masked in logs; pass tokens from secrets.',
+  },
+  {
+    name: 'probe-interval',
+    default: '5s',
+    secret: false,
+    description:
+      'Time between two probes of the same URL, like 5s. Must be longer than probe-timeout and no longer than interval.',
+  },
+  {
+    name: 'probe-timeout',
+    default: '3s',
+    secret: false,
+    description:
+      'How long one probe may take before it counts as failed, like 3s. Must be shorter than probe-interval.',
+  },
+  {
+    name: 'failure-threshold',
+    default: '2',
+    secret: false,
+    description: 'Consecutive failed evaluations that trigger a rollback, a whole number of at least 1.',
+  },
+  {
+    name: 'max-error-rate',
+    default: '1',
+    secret: false,
+    description:
+      "Highest percent of 5xx responses tolerated on the new slot's real traffic (ALB metrics or HAProxy stats; probes otherwise), from 0 to 100.",
+  },
+  {
+    name: 'max-latency',
+    default: '',
+    secret: false,
+    description: 'Latency limit on the new slot as a percentile and a duration, like p99<2s or p95<500ms.',
+  },
+  {
+    name: 'compare-to-stable',
+    default: 'false',
+    secret: false,
+    description:
+      'true to also judge the new slot against the live slot statistically, not only against the fixed limits.',
+  },
+  {
+    name: 'min-requests',
+    default: '20',
+    secret: false,
+    description:
+      'Requests a window needs before a metric can pass; with fewer the verdict is inconclusive. A whole number, 0 or more.',
+  },
+  {
+    name: 'cloudwatch-alarms',
+    default: '',
+    secret: false,
+    description:
+      'CloudWatch alarm names, separated by newlines or commas; any alarm in ALARM state fails the step.',
+  },
+  {
+    name: 'max-unhealthy-targets',
+    default: '0',
+    secret: false,
+    description:
+      'Unhealthy targets tolerated in the new slot (ALB target health), a whole number, 0 or more.',
+  },
+  {
+    name: 'check-command',
+    default: '',
+    secret: false,
+    description: 'Shell command run at every evaluation; a non-zero exit fails that evaluation.',
+  },
+  {
+    name: 'backup-command',
+    default: '',
+    secret: false,
+    description: 'Shell command run first, before anything changes (for example a database backup).',
+  },
+  {
+    name: 'deploy-command',
+    default: '',
+    secret: false,
+    description: 'Shell command that puts the new version on the idle slot, named in GLIDEPATH_TARGET_SLOT.',
+  },
+  {
+    name: 'smoke-command',
+    default: '',
+    secret: false,
+    description:
+      'Shell command that tests the idle slot before it takes any traffic; a non-zero exit stops the deploy.',
+  },
+  {
+    name: 'verify-command',
+    default: '',
+    secret: false,
+    description: 'Shell command run once the new slot takes 100% of traffic; a non-zero exit rolls back.',
+  },
+  {
+    name: 'cleanup-command',
+    default: '',
+    secret: false,
+    description:
+      'Shell command run on the previous slot after keep-previous has passed (for example to scale it down).',
+  },
+  {
+    name: 'rollback-command',
+    default: '',
+    secret: false,
+    description: 'Shell command run after traffic has been switched back to the live slot during a rollback.',
+  },
+  {
+    name: 'hook-timeout',
+    default: '10m',
+    secret: false,
+    description:
+      'Longest time any one hook or check command may run before it is stopped and counts as failed, like 10m.',
+  },
+  {
+    name: 'keep-previous',
+    default: '0s',
+    secret: false,
+    description:
+      'How long the previous slot is kept as it is after promotion before cleanup-command runs, like 30m.',
+  },
+  {
+    name: 'timeout',
+    default: '60m',
+    secret: false,
+    description:
+      'Bound on the whole run, like 60m; when it passes, traffic goes back to the live slot and the run fails.',
+  },
+  {
+    name: 'fail-on-rollback',
+    default: 'true',
+    secret: false,
+    description:
+      'true to fail the step when the deploy was rolled back; false to succeed once the live slot is restored.',
+  },
+  {
+    name: 'environment',
+    default: '',
+    secret: false,
+    description:
+      'GitHub environment name; when set, a GitHub deployment is created and its status kept up to date.',
+  },
+  {
+    name: 'environment-url',
+    default: '',
+    secret: false,
+    description:
+      'URL shown on the GitHub deployment and in the pull request comment, an absolute http(s) URL.',
+  },
+  {
+    name: 'pr-comment',
+    default: 'true',
+    secret: false,
+    description: 'true to keep one comment with the status and preview URL up to date on pull requests.',
+  },
+  {
+    name: 'notify-webhook',
+    default: '',
+    secret: true,
+    description:
+      'Slack- or Teams-compatible incoming webhook URL (https) to notify when the run ends. Pass it from a secret.',
+  },
+  {
+    name: 'github-token',
+    default: GITHUB_TOKEN_DEFAULT,
+    secret: true,
+    description:
+      'Token for GitHub deployments and pull request comments; needs deployments: write and pull-requests: write.',
+  },
+  {
+    name: 'aws-region',
+    default: '',
+    secret: false,
+    description:
+      'AWS region for the ALB and CloudWatch, like us-east-1. Defaults to the region in the environment; credentials always come from the environment.',
+  },
+] as const satisfies readonly InputSpec[];
+
+export type InputName = (typeof INPUTS)[number]['name'];
+
+export const OUTPUTS = [
+  {
+    name: 'result',
+    description: 'How the run ended: promoted, rolled-back, held, aborted, failed, planned or unchanged.',
+  },
+  { name: 'live-slot', description: 'The slot taking traffic after the run: blue or green.' },
+  {
+    name: 'previous-slot',
+    description: 'The other slot after the run, the one a rollback would switch back to: blue or green.',
+  },
+  { name: 'weight', description: "The new slot's final weight in percent." },
+  {
+    name: 'rollback-reason',
+    description: 'Why the deploy was rolled back, in one sentence; empty when it was not.',
+  },
+  { name: 'deployment-id', description: 'The id of the GitHub deployment, when one was created.' },
+  { name: 'report', description: 'Path of a JSON report of the whole run timeline.' },
+] as const satisfies readonly OutputSpec[];
+
+export type OutputName = (typeof OUTPUTS)[number]['name'];
+
+const BY_NAME = new Map<string, InputSpec>(INPUTS.map((i) => [i.name, i]));
+
+/** The spec of one input; every name in InputName has one. */
+export function inputSpec(name: InputName): InputSpec {
+  const spec = BY_NAME.get(name);
+  if (!spec) throw new Error(`unknown input ${name}`);
+  return spec;
+}

@@ -1,0 +1,314 @@
+// Inputs → one typed Config, or every problem found, each naming the input, its value and the accepted form.
+import type { Command, Config, ConfigResult, HookName, Strategy, StrategyChoice } from './types.js';
+import { GITHUB_TOKEN_DEFAULT, type InputName } from './inputs.js';
+import { InputReader } from './reader.js';
+import { DURATION_FORM, formatDuration, parseDuration } from './durations.js';
+import {
+  CANARY_STEPS_FORM,
+  STRATEGY_FORM,
+  intermediateWeights,
+  parseCanarySteps,
+  parseStrategyName,
+} from './strategy.js';
+import { parseProvider } from './provider.js';
+import {
+  BOOLEAN_FORM,
+  parseDecimal,
+  parseWholeNumber,
+  parseYamlBoolean,
+  splitLines,
+  splitNamesList,
+} from './scalars.js';
+import { HTTP_URL_FORM, WEBHOOK_URL_FORM, isHttpUrl, isWebhookUrl } from './urls.js';
+import { STATUS_FORM, parseBodyCheck, parseHeaders, parseStatusRanges } from './health.js';
+import { LATENCY_FORM, parseLatencyLimit } from './latency.js';
+
+const COMMANDS: readonly Command[] = ['deploy', 'promote', 'abort', 'rollback', 'status', 'plan'];
+
+const HOOK_INPUTS: Record<HookName, InputName> = {
+  backup: 'backup-command',
+  deploy: 'deploy-command',
+  smoke: 'smoke-command',
+  verify: 'verify-command',
+  cleanup: 'cleanup-command',
+  rollback: 'rollback-command',
+};
+
+// Longest name CloudWatch accepts for an alarm.
+const MAX_ALARM_NAME = 255;
+
+/**
+ * Keys are input names as in action.yml; a missing or blank key means the default.
+ * Never stops at the first problem: a user fixing inputs wants the whole list in one run.
+ */
+export function parseInputs(raw: Record<string, string>): ConfigResult {
+  const r = new InputReader(raw);
+  const secrets: string[] = [];
+
+  const command = readCommand(r);
+  const strategy = readStrategy(r);
+  const provider = parseProvider(r);
+
+  const interval = readDuration(r, 'interval', 'positive');
+  const probeInterval = readDuration(r, 'probe-interval', 'positive');
+  const probeTimeout = readDuration(r, 'probe-timeout', 'positive');
+  const intervalMs = strategy?.presetIntervalMs ?? interval;
+  if (probeInterval !== undefined && probeTimeout !== undefined && probeTimeout >= probeInterval) {
+    r.bad(
+      'probe-timeout',
+      `must be shorter than probe-interval (${formatDuration(probeInterval)}) so one probe ends before the next starts; ` +
+        `give a duration like ${formatDuration(suggestTimeout(probeInterval))}`,
+    );
+  }
+  if (probeInterval !== undefined && intervalMs !== undefined && intervalMs < probeInterval) {
+    if (strategy?.presetIntervalMs !== undefined) {
+      r.bad(
+        'probe-interval',
+        `is longer than the ${formatDuration(intervalMs)} each step of strategy ${strategy.name} is held, so no probe would run in a step; give a duration like 5s`,
+      );
+    } else {
+      r.bad(
+        'interval',
+        `is shorter than probe-interval (${formatDuration(probeInterval)}), so no probe would run in a step; give a duration like 5m`,
+      );
+    }
+  }
+
+  const holdAt = readHoldAt(r, strategy?.strategy);
+
+  const healthUrls = readUrls(r, 'health-urls', (u) => u);
+  // `{slot}` is filled in per slot at run time; check the URL as it will be for one of them.
+  const preTrafficUrls = readUrls(r, 'pre-traffic-urls', (u) => u.replaceAll('{slot}', 'blue'));
+
+  const healthExpect = parseStatusRanges(r.get('health-expect'));
+  if (!healthExpect) r.bad('health-expect', `must be ${STATUS_FORM}`);
+
+  let healthBody: Config['healthBody'];
+  if (r.isSet('health-body')) {
+    const body = parseBodyCheck(r.given('health-body'));
+    if ('error' in body) r.bad('health-body', body.error);
+    else healthBody = body.check;
+  }
+
+  const headers = parseHeaders(r.given('health-headers'));
+  secrets.push(...headers.secrets);
+  for (const problem of headers.problems) r.problem('health-headers', problem);
+
+  const failureThreshold = readWhole(r, 'failure-threshold', 1);
+  const maxErrorRate = parseDecimal(r.get('max-error-rate'), true);
+  if (maxErrorRate === undefined || maxErrorRate > 100) {
+    r.bad('max-error-rate', 'must be a percent from 0 to 100, like 1, 0.5 or 2%');
+  }
+  let maxLatency: Config['maxLatency'];
+  if (r.isSet('max-latency')) {
+    maxLatency = parseLatencyLimit(r.given('max-latency'));
+    if (!maxLatency) r.bad('max-latency', `must be ${LATENCY_FORM}`);
+  }
+  const compareToStable = readBoolean(r, 'compare-to-stable');
+  const minRequests = readWhole(r, 'min-requests', 0);
+  const cloudwatchAlarms = splitNamesList(r.given('cloudwatch-alarms'));
+  for (const name of cloudwatchAlarms.filter((n) => n.length > MAX_ALARM_NAME)) {
+    r.bad(
+      'cloudwatch-alarms',
+      `is longer than ${MAX_ALARM_NAME} characters; give alarm names separated by newlines or commas`,
+      name,
+    );
+  }
+  const maxUnhealthyTargets = readWhole(r, 'max-unhealthy-targets', 0);
+
+  const hooks: Config['hooks'] = {};
+  for (const [hook, input] of Object.entries(HOOK_INPUTS) as [HookName, InputName][]) {
+    if (r.isSet(input)) hooks[hook] = r.given(input);
+  }
+  const hookTimeout = readDuration(r, 'hook-timeout', 'positive');
+  const keepPrevious = readDuration(r, 'keep-previous', 'non-negative');
+  const timeout = readDuration(r, 'timeout', 'positive');
+  const failOnRollback = readBoolean(r, 'fail-on-rollback');
+
+  const environmentUrl = r.given('environment-url');
+  if (environmentUrl && !isHttpUrl(environmentUrl)) r.bad('environment-url', `must be ${HTTP_URL_FORM}`);
+  const prComment = readBoolean(r, 'pr-comment');
+  const notifyWebhook = r.given('notify-webhook');
+  if (notifyWebhook) {
+    secrets.push(notifyWebhook);
+    if (!isWebhookUrl(notifyWebhook)) r.bad('notify-webhook', `must be ${WEBHOOK_URL_FORM}`);
+  }
+  // The runner substitutes the default; seeing it verbatim (a local run) means there is no token.
+  const token = r.given('github-token');
+  const githubToken = token && token !== GITHUB_TOKEN_DEFAULT ? token : undefined;
+  if (githubToken) secrets.push(githubToken);
+  const awsRegion = r.given('aws-region');
+  if (awsRegion && !/^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/.test(awsRegion)) {
+    r.bad(
+      'aws-region',
+      'must be an AWS region name in lowercase letters, digits and hyphens, like us-east-1',
+    );
+  }
+
+  const uniqueSecrets = [...new Set(secrets)];
+  if (
+    r.errors.length > 0 ||
+    command === undefined ||
+    strategy === undefined ||
+    provider === undefined ||
+    intervalMs === undefined ||
+    probeInterval === undefined ||
+    probeTimeout === undefined ||
+    healthExpect === undefined ||
+    failureThreshold === undefined ||
+    maxErrorRate === undefined ||
+    compareToStable === undefined ||
+    minRequests === undefined ||
+    maxUnhealthyTargets === undefined ||
+    hookTimeout === undefined ||
+    keepPrevious === undefined ||
+    timeout === undefined ||
+    failOnRollback === undefined ||
+    prComment === undefined
+  ) {
+    return { ok: false, errors: r.errors, secrets: uniqueSecrets };
+  }
+
+  const config: Config = {
+    command,
+    strategy,
+    intervalMs,
+    holdAt,
+    provider,
+    healthUrls,
+    preTrafficUrls,
+    healthExpect,
+    healthBody,
+    healthHeaders: headers.headers,
+    probeIntervalMs: probeInterval,
+    probeTimeoutMs: probeTimeout,
+    failureThreshold,
+    maxErrorRate,
+    maxLatency,
+    compareToStable,
+    minRequests,
+    cloudwatchAlarms,
+    maxUnhealthyTargets,
+    checkCommand: r.given('check-command') || undefined,
+    hooks,
+    hookTimeoutMs: hookTimeout,
+    keepPreviousMs: keepPrevious,
+    timeoutMs: timeout,
+    failOnRollback,
+    environment: r.given('environment') || undefined,
+    environmentUrl: environmentUrl || undefined,
+    prComment,
+    notifyWebhook: notifyWebhook || undefined,
+    githubToken,
+    awsRegion: awsRegion || undefined,
+  };
+  return { ok: true, config, secrets: uniqueSecrets };
+}
+
+// A round figure comfortably inside the probe interval (5s → 3s), for the error message.
+function suggestTimeout(probeIntervalMs: number): number {
+  return probeIntervalMs >= 2_000
+    ? Math.floor((probeIntervalMs * 0.6) / 1_000) * 1_000
+    : Math.max(1, Math.floor(probeIntervalMs / 2));
+}
+
+function readCommand(r: InputReader): Command | undefined {
+  const text = r.get('command');
+  const command = COMMANDS.find((c) => c === text.toLowerCase());
+  if (!command) r.bad('command', `must be one of ${COMMANDS.join(', ')}`);
+  return command;
+}
+
+function readStrategy(r: InputReader): StrategyChoice | undefined {
+  const name = r.get('strategy');
+  const parsed = parseStrategyName(name);
+  if (!parsed) r.bad('strategy', `must be ${STRATEGY_FORM}`);
+
+  // Checked whatever the strategy, so a typo is caught before someone switches strategy and trips on it.
+  const steps = parseCanarySteps(r.get('canary-steps'));
+  if (!steps) r.bad('canary-steps', `must be ${CANARY_STEPS_FORM}`);
+  const increment = readWhole(r, 'linear-increment', 1, 99);
+  if (!parsed) return undefined;
+
+  const percent = parsed.preset?.percent;
+  let strategy: Strategy;
+  switch (parsed.kind) {
+    case 'canary':
+      if (percent === undefined && !steps) return undefined;
+      strategy = { kind: 'canary', steps: percent !== undefined ? [percent] : (steps ?? []) };
+      break;
+    case 'linear':
+      if (percent === undefined && increment === undefined) return undefined;
+      strategy = { kind: 'linear', increment: percent ?? increment ?? 0 };
+      break;
+    default:
+      strategy = { kind: parsed.kind };
+  }
+  const presetIntervalMs = parsed.preset?.intervalMs;
+  return { name, strategy, ...(presetIntervalMs !== undefined ? { presetIntervalMs } : {}) };
+}
+
+function readHoldAt(r: InputReader, strategy: Strategy | undefined): number | undefined {
+  if (!r.isSet('hold-at')) return undefined;
+  const holdAt = readWhole(r, 'hold-at', 1, 99);
+  if (holdAt === undefined || strategy === undefined) return undefined;
+  const weights = intermediateWeights(strategy);
+  if (weights.length === 0) {
+    r.bad(
+      'hold-at',
+      `cannot be used with strategy ${r.get('strategy')}: it moves all traffic in one switch, with no weight to hold at; ` +
+        'use strategy canary or linear, or remove hold-at',
+    );
+  } else if (!weights.includes(holdAt)) {
+    r.bad(
+      'hold-at',
+      `is not a weight strategy ${r.get('strategy')} stops at; use one of ${weights.join(', ')}`,
+    );
+  }
+  return holdAt;
+}
+
+function readDuration(
+  r: InputReader,
+  name: InputName,
+  rule: 'positive' | 'non-negative',
+): number | undefined {
+  const text = r.get(name);
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    r.bad(name, `must be ${DURATION_FORM}`);
+    return undefined;
+  }
+  if (rule === 'positive' && ms === 0) {
+    r.bad(name, `must be longer than 0: ${DURATION_FORM}`);
+    return undefined;
+  }
+  return ms;
+}
+
+function readWhole(r: InputReader, name: InputName, min: number, max?: number): number | undefined {
+  const n = parseWholeNumber(r.get(name));
+  if (n === undefined || n < min || (max !== undefined && n > max)) {
+    const range = max !== undefined ? `from ${min} to ${max}` : `of ${min} or more`;
+    r.bad(
+      name,
+      `must be a whole number ${range}, like ${max !== undefined ? Math.min(10, max) : Math.max(min, 2)}`,
+    );
+    return undefined;
+  }
+  return n;
+}
+
+function readBoolean(r: InputReader, name: InputName): boolean | undefined {
+  const b = parseYamlBoolean(r.get(name));
+  if (b === undefined) r.bad(name, `must be ${BOOLEAN_FORM}`);
+  return b;
+}
+
+function readUrls(r: InputReader, name: InputName, asProbed: (url: string) => string): string[] {
+  const urls = splitLines(r.given(name));
+  for (const url of urls) {
+    if (!isHttpUrl(asProbed(url))) r.bad(name, `must be ${HTTP_URL_FORM}, one per line`, url);
+  }
+  return urls;
+}

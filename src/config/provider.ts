@@ -1,0 +1,135 @@
+// The `provider` input and the inputs each provider needs or cannot use, into a ProviderConfig.
+import type { ProviderConfig } from './types.js';
+import type { InputName } from './inputs.js';
+import type { InputReader } from './reader.js';
+import {
+  HAPROXY_SERVER_FORM,
+  LISTENER_FORM,
+  LISTENER_RULE_FORM,
+  SOCKET_FORM,
+  TARGET_GROUP_FORM,
+  isListenerArn,
+  isListenerRuleArn,
+  isTargetGroupArn,
+  parseHaproxyServer,
+  parseSocketAddress,
+} from './targets.js';
+
+type ProviderKind = ProviderConfig['kind'];
+const KINDS: readonly ProviderKind[] = ['alb', 'haproxy', 'command'];
+export const PROVIDER_FORM = 'alb, haproxy or command';
+
+// Inputs that belong to one provider only; giving them to another is a mix-up worth stopping on.
+const OWN_INPUTS: Record<ProviderKind, readonly InputName[]> = {
+  alb: ['alb-listener-arn', 'alb-rule-arn'],
+  haproxy: ['haproxy-socket'],
+  command: ['traffic-command', 'traffic-status-command'],
+};
+
+/** The provider section, or undefined when it has problems (all recorded on the reader). */
+export function parseProvider(r: InputReader): ProviderConfig | undefined {
+  const text = r.given('provider');
+  if (text === '') {
+    r.problem('provider', `is required for every command: ${PROVIDER_FORM}`);
+    return undefined;
+  }
+  const kind = KINDS.find((k) => k === text.toLowerCase());
+  if (!kind) {
+    r.bad('provider', `must be ${PROVIDER_FORM}`);
+    return undefined;
+  }
+
+  for (const other of KINDS.filter((k) => k !== kind)) {
+    for (const name of OWN_INPUTS[other]) {
+      if (r.isSet(name))
+        r.problem(name, `is not used with provider ${kind} (it belongs to provider ${other}); remove it`);
+    }
+  }
+  const before = r.errors.length;
+  const provider = kind === 'haproxy' ? haproxy(r) : kind === 'alb' ? alb(r) : command(r);
+  return r.errors.length === before ? provider : undefined;
+}
+
+function haproxy(r: InputReader): ProviderConfig | undefined {
+  const blue = required(r, 'blue-target', 'haproxy', HAPROXY_SERVER_FORM, parseHaproxyServer);
+  const green = required(r, 'green-target', 'haproxy', HAPROXY_SERVER_FORM, parseHaproxyServer);
+  const socket = required(r, 'haproxy-socket', 'haproxy', SOCKET_FORM, parseSocketAddress);
+  if (blue && green) {
+    if (blue.backend !== green.backend) {
+      r.bad(
+        'green-target',
+        `is in backend ${green.backend} but blue-target is in backend ${blue.backend}: both must be servers of the same ` +
+          `backend, because HAProxy weights only split traffic among the servers of one backend, like app/blue and app/green`,
+      );
+    } else if (blue.server === green.server) {
+      r.bad(
+        'green-target',
+        `is the same server as blue-target: the two slots must be different servers of backend ${blue.backend}, like app/blue and app/green`,
+      );
+    }
+  }
+  return blue && green && socket ? { kind: 'haproxy', socket, blue, green } : undefined;
+}
+
+function alb(r: InputReader): ProviderConfig | undefined {
+  const asArn = (test: (t: string) => boolean) => (t: string) => (test(t) ? t : undefined);
+  const blue = required(r, 'blue-target', 'alb', TARGET_GROUP_FORM, asArn(isTargetGroupArn));
+  const green = required(r, 'green-target', 'alb', TARGET_GROUP_FORM, asArn(isTargetGroupArn));
+  if (blue && green && blue === green) {
+    r.bad(
+      'green-target',
+      'is the same target group as blue-target: the two slots must be two different target groups',
+    );
+  }
+
+  const listenerText = r.given('alb-listener-arn');
+  const ruleText = r.given('alb-rule-arn');
+  if (listenerText === '' && ruleText === '') {
+    r.problem(
+      'alb-listener-arn',
+      `or alb-rule-arn is required with provider alb: ${LISTENER_FORM}, or ${LISTENER_RULE_FORM}`,
+    );
+  }
+  if (listenerText !== '' && !isListenerArn(listenerText))
+    r.bad('alb-listener-arn', `must be ${LISTENER_FORM}`);
+  if (ruleText !== '' && !isListenerRuleArn(ruleText)) r.bad('alb-rule-arn', `must be ${LISTENER_RULE_FORM}`);
+
+  if (!blue || !green) return undefined;
+  return {
+    kind: 'alb',
+    blueTargetGroupArn: blue,
+    greenTargetGroupArn: green,
+    ...(listenerText ? { listenerArn: listenerText } : {}),
+    ...(ruleText ? { ruleArn: ruleText } : {}),
+  };
+}
+
+function command(r: InputReader): ProviderConfig | undefined {
+  const trafficCommand = r.given('traffic-command');
+  if (trafficCommand === '') {
+    r.problem(
+      'traffic-command',
+      'is required with provider command: a shell command that applies BLUE_WEIGHT and GREEN_WEIGHT, like ./set-weights.sh',
+    );
+    return undefined;
+  }
+  const statusCommand = r.given('traffic-status-command');
+  return { kind: 'command', trafficCommand, ...(statusCommand ? { statusCommand } : {}) };
+}
+
+function required<T>(
+  r: InputReader,
+  name: InputName,
+  kind: ProviderKind,
+  form: string,
+  parse: (text: string) => T | undefined,
+): T | undefined {
+  const text = r.given(name);
+  if (text === '') {
+    r.problem(name, `is required with provider ${kind}: ${form}`);
+    return undefined;
+  }
+  const value = parse(text);
+  if (value === undefined) r.bad(name, `must be ${form}`);
+  return value;
+}

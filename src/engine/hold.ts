@@ -1,0 +1,125 @@
+// Holds one shift step: evaluates every probe-interval, asks the judge, and says why to roll back (or nothing).
+import type { Config, Slot } from '../config/types.js';
+import type { Phase } from '../plan/types.js';
+import type { Limits, Signal } from '../judge/types.js';
+import { judge } from '../judge/thresholds.js';
+import type { Check, CheckContext, Clock } from './ports.js';
+import type { Timeline } from './timeline.js';
+import { errorMessage, raceAbort } from './fault.js';
+
+type Shift = Extract<Phase, { kind: 'shift' }>;
+
+interface HoldDeps {
+  config: Config;
+  checks: Check[];
+  clock: Clock;
+  timeline: Timeline;
+  signal: AbortSignal;
+}
+
+export const limitsOf = (c: Config): Limits => ({
+  maxErrorRate: c.maxErrorRate,
+  maxLatency: c.maxLatency,
+  minRequests: c.minRequests,
+  compareToStable: c.compareToStable,
+  maxUnhealthyTargets: c.maxUnhealthyTargets,
+});
+
+/** Resolves with the rollback reason, or undefined when the step passed. */
+export async function holdStep(deps: HoldDeps, phase: Shift, target: Slot, live: Slot): Promise<string | undefined> {
+  const { config, clock, timeline, checks, signal } = deps;
+  const startedAt = clock.now();
+  const ctx = (windowStart: number): CheckContext => ({ target, live, weight: phase.weight, now: clock.now(), windowStart, signal });
+
+  if (checks.length === 0) {
+    await clock.sleep(phase.holdMs, signal);
+    const verdict = { status: 'pass' as const, reason: 'no checks configured: held for time only', measures: {} };
+    timeline.add({ at: clock.now(), type: 'step-verdict', step: phase.step, weight: phase.weight, startedAt, heldMs: clock.now() - startedAt, evaluations: 0, verdict });
+    return undefined;
+  }
+
+  await raceAbort(Promise.all(checks.map((c) => c.begin?.(ctx(startedAt)))), signal);
+  const limits = limitsOf(config);
+  let holdEnd = startedAt + phase.holdMs;
+  let extended = false;
+  let consecutive = 0;
+  let evaluations = 0;
+  let windowStart = startedAt;
+  const trafficSignals: Signal[] = [];
+  let latestStates: Signal[] = [];
+
+  for (let tick = 1; ; tick++) {
+    const wait = Math.min(startedAt + tick * config.probeIntervalMs, holdEnd) - clock.now();
+    if (wait > 0) await clock.sleep(wait, signal);
+    signal.throwIfAborted();
+
+    const signals = await raceAbort(collectAll(checks, ctx(windowStart), config.probeTimeoutMs), signal);
+    windowStart = clock.now();
+    evaluations++;
+    const verdict = judge(signals, limits, target);
+    if (verdict.status === 'fail') consecutive++;
+    else if (verdict.status === 'pass') consecutive = 0;
+    timeline.add({
+      at: clock.now(),
+      type: 'evaluation',
+      step: phase.step,
+      of: phase.of,
+      weight: phase.weight,
+      elapsedMs: clock.now() - startedAt,
+      holdMs: holdEnd - startedAt,
+      verdict,
+      consecutiveFailures: consecutive,
+    });
+    if (consecutive >= config.failureThreshold) {
+      return `${verdict.reason} (${consecutive} failed evaluations in a row, failure-threshold ${config.failureThreshold})`;
+    }
+    // Traffic counts accumulate over the whole step so min-requests can be met; probes, alarms,
+    // target health and check commands are states: the latest evaluation speaks for them
+    // (failure-threshold already absorbed a lone blip).
+    trafficSignals.push(...signals.filter((s) => s.kind === 'traffic'));
+    latestStates = signals.filter((s) => s.kind !== 'traffic');
+
+    if (clock.now() < holdEnd) continue;
+    const stepVerdict = judge([...trafficSignals, ...latestStates], limits, target);
+    timeline.add({
+      at: clock.now(),
+      type: 'step-verdict',
+      step: phase.step,
+      weight: phase.weight,
+      startedAt,
+      heldMs: clock.now() - startedAt,
+      evaluations,
+      verdict: stepVerdict,
+    });
+    if (stepVerdict.status === 'pass') return undefined;
+    if (stepVerdict.status === 'fail') return stepVerdict.reason;
+    if (extended) return `not enough data to promote after extending step ${phase.step}: ${stepVerdict.reason}`;
+    extended = true;
+    const extra = Math.max(phase.holdMs, config.probeIntervalMs);
+    holdEnd += extra;
+    timeline.add({ at: clock.now(), type: 'warning', message: `step ${phase.step} at ${phase.weight}% is inconclusive (${stepVerdict.reason}): extending it once by ${Math.round(extra / 1000)}s` });
+  }
+}
+
+/** Every check once, concurrently; a check that throws or hangs becomes a failing signal, not a crash. */
+async function collectAll(checks: Check[], ctx: CheckContext, probeTimeoutMs: number): Promise<Signal[]> {
+  const boundMs = probeTimeoutMs + 5000;
+  const results = await Promise.all(
+    checks.map(async (check): Promise<Signal[]> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        return await Promise.race([
+          check.collect(ctx),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(boundMs / 1000)}s`)), boundMs);
+          }),
+        ]);
+      } catch (e) {
+        return [{ kind: 'command', at: ctx.now, command: `check ${check.name}`, exitCode: 1, output: `check ${check.name} failed: ${errorMessage(e)}` }];
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return results.flat();
+}

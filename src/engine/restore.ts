@@ -1,0 +1,42 @@
+// Puts all traffic back on one slot, retrying: the path that must work when everything else failed.
+import type { Slot } from '../config/types.js';
+import type { Clock, RouterState, TrafficRouter, Weights } from './ports.js';
+import { describeWeights, sameWeights, weightsFor } from './slots.js';
+import { errorMessage } from './fault.js';
+
+const BACKOFF_MS = [0, 500, 1000, 2000];
+
+export type RestoreResult = { ok: true; state: RouterState } | { ok: false; message: string };
+
+/**
+ * Sets `slot` to 100%. Not cancellable on purpose: it runs after cancellation and must finish.
+ * `lastKnown` is what we believe traffic looks like, for the message when every attempt fails.
+ */
+export async function restoreLive(
+  deps: { router: TrafficRouter; clock: Clock },
+  slot: Slot,
+  lastKnown: Weights,
+): Promise<RestoreResult> {
+  const want = weightsFor(slot, 100);
+  const errors: string[] = [];
+  for (const wait of BACKOFF_MS) {
+    if (wait) await deps.clock.sleep(wait);
+    try {
+      const state = await deps.router.set(want);
+      if (sameWeights(state.weights, want)) return { ok: true, state };
+      errors.push(`read back ${describeWeights(state.weights)}`);
+    } catch (e) {
+      errors.push(errorMessage(e));
+    }
+  }
+  let seen = `last seen at ${describeWeights(lastKnown)}`;
+  try {
+    seen = `now reads ${describeWeights((await deps.router.read()).weights)}`;
+  } catch {
+    // the router is unreachable: the last weights we set are the best we know
+  }
+  return {
+    ok: false,
+    message: `could not restore ${slot} to 100% after ${BACKOFF_MS.length} attempts (${errors.at(-1) ?? 'unknown error'}); traffic ${seen} on ${deps.router.description} and may still be split: set ${slot} to 100% by hand`,
+  };
+}

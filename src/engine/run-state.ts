@@ -1,0 +1,33 @@
+// What main leaves for the post step (core.saveState): the split in progress, so a crash can be undone.
+import * as core from '@actions/core';
+import type { Slot } from '../config/types.js';
+import type { Weights } from './ports.js';
+
+export interface SplitState {
+  live: Slot;
+  target: Slot;
+  weights: Weights;
+}
+
+/** Called before every weight change and with undefined once traffic is at rest again. */
+export function saveSplit(split: SplitState | undefined): void {
+  core.saveState('split', split ? JSON.stringify(split) : '');
+}
+
+/** A held deploy leaves traffic split on purpose: the post step must not undo it. */
+export function markHeld(): void {
+  core.saveState('held', 'true');
+}
+
+export function loadSplit(): { split?: SplitState; held: boolean } {
+  const held = core.getState('held') === 'true';
+  const raw = core.getState('split');
+  if (!raw) return { held };
+  try {
+    const s = JSON.parse(raw) as SplitState;
+    if ((s.live === 'blue' || s.live === 'green') && (s.target === 'blue' || s.target === 'green')) return { split: s, held };
+  } catch {
+    // a torn write: nothing usable
+  }
+  return { held };
+}

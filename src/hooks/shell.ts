@@ -1,0 +1,375 @@
+// Runs one user command through the user's shell, bounded in time, its output streamed to the log and kept (tail, redacted).
+//
+// Why node:child_process and not @actions/exec: a timed-out or cancelled command must die with
+// everything it started (`deploy.sh` → `docker compose up` → ...). That needs the child in its
+// own process group (`detached: true`, i.e. setsid) and a signal sent to the whole group
+// (`process.kill(-pid)`); @actions/exec neither spawns detached nor exposes the child to kill.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { delimiter, join } from 'node:path';
+import * as core from '@actions/core';
+import { redact } from '../report/redact.js';
+
+/** Where streamed output goes; @actions/core by default, a collector in tests. */
+export interface ShellLogger {
+  startGroup(name: string): void;
+  endGroup(): void;
+  info(line: string): void;
+}
+
+export const coreLogger: ShellLogger = {
+  startGroup: (name) => core.startGroup(name),
+  endGroup: () => core.endGroup(),
+  info: (line) => core.info(line),
+};
+
+export interface ShellOptions {
+  timeoutMs: number;
+  /** cancels like a timeout: the whole process group is killed */
+  signal?: AbortSignal;
+  /** values masked with `***` in the streamed log, the captured output and the command text */
+  secrets: string[];
+  /** log group title, e.g. `hook: deploy`; without it lines are streamed ungrouped */
+  group?: string;
+  logger?: ShellLogger;
+  /** how much of the combined output is kept, from the end (default 64 KiB of text) */
+  maxOutputChars?: number;
+  /** after SIGTERM, how long the group gets before SIGKILL (default 3 s) */
+  killGraceMs?: number;
+  /** after the shell exits, how long to wait for output still in the pipes (default 500 ms) */
+  drainMs?: number;
+  /** stream output to the logger (default true) */
+  stream?: boolean;
+}
+
+export interface ShellResult {
+  /** the command with secrets masked */
+  command: string;
+  /** 124 on timeout, 130 on cancellation, 128+n when killed by signal n */
+  exitCode: number;
+  /** combined stdout+stderr tail, secrets masked */
+  output: string;
+  /** stdout alone (tail, secrets masked): what a status command prints */
+  stdout: string;
+  durationMs: number;
+  timedOut: boolean;
+  cancelled: boolean;
+}
+
+export const TIMEOUT_EXIT_CODE = 124;
+export const CANCELLED_EXIT_CODE = 130;
+const DEFAULT_MAX_OUTPUT = 64 * 1024;
+
+/**
+ * The shell GitHub's `shell: bash` uses when bash exists (fail on the first error and inside
+ * pipes), else POSIX sh with -e, else cmd.exe on Windows without bash.
+ */
+export function shellFor(
+  command: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { file: string; args: string[] } {
+  const bash = findOnPath('bash', env);
+  if (bash) return { file: bash, args: ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command] };
+  if (process.platform === 'win32')
+    return { file: env.ComSpec ?? 'cmd.exe', args: ['/d', '/s', '/c', command] };
+  return { file: findOnPath('sh', env) ?? '/bin/sh', args: ['-e', '-c', command] };
+}
+
+function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const dirs = (env.PATH ?? env.Path ?? '').split(delimiter).filter(Boolean);
+  const names = process.platform === 'win32' ? [`${name}.exe`, name] : [name];
+  for (const dir of dirs) {
+    for (const n of names) {
+      const p = join(dir, n);
+      try {
+        accessSync(p, constants.X_OK);
+        return p;
+      } catch {
+        // not here; keep looking
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The environment a user command sees: ours, minus this action's own `INPUT_*` variables (they
+ * hold the github-token and webhook URL, which a `run:` step would not see either), plus `extra`.
+ */
+export function commandEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.toUpperCase().startsWith('INPUT_')) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/** Keeps the last `max` characters of a growing text, masking secrets even when one straddles the cut. */
+class TailBuffer {
+  private text = '';
+  private dropped = 0;
+  constructor(
+    private readonly max: number,
+    private readonly margin: number,
+  ) {}
+
+  push(chunk: string): void {
+    this.text += chunk;
+    // Keep `margin` extra raw characters so a secret cut at the start is still whole for redaction.
+    const keep = this.max + this.margin;
+    if (this.text.length > keep * 2) this.trim(keep);
+  }
+
+  private trim(keep: number): void {
+    if (this.text.length <= keep) return;
+    this.dropped += this.text.length - keep;
+    this.text = this.text.slice(-keep);
+  }
+
+  result(secrets: string[]): string {
+    this.trim(this.max + this.margin);
+    const total = this.dropped + this.text.length;
+    if (total <= this.max) return redact(this.text, secrets);
+    // Redact first, then drop the margin: any fragment of a secret left at the raw start lies in it.
+    const cut = Math.min(this.margin, this.text.length);
+    let kept = redact(this.text, secrets).slice(cut);
+    if (kept.length > this.max) kept = kept.slice(-this.max);
+    const omitted = total - kept.length;
+    return `[glidepath: ${omitted} earlier characters of output omitted]\n${kept}`;
+  }
+}
+
+/** Streams complete lines to the logger, masked; a secret split across chunks stays whole. */
+class LineStreamer {
+  private pending = '';
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly secrets: string[],
+    private readonly margin: number,
+  ) {}
+
+  push(chunk: string): void {
+    this.pending += chunk;
+    const nl = this.pending.lastIndexOf('\n');
+    if (nl >= 0) {
+      const lines = this.pending.slice(0, nl);
+      this.pending = this.pending.slice(nl + 1);
+      for (const line of lines.split('\n')) this.log(redact(line.replace(/\r$/, ''), this.secrets));
+    }
+    // A line with no end in sight: flush all but a margin so memory stays bounded.
+    if (this.pending.length > 16 * 1024 + this.margin) {
+      const head = this.pending.slice(0, this.pending.length - this.margin);
+      this.pending = this.pending.slice(head.length);
+      this.log(redact(head, this.secrets));
+    }
+  }
+
+  flush(): void {
+    if (this.pending) this.log(redact(this.pending, this.secrets));
+    this.pending = '';
+  }
+}
+
+/**
+ * Run `command` with `env` added to the environment. Values reach the command only as environment
+ * variables, never spliced into the command text. Never throws for a failing command: the exit
+ * code says it. Rejects only when the shell cannot be started at all.
+ */
+export function runShell(
+  command: string,
+  env: Record<string, string>,
+  opts: ShellOptions,
+): Promise<ShellResult> {
+  const started = Date.now();
+  const secrets = opts.secrets.filter((s) => s.length > 0);
+  const margin = secretMargin(secrets);
+  const maxOutput = opts.maxOutputChars ?? DEFAULT_MAX_OUTPUT;
+  const logger = opts.logger ?? coreLogger;
+  const shownCommand = redact(command, secrets);
+  const combined = new TailBuffer(maxOutput, margin);
+  const stdoutOnly = new TailBuffer(maxOutput, margin);
+  const streaming = opts.stream ?? true;
+
+  if (opts.signal?.aborted) {
+    return Promise.resolve({
+      command: shownCommand,
+      exitCode: CANCELLED_EXIT_CODE,
+      output: '[glidepath: cancelled before start]',
+      stdout: '',
+      durationMs: 0,
+      timedOut: false,
+      cancelled: true,
+    });
+  }
+
+  const fullEnv = commandEnv(env);
+  const { file, args } = shellFor(command, fullEnv);
+
+  return new Promise<ShellResult>((resolve, reject) => {
+    const child = spawn(file, args, {
+      env: fullEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group on POSIX, so the whole tree can be signalled (see header).
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
+
+    if (opts.group && streaming) logger.startGroup(opts.group);
+    const outLines = new LineStreamer((l) => logger.info(l), secrets, margin);
+    const errLines = new LineStreamer((l) => logger.info(l), secrets, margin);
+    let timedOut = false;
+    let cancelled = false;
+    let done = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    const onOut = (s: string) => {
+      combined.push(s);
+      stdoutOnly.push(s);
+      if (streaming) outLines.push(s);
+    };
+    const onErr = (s: string) => {
+      combined.push(s);
+      if (streaming) errLines.push(s);
+    };
+    child.stdout.on('data', onOut);
+    child.stderr.on('data', onErr);
+
+    const killTree = () => {
+      const pid = child.pid;
+      if (pid === undefined) return;
+      if (process.platform === 'win32') {
+        // No process groups on Windows: taskkill walks the tree.
+        spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on(
+          'error',
+          () => {},
+        );
+        return;
+      }
+      signalGroup(pid, 'SIGTERM');
+      // Whatever ignored SIGTERM gets SIGKILL; unref'd so it never holds the process open.
+      setTimeout(() => signalGroup(pid, 'SIGKILL'), opts.killGraceMs ?? 3000).unref();
+    };
+
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killTree();
+    }, opts.timeoutMs);
+    const onAbort = () => {
+      cancelled = true;
+      killTree();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const finish = () => {
+      if (done || !exit) return;
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(drainTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      // A background process the command started (`server &`) may still hold the pipes: stop
+      // listening but keep draining, unref'd, so it can go on writing without EPIPE.
+      for (const s of [child.stdout, child.stderr]) {
+        s.off('data', s === child.stdout ? onOut : onErr);
+        s.on('data', () => {});
+        s.on('error', () => {});
+        (s as unknown as { unref?: () => void }).unref?.();
+      }
+      child.unref();
+      if (streaming) {
+        outLines.flush();
+        errLines.flush();
+      }
+      const durationMs = Date.now() - started;
+      let exitCode: number;
+      let note = '';
+      if (timedOut) {
+        exitCode = TIMEOUT_EXIT_CODE;
+        note = `[glidepath: timed out after ${formatMs(opts.timeoutMs)}; the command and its children were killed]`;
+      } else if (cancelled) {
+        exitCode = CANCELLED_EXIT_CODE;
+        note = '[glidepath: cancelled; the command and its children were killed]';
+      } else if (exit.code !== null) {
+        exitCode = exit.code;
+      } else {
+        exitCode = 128 + signalNumber(exit.signal);
+        note = `[glidepath: the command was killed by ${exit.signal ?? 'a signal'}]`;
+      }
+      if (note && streaming) logger.info(note);
+      if (opts.group && streaming) logger.endGroup();
+      let output = combined.result(secrets);
+      if (note) output = output && !output.endsWith('\n') ? `${output}\n${note}` : `${output}${note}`;
+      resolve({
+        command: shownCommand,
+        exitCode,
+        output,
+        stdout: stdoutOnly.result(secrets),
+        durationMs,
+        timedOut,
+        cancelled: cancelled && !timedOut,
+      });
+    };
+
+    let drainTimer: NodeJS.Timeout | undefined;
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      // The shell is done: what it left running in the background (a server it started) is not ours to kill.
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      // Usually 'close' follows at once; give output still in the pipes a moment, then stop waiting.
+      drainTimer = setTimeout(finish, opts.drainMs ?? 500);
+    });
+    child.on('close', () => finish());
+    child.on('error', (err) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (opts.group && streaming) logger.endGroup();
+      reject(new Error(`could not start ${file} to run the command \`${shownCommand}\`: ${err.message}`));
+    });
+  });
+}
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // ESRCH: the group is already gone
+  }
+}
+
+function signalNumber(sig: NodeJS.Signals | null): number {
+  return (sig && osConstants.signals[sig]) ?? 0;
+}
+
+/** Longest form a secret can take in output once redact() looks for its encoded spellings too. */
+function secretMargin(secrets: string[]): number {
+  let m = 0;
+  for (const s of secrets) {
+    let encoded = s.length;
+    try {
+      encoded = encodeURIComponent(s).length;
+    } catch {
+      // lone surrogate: only the raw form can appear
+    }
+    m = Math.max(m, s.length, encoded, JSON.stringify(s).length);
+  }
+  return m;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = ms / 1000;
+  return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
+}
+
+/** The last `n` non-empty lines of an output, for an error message. */
+export function lastLines(output: string, n = 10, maxChars = 1000): string {
+  const lines = output.split('\n').filter((l) => l.trim() !== '');
+  let text = lines.slice(-n).join('\n');
+  if (text.length > maxChars) text = `…${text.slice(-maxChars)}`;
+  return text;
+}

@@ -1,0 +1,110 @@
+// Main step: read inputs, run the command, publish outputs and the report; sets the exit status.
+import * as core from '@actions/core';
+import { existsSync, writeFileSync } from 'node:fs';
+import { readInputs } from './config/read-inputs.js';
+import { parseInputs } from './config/parse.js';
+import type { Config } from './config/types.js';
+import { buildPlan } from './plan/build.js';
+import { renderPlanLog, renderPlanMarkdown } from './report/plan-render.js';
+import { runEngine, type RunOutcome } from './engine/engine.js';
+import { Timeline } from './engine/timeline.js';
+import { systemClock } from './engine/ports.js';
+import { Fault } from './engine/fault.js';
+import { createRouter } from './traffic/create-router.js';
+import { createChecks } from './checks/create-checks.js';
+import { ShellHookRunner } from './hooks/runner.js';
+import { formatEvent } from './report/progress.js';
+import { publish, publishInputErrors, publishPlan } from './report/publish.js';
+import { saveSplit, markHeld } from './engine/run-state.js';
+
+/**
+ * The runner creates these files; a local run (act, a script, `npm run demo`) may only name them.
+ * @actions/core refuses to write to a missing file, which would lose every output.
+ */
+function ensureCommandFiles(): void {
+  for (const name of ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY']) {
+    const path = process.env[name];
+    if (path && !existsSync(path)) writeFileSync(path, '');
+  }
+}
+
+async function main(): Promise<void> {
+  ensureCommandFiles();
+  const parsed = parseInputs(readInputs());
+  for (const s of parsed.secrets) core.setSecret(s);
+  if (!parsed.ok) {
+    await publishInputErrors(parsed.errors, parsed.secrets);
+    return;
+  }
+  const config = parsed.config;
+  const plan = buildPlan(config);
+  if (config.command === 'plan') {
+    for (const line of renderPlanLog(plan)) core.info(line);
+    await publishPlan(plan, renderPlanMarkdown(plan));
+    return;
+  }
+  await execute(config, parsed.secrets);
+}
+
+async function execute(config: Config, secrets: string[]): Promise<RunOutcome | undefined> {
+  const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}`;
+  const runUrl = process.env.GITHUB_RUN_ID
+    ? `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
+    : undefined;
+
+  const cancel = new AbortController();
+  const onSignal = (sig: string) => () => {
+    core.warning(`received ${sig}: putting traffic back on the live slot`);
+    cancel.abort(new Fault(`the run was cancelled (${sig})`));
+  };
+  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
+  process.on('SIGINT', handlers.SIGINT);
+  process.on('SIGTERM', handlers.SIGTERM);
+
+  let target: 'blue' | 'green' | undefined;
+  const limits = { maxErrorRate: config.maxErrorRate, maxLatency: config.maxLatency };
+  const timeline = new Timeline((e) => {
+    if (e.type === 'run-start') target = e.target;
+    const line = formatEvent(e, { target, limits, secrets });
+    if (line === undefined) return;
+    if (e.type === 'warning') core.warning(line);
+    else if (e.type === 'rollback') core.notice(line, { title: 'Glidepath rolled back' });
+    else core.info(line);
+  });
+
+  const router = createRouter(config, secrets);
+  const { checks, gates } = createChecks(config, secrets);
+  const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
+  try {
+    const outcome = await runEngine({
+      config,
+      plan: buildPlan(config),
+      router,
+      checks,
+      gates,
+      hooks,
+      clock: systemClock,
+      timeline,
+      signal: cancel.signal,
+      runId,
+      runUrl,
+      onSplit: saveSplit,
+    });
+    if (outcome.result === 'held') markHeld();
+    await publish({ config, outcome, timeline, secrets, runUrl, runId });
+    return outcome;
+  } finally {
+    process.off('SIGINT', handlers.SIGINT);
+    process.off('SIGTERM', handlers.SIGTERM);
+    await router.close?.();
+  }
+}
+
+main().catch((e: unknown) => {
+  try {
+    core.setOutput('result', 'failed');
+  } catch {
+    // the outputs file itself is the problem; the failure below still reaches the log
+  }
+  core.setFailed(`Glidepath crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+});

@@ -1,0 +1,45 @@
+// What is checked while a shift step holds, in words for the log and the summary.
+import type { Config } from '../config/types.js';
+import { formatDuration } from '../config/durations.js';
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Derived from the Config and the provider the same way checks/ and judge/ pick their sources:
+ * real-traffic 5xx comes from HAProxy stats or ALB metrics; with the command provider the only
+ * error rate there is comes from the probes. No user text here, only counts and limits.
+ */
+export function describeChecks(config: Config, weight: number): string[] {
+  const out: string[] = [];
+  const probes = config.healthUrls.length;
+  if (probes > 0) out.push(`health probes (${plural(probes, 'URL', 'URLs')})`);
+
+  const rate = `${config.maxErrorRate}%`;
+  const minReq = `min ${plural(config.minRequests, 'request', 'requests')}`;
+  switch (config.provider.kind) {
+    case 'haproxy':
+      out.push(`HAProxy real-traffic 5xx ≤ ${rate} (${minReq})`);
+      break;
+    case 'alb':
+      out.push(`ALB real-traffic 5xx ≤ ${rate} (${minReq})`);
+      break;
+    case 'command':
+      if (probes > 0) out.push(`probe error rate ≤ ${rate}`);
+      break;
+  }
+  if (config.compareToStable) out.push('compared with the stable slot');
+  if (config.maxLatency)
+    out.push(`p${config.maxLatency.percentile} < ${formatDuration(config.maxLatency.maxMs)}`);
+  if (config.cloudwatchAlarms.length > 0) out.push(`CloudWatch alarms (${config.cloudwatchAlarms.length})`);
+  if (config.provider.kind === 'alb') {
+    out.push(
+      config.maxUnhealthyTargets > 0
+        ? `target health (≤ ${config.maxUnhealthyTargets} unhealthy)`
+        : 'target health',
+    );
+  }
+  if (config.checkCommand) out.push('check-command');
+  // verify-command runs once the new slot takes all traffic (see Phase 'shift' in types.ts)
+  if (weight === 100 && config.hooks.verify) out.push('verify-command');
+  return out;
+}

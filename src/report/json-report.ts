@@ -1,0 +1,235 @@
+// The machine-readable record of a run (the `report` output): a versioned JSON file built from the timeline.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command, Slot } from '../config/types.js';
+import type { Measures, VerdictStatus } from '../judge/types.js';
+import type { Weights } from '../engine/ports.js';
+import type { Result, TimelineEvent } from '../engine/timeline.js';
+import { redactDeep } from './redact.js';
+
+/** A timeline event with its epoch-ms times (`at`, `startedAt`) as ISO-8601 strings. */
+type WithIsoTimes<E> = E extends unknown ? { [K in keyof E]: K extends 'at' | 'startedAt' ? string : E[K] } : never;
+export type ReportEvent = WithIsoTimes<TimelineEvent>;
+
+/** One traffic step: a weight held while checks ran. */
+export interface ReportStep {
+  /** 1-based position in the plan's shifts */
+  step: number;
+  /** number of shifts in the plan, when known */
+  of?: number;
+  /** the new slot's percent during the step */
+  weight: number;
+  /** when the weight was set (ISO-8601) */
+  startedAt: string;
+  /** how long the step was held, ms */
+  heldMs: number;
+  /** evaluations run during the step */
+  evaluations: number;
+  /** evaluations that did not pass (fail or inconclusive) */
+  failedEvaluations: number;
+  /**
+   * The step's verdict; `interrupted` when the step never reached its own verdict
+   * (rolled back, aborted, cancelled or crashed mid-step).
+   */
+  status: VerdictStatus | 'interrupted';
+  /** the verdict's sentence (for `interrupted`, the last evaluation's) */
+  reason?: string;
+  /** the values measured over the step (or at its last evaluation) */
+  measures?: Measures;
+  /** the last evaluation's status, which for an `interrupted` step says why it stopped */
+  lastEvaluation?: VerdictStatus;
+}
+
+/**
+ * The JSON report written at the end of every run (path in the `report` output).
+ * Times are ISO-8601 strings in UTC; durations are milliseconds; weights are percent (0–100).
+ * Every string has secrets masked as `***`. Fields may be added in later versions; renaming
+ * or removing one bumps `schemaVersion`.
+ */
+export interface GlidepathReport {
+  /** version of this schema; always 1 for this shape */
+  schemaVersion: 1;
+  /** the GitHub run (`GITHUB_RUN_ID`, with attempt when retried) */
+  runId: string;
+  /** link to the workflow run */
+  runUrl?: string;
+  /** deploy, promote, abort, rollback, status or plan */
+  command?: Command;
+  /** the strategy as typed (`canary`, `Canary10Percent5Minutes`, ...) */
+  strategy?: string;
+  /** which load balancer was driven, e.g. `HAProxy /run/haproxy.sock (web/blue, web/green)` */
+  router?: string;
+  /** the same value as the `result` output; `failed` when the run ended without one (crash) */
+  result: Result;
+  /** the slot taking traffic after the run */
+  live?: Slot;
+  /** the other slot, kept for rollback */
+  previous?: Slot;
+  /** the slot the run deployed to */
+  target?: Slot;
+  /** the new slot's final weight, percent */
+  weight?: number;
+  /** why the run rolled back, held or failed, in one sentence */
+  reason?: string;
+  /** weights when the run started */
+  before?: Weights;
+  /** weights as last applied (after any rollback) */
+  after?: Weights;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** one entry per traffic step, in order */
+  steps: ReportStep[];
+  /** warnings raised during the run */
+  warnings: string[];
+  /** errors raised during the run */
+  errors: string[];
+  /** the full timeline, in order */
+  events: ReportEvent[];
+}
+
+export interface ReportMeta {
+  runId: string;
+  runUrl?: string;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Steps as they happened, with or without their own verdict. */
+export interface StepSummary {
+  step: number;
+  of?: number;
+  weight: number;
+  startedAt: number;
+  heldMs: number;
+  evaluations: number;
+  failedEvaluations: number;
+  status: VerdictStatus | 'interrupted';
+  reason?: string;
+  measures?: Measures;
+  lastEvaluation?: VerdictStatus;
+}
+
+/** The slot being deployed to: named at run start, else the one that is not live. */
+export function targetOf(events: readonly TimelineEvent[]): Slot | undefined {
+  for (const e of events) {
+    if (e.type === 'run-start') {
+      if (e.target) return e.target;
+      if (e.live) return e.live === 'blue' ? 'green' : 'blue';
+    }
+  }
+  return undefined;
+}
+
+/** Folds weights, evaluations and step verdicts into one row per step. */
+export function collectSteps(events: readonly TimelineEvent[]): StepSummary[] {
+  const target = targetOf(events);
+  const byStep = new Map<number, StepSummary & { closed: boolean }>();
+  const ofFromPlan = new Map<number, number>();
+  const get = (step: number, at: number) => {
+    let s = byStep.get(step);
+    if (!s) {
+      s = { step, of: ofFromPlan.get(step), weight: 0, startedAt: at, heldMs: 0, evaluations: 0, failedEvaluations: 0, status: 'interrupted', closed: false };
+      byStep.set(step, s);
+    }
+    return s;
+  };
+  for (const e of events) {
+    switch (e.type) {
+      case 'plan':
+        for (const p of e.plan.phases) if (p.kind === 'shift') ofFromPlan.set(p.step, p.of);
+        break;
+      case 'weights': {
+        if (e.step === undefined) break;
+        const s = get(e.step, e.at);
+        if (target) s.weight = e.applied.weights[target];
+        break;
+      }
+      case 'evaluation': {
+        const s = get(e.step, e.at - e.elapsedMs);
+        if (s.closed) break;
+        s.of = e.of;
+        s.weight = e.weight;
+        s.evaluations += 1;
+        if (e.verdict.status !== 'pass') s.failedEvaluations += 1;
+        s.heldMs = Math.max(s.heldMs, e.elapsedMs);
+        s.reason = e.verdict.reason;
+        s.measures = e.verdict.measures;
+        s.lastEvaluation = e.verdict.status;
+        break;
+      }
+      case 'step-verdict': {
+        const s = get(e.step, e.startedAt);
+        s.weight = e.weight;
+        s.startedAt = e.startedAt;
+        s.heldMs = e.heldMs;
+        s.evaluations = e.evaluations;
+        s.status = e.verdict.status;
+        s.reason = e.verdict.reason;
+        s.measures = e.verdict.measures;
+        s.closed = true;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return [...byStep.values()].map(({ closed: _closed, ...s }) => s);
+}
+
+/** Weights as last applied: the latest `weights` event or rollback restore. */
+export function finalWeights(events: readonly TimelineEvent[]): Weights | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'weights') return e.applied.weights;
+    if (e.type === 'rollback' && e.restored) return e.restored.weights;
+  }
+  return undefined;
+}
+
+export function buildReport(events: readonly TimelineEvent[], meta: ReportMeta): GlidepathReport {
+  const start = events.find((e) => e.type === 'run-start');
+  const end = [...events].reverse().find((e) => e.type === 'run-end');
+  const rollback = [...events].reverse().find((e) => e.type === 'rollback');
+  const first = events[0]?.at ?? 0;
+  const last = events[events.length - 1]?.at ?? first;
+  const report: GlidepathReport = {
+    schemaVersion: 1,
+    runId: meta.runId,
+    ...(meta.runUrl ? { runUrl: meta.runUrl } : {}),
+    ...(start ? { command: start.command, strategy: start.strategy, router: start.router } : {}),
+    result: end?.result ?? 'failed',
+    ...(end?.live ? { live: end.live } : {}),
+    ...(end?.previous ? { previous: end.previous } : {}),
+    ...(targetOf(events) ? { target: targetOf(events) } : {}),
+    ...(end?.weight !== undefined ? { weight: end.weight } : {}),
+    ...(() => {
+      const reason = end?.reason ?? rollback?.reason ?? (end ? undefined : 'the run ended without reporting a result');
+      return reason ? { reason } : {};
+    })(),
+    ...(start?.before ? { before: start.before } : {}),
+    ...(finalWeights(events) ? { after: finalWeights(events) } : {}),
+    startedAt: iso(first),
+    endedAt: iso(last),
+    durationMs: last - first,
+    steps: collectSteps(events).map((s) => ({ ...s, startedAt: iso(s.startedAt) })),
+    warnings: events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])),
+    errors: events.flatMap((e) => (e.type === 'error' ? [e.message] : [])),
+    events: events.map((e) => {
+      const out = { ...e, at: iso(e.at) } as Record<string, unknown>;
+      if (e.type === 'step-verdict') out.startedAt = iso(e.startedAt);
+      return out as ReportEvent;
+    }),
+  };
+  return report;
+}
+
+/** Writes `glidepath-report-<runId>.json` into `dir` (created if missing), secrets masked; returns its path. */
+export async function writeReport(dir: string, report: GlidepathReport, secrets: readonly string[]): Promise<string> {
+  const safeId = report.runId.replace(/[^A-Za-z0-9._-]/g, '_') || 'run';
+  const path = join(dir, `glidepath-report-${safeId}.json`);
+  await mkdir(dir, { recursive: true });
+  // mask string values, not the serialized text, so a short secret cannot corrupt keys or numbers
+  await writeFile(path, JSON.stringify(redactDeep(report, secrets), null, 2) + '\n', 'utf8');
+  return path;
+}

@@ -1,0 +1,181 @@
+// Renders a Plan for people: log lines as it runs, and a markdown section for the job summary.
+import { formatDuration } from '../config/durations.js';
+import type { Phase, Plan } from '../plan/types.js';
+
+type Shift = Extract<Phase, { kind: 'shift' }>;
+
+const MAX_COMMAND = 80;
+
+/** One line per phase, framed by the strategy and the total. Slots are unknown in plan mode. */
+export function renderPlanLog(plan: Plan): string[] {
+  const shifts = plan.phases.filter(isShift).length;
+  return [
+    `plan · ${plan.strategy} · ${shifts} shift ${shifts === 1 ? 'step' : 'steps'}`,
+    ...plan.phases.map(renderPhaseLine),
+    totalLine(plan),
+  ];
+}
+
+/** The log line for one phase; the engine can stream it when the phase starts. */
+export function renderPhaseLine(phase: Phase): string {
+  switch (phase.kind) {
+    case 'backup':
+      return `backup · backup-command: ${shortCommand(phase.command)}`;
+    case 'deploy':
+      return `deploy · deploy-command on the new slot: ${shortCommand(phase.command)}`;
+    case 'pre-traffic': {
+      const parts = ['pre-traffic · on the new slot, before any traffic'];
+      if (phase.urls.length > 0) parts.push(`probe ${phase.urls.join(', ')}`);
+      if (phase.smoke) parts.push(`smoke-command: ${shortCommand(phase.smoke)}`);
+      return parts.join(' · ');
+    }
+    case 'shift':
+      return `step ${phase.step}/${phase.of} · new slot→${phase.weight}% · ${holdText(phase.holdMs)} · checks: ${
+        phase.checks.length > 0 ? phase.checks.join(', ') : 'none'
+      }`;
+    case 'keep-previous':
+      return `keep-previous · old slot kept ${formatDuration(phase.holdMs)} for an instant switch back`;
+    case 'cleanup':
+      return phase.command ? `cleanup · cleanup-command: ${shortCommand(phase.command)}` : 'cleanup';
+  }
+}
+
+/** The job-summary section: strategy, phase table, weight-over-time chart, total. */
+export function renderPlanMarkdown(plan: Plan): string {
+  const shifts = plan.phases.filter(isShift);
+  const rows = plan.phases.map((p, i) => {
+    const [name, weight, hold, checked] = tableCells(p);
+    return `| ${i + 1} | ${name} | ${weight} | ${hold} | ${checked} |`;
+  });
+  const steps = shifts.map((s) => `${s.weight}%`).join(' → ');
+  const out = [
+    '### Glidepath plan',
+    '',
+    `Strategy: **${escapeMarkdown(plan.strategy)}** · ${shifts.length} shift ${shifts.length === 1 ? 'step' : 'steps'}${
+      steps ? `: ${steps}` : ''
+    }`,
+    '',
+    '| # | phase | new-slot weight | hold | what is checked |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    '```mermaid',
+    ...weightChart(plan),
+    '```',
+    '',
+    `**Total planned duration:** ${formatDuration(plan.totalMs)}${
+      plan.holdAt === undefined
+        ? ''
+        : ` · stops at ${plan.holdAt}% and exits \`held\` (run \`promote\` or \`abort\` next)`
+    }`,
+    '',
+    '_Hold times only: hooks, deploy and pre-traffic probes add their own run time._',
+    '',
+  ];
+  return out.join('\n');
+}
+
+function tableCells(p: Phase): [string, string, string, string] {
+  const none = '—';
+  switch (p.kind) {
+    case 'backup':
+      return ['backup', none, none, `backup-command ${codeCell(p.command)}`];
+    case 'deploy':
+      return ['deploy', '0%', none, `deploy-command ${codeCell(p.command)} on the new slot`];
+    case 'pre-traffic': {
+      const parts: string[] = [];
+      if (p.urls.length > 0) parts.push(`probes on the new slot: ${p.urls.map(escapeMarkdown).join(', ')}`);
+      if (p.smoke) parts.push(`smoke-command ${codeCell(p.smoke)}`);
+      return ['pre-traffic', '0%', none, parts.join('; ')];
+    }
+    case 'shift':
+      return [
+        `shift ${p.step}/${p.of}`,
+        `${p.weight}%`,
+        p.holdMs > 0 ? formatDuration(p.holdMs) : 'no bake',
+        p.checks.length > 0 ? escapeMarkdown(p.checks.join(', ')) : 'none',
+      ];
+    case 'keep-previous':
+      return [
+        'keep previous slot',
+        '100%',
+        formatDuration(p.holdMs),
+        'old slot kept up for an instant switch back',
+      ];
+    case 'cleanup':
+      return ['cleanup', '100%', none, p.command ? `cleanup-command ${codeCell(p.command)}` : none];
+  }
+}
+
+/**
+ * Mermaid xychart of the planned new-slot weight. Each shift contributes two points (when it is
+ * set and when its hold ends) so the line is a staircase; a repeated x label puts two points on
+ * one x position, which draws the vertical rise.
+ */
+function weightChart(plan: Plan): string[] {
+  const points: Array<[number, number]> = [[0, 0]];
+  let t = 0;
+  let weight = 0;
+  for (const p of plan.phases) {
+    if (p.kind === 'shift') {
+      weight = p.weight;
+      points.push([t, weight]);
+      t += p.holdMs;
+      points.push([t, weight]);
+    } else if (p.kind === 'keep-previous') {
+      t += p.holdMs;
+      points.push([t, weight]);
+    }
+  }
+  const labels = points.map(([ms]) => `"${minutesLabel(ms)}"`);
+  const values = points.map(([, w]) => String(w));
+  return [
+    'xychart-beta',
+    '  title "Planned new-slot weight"',
+    `  x-axis "minutes from start" [${labels.join(', ')}]`,
+    '  y-axis "new slot %" 0 --> 100',
+    `  line [${values.join(', ')}]`,
+  ];
+}
+
+function minutesLabel(ms: number): string {
+  // two decimals at most: 30s steps read 0.5, 20s steps 0.33
+  return String(Math.round((ms / 60_000) * 100) / 100);
+}
+
+function totalLine(plan: Plan): string {
+  const held = plan.holdAt === undefined ? '' : ` · stops at ${plan.holdAt}% and exits held`;
+  return `total planned hold: ${formatDuration(plan.totalMs)}${held}`;
+}
+
+function holdText(ms: number): string {
+  return ms > 0 ? `hold ${formatDuration(ms)}` : 'no bake (one evaluation)';
+}
+
+const isShift = (p: Phase): p is Shift => p.kind === 'shift';
+
+/** Commands are not secret, but can be long or multi-line: one line, at most 80 characters. */
+export function shortCommand(command: string): string {
+  const one = command.trim().replace(/\s*\n\s*/g, ' ⏎ ');
+  return one.length > MAX_COMMAND ? `${one.slice(0, MAX_COMMAND - 1)}…` : one;
+}
+
+/** User text outside code spans: cannot split a table cell or open HTML. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[&<>|]/g, (c) =>
+    c === '|' ? '\\|' : c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;',
+  );
+}
+
+/**
+ * A command as a code span in a table cell. Inside a code span `&lt;` would show literally, and
+ * `<`/`>`/`&` are inert there anyway, so only the cell separator `|` is escaped (GFM unescapes
+ * `\|` inside code spans in tables); the fence is longer than any backtick run in the command.
+ */
+function codeCell(command: string): string {
+  const text = shortCommand(command).replace(/\|/g, '\\|');
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longestRun + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}

@@ -1,0 +1,155 @@
+// The live log: one line per timeline event, as it happens (the summary is rendered at the end).
+import type { Slot } from '../config/types.js';
+import type { Limits, Measures, Verdict } from '../judge/types.js';
+import type { RouterState, Weights } from '../engine/ports.js';
+import type { TimelineEvent } from '../engine/timeline.js';
+import { formatDuration } from '../config/durations.js';
+import { redact } from './redact.js';
+
+/** Limits as the judge applies them; the timeline's measures carry values only. */
+export type DisplayLimits = Partial<Pick<Limits, 'maxErrorRate' | 'maxLatency'>>;
+
+export interface ProgressContext {
+  /** the slot being deployed to; names the weight (`green 25%`) */
+  target?: Slot;
+  /** shown next to the measured values, e.g. `err 0.4% (limit 2%)` */
+  limits?: DisplayLimits;
+  /** masked in every line */
+  secrets?: readonly string[];
+}
+
+/** Elapsed and held times to the second (`1m10s`, not `1m10s123ms`); sub-second spans keep their ms. */
+export function formatElapsed(ms: number): string {
+  return formatDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
+}
+
+/** 0.4 → `0.4%`, 0.41666 → `0.42%`, 12 → `12%` (no trailing zeros, two decimals at most). */
+export function formatPercent(p: number): string {
+  if (!Number.isFinite(p)) return `${p}%`;
+  return `${Number(p.toFixed(2))}%`;
+}
+
+export function formatWeights(w: Weights): string {
+  return `blue ${formatPercent(w.blue)} / green ${formatPercent(w.green)}`;
+}
+
+function formatState(s: RouterState): string {
+  const parts = [formatWeights(s.weights)];
+  if (s.ineligible?.length) parts.push(`not taking traffic: ${s.ineligible.join(', ')}`);
+  if (s.detail) parts.push(s.detail);
+  return parts.join('; ');
+}
+
+/** `green 25%`, or `new slot 25%` when the target is unknown. */
+export function formatTargetWeight(weight: number, target?: Slot): string {
+  return `${target ?? 'new slot'} ${formatPercent(weight)}`;
+}
+
+/**
+ * The measured parts of a verdict, absent ones left out:
+ * `err 0.4% (limit 2%) · p99 180ms (limit 2s) · 14 ok`.
+ */
+export function formatMeasures(m: Measures, limits?: DisplayLimits): string[] {
+  const parts: string[] = [];
+  if (m.errorRate !== undefined) {
+    let s = `err ${formatPercent(m.errorRate)}`;
+    if (m.stableErrorRate !== undefined) s += ` vs stable ${formatPercent(m.stableErrorRate)}`;
+    if (limits?.maxErrorRate !== undefined) s += ` (limit ${formatPercent(limits.maxErrorRate)})`;
+    parts.push(s);
+  }
+  if (m.latencyMs !== undefined) {
+    let s = `${m.latencyLabel ?? 'latency'} ${formatDuration(m.latencyMs)}`;
+    if (limits?.maxLatency) s += ` (limit ${formatDuration(limits.maxLatency.maxMs)})`;
+    parts.push(s);
+  }
+  if (m.probesOk !== undefined || m.probesFailed !== undefined) {
+    const ok = `${m.probesOk ?? 0} ok`;
+    parts.push(m.probesFailed ? `${ok}, ${m.probesFailed} failed` : ok);
+  }
+  return parts;
+}
+
+/** ` · FAIL: <reason>` / ` · inconclusive: <reason>`; nothing for a pass. */
+export function formatVerdictTail(v: Verdict): string {
+  if (v.status === 'pass') return '';
+  return ` · ${v.status === 'fail' ? 'FAIL' : 'inconclusive'}: ${v.reason}`;
+}
+
+function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
+  switch (e.type) {
+    case 'run-start': {
+      const parts = [`glidepath ${e.command}`, e.strategy, `via ${e.router}`];
+      if (e.live) parts.push(`live ${e.live}${e.target ? ` → ${e.target}` : ''}`);
+      if (e.before) parts.push(formatWeights(e.before));
+      return parts.join(' · ');
+    }
+    case 'plan': {
+      const shifts = e.plan.phases.filter((p) => p.kind === 'shift');
+      const parts = [`plan: ${e.plan.strategy}`];
+      if (shifts.length) parts.push(`${shifts.length} step${shifts.length === 1 ? '' : 's'}: ${shifts.map((p) => formatPercent(p.weight)).join(' → ')}`);
+      if (e.plan.holdAt !== undefined) parts.push(`hold at ${formatPercent(e.plan.holdAt)}`);
+      parts.push(`${formatDuration(e.plan.totalMs)} of holds`);
+      return parts.join(' · ');
+    }
+    case 'phase':
+      return `▸ ${e.name}${e.detail ? `: ${e.detail}` : ''}`;
+    case 'weights': {
+      const prefix = e.step !== undefined ? `step ${e.step} · ` : '';
+      const asked = formatWeights(e.requested);
+      const same = e.requested.blue === e.applied.weights.blue && e.requested.green === e.applied.weights.green;
+      // the adapter's rounding is worth a mention only when it changed the split
+      const notes = [same ? '' : `applied ${formatWeights(e.applied.weights)}`, e.applied.ineligible?.length ? `not taking traffic: ${e.applied.ineligible.join(', ')}` : '', e.applied.detail ?? ''].filter(Boolean);
+      return `${prefix}weights → ${asked}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+    }
+    case 'evaluation': {
+      const parts = [
+        `step ${e.step}/${e.of}`,
+        formatTargetWeight(e.weight, ctx.target),
+        `${formatElapsed(e.elapsedMs)}/${formatElapsed(e.holdMs)}`,
+        ...formatMeasures(e.verdict.measures, ctx.limits),
+      ];
+      return parts.join(' · ') + formatVerdictTail(e.verdict);
+    }
+    case 'step-verdict': {
+      const parts = [
+        `step ${e.step} done`,
+        formatTargetWeight(e.weight, ctx.target),
+        `held ${formatElapsed(e.heldMs)}`,
+        `${e.evaluations} evaluation${e.evaluations === 1 ? '' : 's'}`,
+        ...formatMeasures(e.verdict.measures, ctx.limits),
+      ];
+      return parts.join(' · ') + (e.verdict.status === 'pass' ? ' · pass' : formatVerdictTail(e.verdict));
+    }
+    case 'hook': {
+      const r = e.result;
+      const how = r.timedOut ? 'timed out' : r.exitCode === 0 ? 'ok' : `failed (exit ${r.exitCode})`;
+      return `hook ${e.hook} ${how} in ${formatElapsed(r.durationMs)}`;
+    }
+    case 'drift':
+      return `drift: expected ${formatWeights(e.expected)}, found ${formatWeights(e.found)}`;
+    case 'rollback':
+      return `ROLLBACK: ${e.reason}${e.restored ? ` · restored ${formatState(e.restored)}` : ''}`;
+    case 'warning':
+      return `warning: ${e.message}`;
+    case 'error':
+      return `error: ${e.message}`;
+    case 'run-end': {
+      const parts = [`result: ${e.result}`];
+      if (e.live) parts.push(`live ${e.live}${e.previous ? ` (previous ${e.previous})` : ''}`);
+      if (e.weight !== undefined) parts.push(formatTargetWeight(e.weight, ctx.target));
+      if (e.reason) parts.push(e.reason);
+      return parts.join(' · ');
+    }
+  }
+}
+
+/**
+ * The log line for one event, secrets masked; undefined for events not worth a line.
+ * Always one line: user text with newlines could otherwise start a line with `::`, which the
+ * runner reads as a workflow command.
+ */
+export function formatEvent(e: TimelineEvent, ctx: ProgressContext = {}): string | undefined {
+  const text = line(e, ctx);
+  if (text === undefined) return undefined;
+  return redact(text, ctx.secrets ?? []).replace(/\s*[\r\n]+\s*/g, ' ');
+}

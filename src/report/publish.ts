@@ -1,0 +1,96 @@
+// Publishes a run: outputs (every outcome), job summary, JSON report, notification, and the exit status.
+import * as core from '@actions/core';
+import { tmpdir } from 'node:os';
+import type { Config, ConfigError } from '../config/types.js';
+import type { Plan } from '../plan/types.js';
+import type { RunOutcome } from '../engine/engine.js';
+import type { Result, Timeline } from '../engine/timeline.js';
+import { renderSummary, writeSummary } from './summary.js';
+import { buildReport, writeReport } from './json-report.js';
+import { escapeInline } from './markdown.js';
+import { redact } from './redact.js';
+
+export interface Outputs {
+  result: Result;
+  'live-slot'?: string;
+  'previous-slot'?: string;
+  weight?: number;
+  'rollback-reason'?: string;
+  'deployment-id'?: string;
+  report?: string;
+}
+
+/** Every output is set in every outcome (empty when it has no value), so `steps.x.outputs.y` never surprises. */
+export function setOutputs(o: Outputs, secrets: readonly string[]): void {
+  const names = ['result', 'live-slot', 'previous-slot', 'weight', 'rollback-reason', 'deployment-id', 'report'] as const;
+  for (const name of names) {
+    const v = o[name];
+    core.setOutput(name, v === undefined ? '' : redact(String(v), secrets));
+  }
+}
+
+/** Whether the step should fail for this outcome (design: rolled-back fails unless fail-on-rollback is false). */
+export function failsStep(outcome: RunOutcome, config: Pick<Config, 'failOnRollback' | 'command'>): boolean {
+  switch (outcome.result) {
+    case 'failed':
+      return true;
+    case 'rolled-back':
+      // an on-call `rollback` asked for it; a deploy that rolled back is a failed deploy
+      return config.command !== 'rollback' && config.failOnRollback;
+    default:
+      return false;
+  }
+}
+
+export async function publishInputErrors(errors: ConfigError[], secrets: readonly string[]): Promise<void> {
+  for (const e of errors) core.error(redact(e.message, secrets), { title: `Glidepath input ${e.input}` });
+  setOutputs({ result: 'failed' }, secrets);
+  const rows = errors.map((e) => `| \`${escapeInline(e.input)}\` | ${escapeInline(redact(e.message, secrets))} |`);
+  await writeSummary(
+    [`## ❌ Glidepath: bad input, nothing was changed`, '', '| input | problem |', '|---|---|', ...rows, ''].join('\n'),
+  );
+  core.setFailed(`${errors.length} input problem${errors.length === 1 ? '' : 's'}: no traffic was moved`);
+}
+
+export async function publishPlan(plan: Plan, markdown: string): Promise<void> {
+  setOutputs({ result: 'planned', weight: plan.holdAt ?? 100 }, []);
+  await writeSummary(markdown);
+}
+
+export async function publish(p: {
+  config: Config;
+  outcome: RunOutcome;
+  timeline: Timeline;
+  secrets: readonly string[];
+  runUrl?: string;
+  runId: string;
+}): Promise<void> {
+  const { config, outcome, timeline, secrets } = p;
+  let reportPath: string | undefined;
+  try {
+    const report = buildReport(timeline.events, { runId: p.runId, runUrl: p.runUrl });
+    reportPath = await writeReport(process.env.RUNNER_TEMP || tmpdir(), report, secrets);
+  } catch (e) {
+    core.warning(`could not write the JSON report: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  setOutputs(
+    {
+      result: outcome.result,
+      'live-slot': outcome.live,
+      'previous-slot': outcome.previous,
+      weight: outcome.weight,
+      'rollback-reason': outcome.result === 'rolled-back' || outcome.result === 'failed' ? outcome.reason : undefined,
+      report: reportPath,
+    },
+    secrets,
+  );
+  await writeSummary(
+    renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: p.runUrl, environmentUrl: config.environmentUrl }),
+  );
+  const reason = outcome.reason ? redact(outcome.reason, secrets) : undefined;
+  if (failsStep(outcome, config)) {
+    core.setFailed(`${outcome.result}${reason ? `: ${reason}` : ''}`);
+  } else if (reason) {
+    core.info(`${outcome.result}: ${reason}`);
+  }
+}

@@ -1,0 +1,290 @@
+// The job summary: what a run did, rendered as GitHub markdown from the timeline at the end.
+import * as core from '@actions/core';
+import type { Slot } from '../config/types.js';
+import type { Weights } from '../engine/ports.js';
+import type { TimelineEvent, TimelineEventOf } from '../engine/timeline.js';
+import { collectSteps, finalWeights, targetOf, type StepSummary } from './json-report.js';
+import { codeBlock, escapeInline, link, truncate } from './markdown.js';
+import { formatElapsed, formatMeasures, formatPercent, formatTargetWeight, formatWeights, type DisplayLimits } from './progress.js';
+import { redact, redactDeep } from './redact.js';
+
+export interface SummaryInput {
+  events: readonly TimelineEvent[];
+  secrets: readonly string[];
+  runUrl?: string;
+  environmentUrl?: string;
+  /** shown beside measured values; the timeline carries values only */
+  limits?: DisplayLimits;
+}
+
+/** Per hook output shown (its tail: errors come last). */
+const HOOK_OUTPUT_MAX = 4000;
+const DECISIONS_MAX = 60;
+const CHART_POINTS_MAX = 60;
+/** GitHub refuses step summaries over 1 MiB. */
+const SUMMARY_MAX_BYTES = 1024 * 1024 - 1024;
+
+const hms = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+
+function banner(end: TimelineEventOf<'run-end'> | undefined, target: Slot | undefined): string {
+  if (!end) return '⚠️ Incomplete: the run ended without a result';
+  const live = end.live ? `: ${end.live} is live` : '';
+  switch (end.result) {
+    case 'promoted':
+      return `✅ Promoted${live}`;
+    case 'rolled-back':
+      return `↩️ Rolled back${end.live ? `: ${end.live} is live again` : ''}`;
+    case 'held':
+      return `⏸️ Held at ${formatPercent(end.weight ?? 0)}${target ? `: ${target} takes ${formatPercent(end.weight ?? 0)} of traffic` : ''}`;
+    case 'aborted':
+      return `⏹️ Aborted${live}`;
+    case 'failed':
+      return `❌ Failed${live}`;
+    case 'planned':
+      return '📝 Planned: dry run, nothing changed';
+    case 'unchanged':
+      return `➖ Unchanged${live}`;
+  }
+}
+
+function slotsTable(start: TimelineEventOf<'run-start'> | undefined, end: TimelineEventOf<'run-end'> | undefined, after: Weights | undefined): string[] {
+  const before = start?.before;
+  if (!start?.live && !before && !end?.live && !after) return [];
+  const cell = (w: Weights | undefined, s: Slot) => (w ? formatPercent(w[s]) : '–');
+  return [
+    '| | before | after |',
+    '|---|---|---|',
+    `| live slot | ${start?.live ?? '–'} | ${end?.live ?? '–'} |`,
+    `| blue | ${cell(before, 'blue')} | ${cell(after, 'blue')} |`,
+    `| green | ${cell(before, 'green')} | ${cell(after, 'green')} |`,
+  ];
+}
+
+function verdictCell(s: StepSummary): string {
+  switch (s.status) {
+    case 'pass':
+      return '✅ pass';
+    case 'fail':
+      return `❌ fail: ${escapeInline(s.reason ?? '')}`;
+    case 'inconclusive':
+      return `❔ inconclusive: ${escapeInline(s.reason ?? '')}`;
+    case 'interrupted':
+      // a step cut short by failing evaluations reads as a failure, not as a mere stop
+      if (s.lastEvaluation === 'fail') return `❌ fail, step cut short: ${escapeInline(s.reason ?? '')}`;
+      return `⏹️ interrupted${s.reason ? `; last evaluation: ${escapeInline(s.reason)}` : ''}`;
+  }
+}
+
+function stepsTable(steps: StepSummary[], target: Slot | undefined): string[] {
+  if (!steps.length) return [];
+  return [
+    '### Steps',
+    '',
+    '| step | weight | started (UTC) | held | evaluations | verdict |',
+    '|---|---|---|---|---|---|',
+    ...steps.map((s) => {
+      const failed = s.failedEvaluations ? ` (${s.failedEvaluations} not passing)` : '';
+      return `| ${s.step}${s.of ? `/${s.of}` : ''} | ${formatTargetWeight(s.weight, target)} | ${hms(s.startedAt)} | ${formatElapsed(s.heldMs)} | ${s.evaluations}${failed} | ${verdictCell(s)} |`;
+    }),
+  ];
+}
+
+interface ChartPoint {
+  label: string;
+  weight: number;
+  errorRate: number;
+}
+
+/**
+ * The new slot's weight over time (line) and its error rate at each evaluation (bars), both in
+ * percent on one 0–100 axis. Points are the weight changes and evaluations; long runs are
+ * bucketed (last weight, worst error rate) so the chart stays readable.
+ */
+function chart(events: readonly TimelineEvent[], target: Slot | undefined): string[] {
+  if (!target) return [];
+  const t0 = events[0]?.at ?? 0;
+  const raw: ChartPoint[] = [];
+  let weight = 0;
+  for (const e of events) {
+    if (e.type === 'run-start' && e.before) weight = e.before[target];
+    else if (e.type === 'weights') weight = e.applied.weights[target];
+    else if (e.type === 'rollback' && e.restored) weight = e.restored.weights[target];
+    else if (e.type !== 'evaluation') continue;
+    const errorRate = e.type === 'evaluation' ? (e.verdict.measures.errorRate ?? 0) : 0;
+    if (e.type === 'evaluation') weight = e.weight;
+    const label = formatElapsed(Math.max(0, e.at - t0));
+    const prev = raw[raw.length - 1];
+    // one category per label: mermaid's band axis would merge duplicates and shift the series
+    if (prev && prev.label === label) {
+      prev.weight = weight;
+      prev.errorRate = Math.max(prev.errorRate, errorRate);
+    } else raw.push({ label, weight, errorRate });
+  }
+  if (!raw.some((p) => p.weight > 0 || p.errorRate > 0) || raw.length < 2) return [];
+  let points = raw;
+  if (raw.length > CHART_POINTS_MAX) {
+    const size = Math.ceil(raw.length / CHART_POINTS_MAX);
+    points = [];
+    for (let i = 0; i < raw.length; i += size) {
+      const bucket = raw.slice(i, i + size);
+      points.push({
+        label: bucket[bucket.length - 1]!.label,
+        weight: bucket[bucket.length - 1]!.weight,
+        errorRate: Math.max(...bucket.map((p) => p.errorRate)),
+      });
+    }
+  }
+  const num = (n: number) => String(Number(Math.min(100, Math.max(0, n)).toFixed(2)));
+  return [
+    '### Traffic',
+    '',
+    `Line: ${target}'s weight. Bars: its error rate at each evaluation. Both in percent, time since the run started.`,
+    '',
+    '```mermaid',
+    'xychart-beta',
+    `  title "${target} weight and error rate (%)"`,
+    `  x-axis "time" [${points.map((p) => `"${p.label}"`).join(', ')}]`,
+    '  y-axis "percent" 0 --> 100',
+    `  bar [${points.map((p) => num(p.errorRate)).join(', ')}]`,
+    `  line [${points.map((p) => num(p.weight)).join(', ')}]`,
+    '```',
+  ];
+}
+
+function decisions(events: readonly TimelineEvent[], target: Slot | undefined, limits: DisplayLimits | undefined): string[] {
+  const out: string[] = [];
+  const values = (m: Parameters<typeof formatMeasures>[0]) => {
+    const parts = formatMeasures(m, limits);
+    return parts.length ? ` — ${escapeInline(parts.join(' · '))}` : '';
+  };
+  for (const e of events) {
+    const at = `\`${hms(e.at)}\``;
+    switch (e.type) {
+      case 'evaluation':
+        if (e.verdict.status === 'pass') break;
+        out.push(
+          `- ${at} step ${e.step}/${e.of} · ${formatTargetWeight(e.weight, target)} · ${formatElapsed(e.elapsedMs)} in · ` +
+            `**${e.verdict.status === 'fail' ? 'FAIL' : 'inconclusive'}**` +
+            `${e.consecutiveFailures > 1 ? ` (${e.consecutiveFailures} in a row)` : ''}: ${escapeInline(e.verdict.reason)}${values(e.verdict.measures)}`,
+        );
+        break;
+      case 'step-verdict':
+        out.push(
+          `- ${at} step ${e.step} verdict · ${formatTargetWeight(e.weight, target)} held ${formatElapsed(e.heldMs)} over ${e.evaluations} evaluations · ` +
+            `**${e.verdict.status}**: ${escapeInline(e.verdict.reason)}${values(e.verdict.measures)}`,
+        );
+        break;
+      case 'drift':
+        out.push(`- ${at} **drift**: expected ${formatWeights(e.expected)}, found ${formatWeights(e.found)}`);
+        break;
+      case 'hook':
+        if (e.result.exitCode !== 0 || e.result.timedOut)
+          out.push(`- ${at} **${e.hook} ${e.result.timedOut ? 'timed out' : `failed (exit ${e.result.exitCode})`}** after ${formatElapsed(e.result.durationMs)}`);
+        break;
+      case 'rollback':
+        out.push(`- ${at} **rollback**: ${escapeInline(e.reason)}${e.restored ? ` · restored ${formatWeights(e.restored.weights)}` : ''}`);
+        break;
+      default:
+        break;
+    }
+  }
+  if (!out.length) return [];
+  const shown = out.length > DECISIONS_MAX ? [...out.slice(0, DECISIONS_MAX), `- … and ${out.length - DECISIONS_MAX} more (see the JSON report)`] : out;
+  return ['### Decisions', '', ...shown];
+}
+
+function hookOutputs(events: readonly TimelineEvent[], secrets: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    if (e.type !== 'hook') continue;
+    const r = e.result;
+    const status = r.timedOut ? 'timed out' : `exit ${r.exitCode}`;
+    // mask before cutting, so a cut cannot leave half a secret unmasked
+    const text = truncate(redact(r.output, secrets), HOOK_OUTPUT_MAX, 'tail');
+    out.push(
+      '<details>',
+      `<summary>${escapeInline(e.hook)} · ${status} · ${formatElapsed(r.durationMs)}</summary>`,
+      '',
+      `<code>${escapeInline(redact(r.command, secrets))}</code>`,
+      '',
+      text.trim() ? codeBlock(text) : '_(no output)_',
+      '',
+      '</details>',
+      '',
+    );
+  }
+  return out.length ? ['### Hook output', '', ...out] : [];
+}
+
+export function renderSummary(input: SummaryInput): string {
+  const { secrets, limits } = input;
+  // mask every string before anything is escaped: escaping changes a secret's spelling
+  // (`ghp_x` becomes `ghp&#95;x`), and the final pass would no longer recognise it
+  const events = redactDeep(input.events, secrets);
+  const esc = (s: string) => escapeInline(redact(s, secrets));
+  const url = (u: string | undefined) => (u ? redact(u, secrets) : undefined);
+  const start = events.find((e): e is TimelineEventOf<'run-start'> => e.type === 'run-start');
+  const end = [...events].reverse().find((e): e is TimelineEventOf<'run-end'> => e.type === 'run-end');
+  const rollback = [...events].reverse().find((e): e is TimelineEventOf<'rollback'> => e.type === 'rollback');
+  const target = targetOf(events);
+  const first = events[0]?.at;
+  const last = events[events.length - 1]?.at;
+
+  const lines: string[] = [`## ${banner(end, target)}`, ''];
+
+  const facts: string[] = [];
+  if (start) facts.push(`\`${start.command}\``, esc(start.strategy), `via ${esc(start.router)}`);
+  if (first !== undefined) facts.push(`started ${new Date(first).toISOString().slice(0, 19).replace('T', ' ')} UTC`);
+  if (first !== undefined && last !== undefined) facts.push(`took ${formatElapsed(last - first)}`);
+  if (facts.length) lines.push(facts.join(' · '), '');
+
+  const reason = end?.reason ?? rollback?.reason;
+  if (end?.result !== 'promoted' && reason) lines.push(`**Reason:** ${esc(reason)}`, '');
+
+  const links = [input.runUrl ? link('workflow run', url(input.runUrl)) : '', input.environmentUrl ? link('environment', url(input.environmentUrl)) : ''].filter(Boolean);
+  if (links.length) lines.push(links.join(' · '), '');
+
+  const slots = slotsTable(start, end, finalWeights(events));
+  if (slots.length) lines.push(...slots, '');
+
+  const steps = stepsTable(collectSteps(events), target);
+  if (steps.length) lines.push(...steps, '');
+
+  const plot = chart(events, target);
+  if (plot.length) lines.push(...plot, '');
+
+  const log = decisions(events, target, limits);
+  if (log.length) lines.push(...log, '');
+
+  if (rollback) {
+    lines.push('### Rollback', '', `At ${hms(rollback.at)} UTC traffic went back${end?.live ? ` to ${end.live}` : ''}: ${esc(rollback.reason)}`);
+    if (rollback.restored) lines.push('', `Restored ${formatWeights(rollback.restored.weights)}${rollback.restored.detail ? ` (${esc(rollback.restored.detail)})` : ''}.`);
+    lines.push('');
+  }
+
+  const warnings = events.filter((e) => e.type === 'warning' || e.type === 'error');
+  if (warnings.length) {
+    lines.push('### Warnings and errors', '');
+    for (const w of warnings) if (w.type === 'warning' || w.type === 'error') lines.push(`- ${w.type === 'error' ? '**error**' : 'warning'}: ${esc(w.message)}`);
+    lines.push('');
+  }
+
+  lines.push(...hookOutputs(events, secrets));
+
+  if (end) lines.push(`<sub>Glidepath · output <code>result</code>: <code>${end.result}</code></sub>`, '');
+
+  let markdown = redact(lines.join('\n'), secrets);
+  if (Buffer.byteLength(markdown, 'utf8') > SUMMARY_MAX_BYTES) {
+    markdown = truncate(markdown, Math.floor(SUMMARY_MAX_BYTES / 4)) + '\n\n_(summary cut to fit GitHub’s 1 MiB limit; the JSON report has everything)_\n';
+  }
+  return markdown;
+}
+
+/** Appends to the job summary; outside Actions (no GITHUB_STEP_SUMMARY) it only says so in debug. */
+export async function writeSummary(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    core.debug('GITHUB_STEP_SUMMARY is not set: job summary not written');
+    return;
+  }
+  await core.summary.addRaw(markdown).write();
+}

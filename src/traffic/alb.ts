@@ -1,0 +1,410 @@
+// TrafficRouter for an Application Load Balancer: the weighted forward of a listener's default action or of a rule.
+//
+// The ELBv2 Modify calls REPLACE the whole action list, so every write sends back the actions exactly
+// as just read, with only the two slot weights of the forward changed. Weights are read back after
+// every write and compared. A tag on the listener/rule is the run lock, other tags record the live slot.
+import {
+  AddTagsCommand,
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  RemoveTagsCommand,
+  type Action,
+  type ElasticLoadBalancingV2Client,
+  type TargetGroupTuple,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ProviderConfig, Slot } from '../config/types.js';
+import type { RouterState, TrafficRouter, Weights } from '../engine/ports.js';
+import { createPacer, ELBV2_MUTATING_GAP_MS, withThrottleRetry, type Pacer, type RetryOptions } from './aws-retry.js';
+import { loadBalancerDimension, shortName, targetGroupDimension } from './alb-arn.js';
+
+export type AlbProvider = Extract<ProviderConfig, { kind: 'alb' }>;
+
+export const TAG_LOCK = 'glidepath:lock';
+export const TAG_LIVE = 'glidepath:live';
+export const TAG_PREVIOUS = 'glidepath:previous';
+export const TAG_RUN = 'glidepath:run';
+
+/** ALB's weight scale: each target group 0..999 (API limit). */
+export const ALB_MAX_WEIGHT = 999;
+
+export interface AlbRouterOptions {
+  client: ElasticLoadBalancingV2Client;
+  provider: AlbProvider;
+  /** epoch ms; for lock expiry (default Date.now) */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** our backoff on throttling, beyond the SDK's own retries */
+  retry?: Pick<RetryOptions, 'attempts' | 'baseMs' | 'maxMs' | 'random'>;
+  /** gap between mutating calls (default 334 ms) */
+  mutatingGapMs?: number;
+  /** progress and retry lines */
+  log?: (line: string) => void;
+  /** every warning is also kept in `warnings` */
+  onWarning?: (message: string) => void;
+}
+
+/** Raw ALB weights of the two slots. */
+export interface AlbWeights {
+  blue: number;
+  green: number;
+}
+
+interface ForwardView {
+  index: number;
+  raw: AlbWeights;
+  /** target groups in the forward that are neither slot */
+  others: { arn: string; weight: number }[];
+  stickiness?: { enabled: boolean; durationSeconds?: number };
+}
+
+/**
+ * Percent → ALB weight. Percent × 10 keeps one decimal (0.5% canaries) exact and makes the usual
+ * integer splits exact ratios (5/95 → 50/950). 100% would be 1000, above the API's per-group maximum
+ * of 999; at a 100/0 split any non-zero value means 100%, so it becomes 999 and 0.
+ */
+export function toAlbWeights(w: Weights): AlbWeights {
+  for (const slot of ['blue', 'green'] as const) {
+    const v = w[slot];
+    if (!Number.isFinite(v) || v < 0 || v > 100) {
+      throw new Error(`ALB: weight of ${slot} is ${v}; accepted: a percent from 0 to 100`);
+    }
+  }
+  if (w.blue + w.green <= 0) {
+    throw new Error('ALB: refusing to write a total weight of 0 (blue 0, green 0); ALB behaviour with all weights 0 is undocumented');
+  }
+  if (Math.abs(w.blue + w.green - 100) > 0.05) {
+    throw new Error(`ALB: weights must add up to 100 percent, got blue ${w.blue} + green ${w.green} = ${w.blue + w.green}`);
+  }
+  if (w.green === 0) return { blue: ALB_MAX_WEIGHT, green: 0 };
+  if (w.blue === 0) return { blue: 0, green: ALB_MAX_WEIGHT };
+  const clamp = (x: number) => Math.min(ALB_MAX_WEIGHT, Math.max(0, Math.round(x * 10)));
+  const raw = { blue: clamp(w.blue), green: clamp(w.green) };
+  // 0.01% rounds to 0 on this scale: keep the side that was asked to carry traffic alive
+  if (raw.blue === 0) raw.blue = 1;
+  if (raw.green === 0) raw.green = 1;
+  return raw;
+}
+
+/** ALB weights → percent of their sum, rounded to 0.1 (our write resolution). */
+export function toPercent(raw: AlbWeights): Weights {
+  const total = raw.blue + raw.green;
+  if (total <= 0) return { blue: 0, green: 0 };
+  const blue = Math.round((raw.blue / total) * 1000) / 10;
+  return { blue, green: Math.round((100 - blue) * 10) / 10 };
+}
+
+/** Tag values accept letters, digits, spaces and `_ . : / = + - @` only (max 256). */
+function tagSafe(value: string): string {
+  return value.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256);
+}
+
+function lockValue(runId: string, expiresAt: number): string {
+  // `;` is not allowed in ELBv2 tag values, so the two parts are separated by a space.
+  return `${tagSafe(runId).replace(/\s/g, '_')} ${new Date(expiresAt).toISOString()}`;
+}
+
+function parseLock(value: string): { runId: string; expiresAt: number } | undefined {
+  const m = /^(\S+) (\d{4}-\d{2}-\d{2}T\S+)$/.exec(value.trim());
+  if (!m) return undefined;
+  const expiresAt = Date.parse(m[2]!);
+  return Number.isNaN(expiresAt) ? undefined : { runId: m[1]!, expiresAt };
+}
+
+function sameArn(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.trim() === b.trim();
+}
+
+export class AlbRouter implements TrafficRouter {
+  readonly description: string;
+  readonly warnings: string[] = [];
+  /** `app/<name>/<id>`, for CloudWatch dimensions */
+  readonly loadBalancer: string;
+  /** set after the first read: the forward's stickiness as found */
+  stickiness?: { enabled: boolean; durationSeconds?: number };
+
+  private readonly client: ElasticLoadBalancingV2Client;
+  private readonly where: { kind: 'rule' | 'listener'; arn: string };
+  private readonly blueArn: string;
+  private readonly greenArn: string;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly retry: AlbRouterOptions['retry'];
+  private readonly pacer: Pacer;
+  private readonly log: (line: string) => void;
+  private readonly onWarning?: (message: string) => void;
+  private stickinessWarned = false;
+
+  constructor(opts: AlbRouterOptions) {
+    const p = opts.provider;
+    const arn = p.ruleArn ?? p.listenerArn;
+    if (!arn) throw new Error('ALB: set alb-listener-arn or alb-rule-arn (where the weighted forward lives)');
+    this.where = p.ruleArn ? { kind: 'rule', arn: p.ruleArn } : { kind: 'listener', arn };
+    this.loadBalancer = loadBalancerDimension(arn);
+    targetGroupDimension(p.blueTargetGroupArn);
+    targetGroupDimension(p.greenTargetGroupArn);
+    if (sameArn(p.blueTargetGroupArn, p.greenTargetGroupArn)) {
+      throw new Error(`ALB: blue-target and green-target are the same target group (${p.blueTargetGroupArn}); they must differ`);
+    }
+    this.client = opts.client;
+    this.blueArn = p.blueTargetGroupArn;
+    this.greenArn = p.greenTargetGroupArn;
+    this.now = opts.now ?? Date.now;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.retry = opts.retry;
+    this.pacer = createPacer({ minGapMs: opts.mutatingGapMs ?? ELBV2_MUTATING_GAP_MS, now: this.now, sleep: this.sleep });
+    this.log = opts.log ?? (() => undefined);
+    this.onWarning = opts.onWarning;
+    this.description = `ALB ${this.where.kind} ${this.loadBalancer} (blue: ${shortName(this.blueArn)}, green: ${shortName(this.greenArn)})`;
+  }
+
+  /** The summary line about stickiness, when the forward has it on. */
+  get stickinessWarning(): string | undefined {
+    const s = this.stickiness;
+    if (!s?.enabled) return undefined;
+    const d = s.durationSeconds ?? 0;
+    const human = d >= 3600 && d % 3600 === 0 ? `${d / 3600}h` : d >= 60 && d % 60 === 0 ? `${d / 60}m` : `${d}s`;
+    return (
+      `Target group stickiness is on (${human}): clients already stuck to a slot keep reaching it for up to ${human} ` +
+      'after a weight change, including after a rollback.'
+    );
+  }
+
+  async read(): Promise<RouterState> {
+    const actions = await this.describeActions();
+    const fwd = this.findForward(actions);
+    return this.state(fwd);
+  }
+
+  async set(weights: Weights): Promise<RouterState> {
+    const raw = toAlbWeights(weights);
+    // Read right before writing so the actions we send back are the current ones.
+    const actions = await this.describeActions();
+    const fwd = this.findForward(actions);
+    if (fwd.others.some((o) => o.weight > 0)) {
+      const list = fwd.others.map((o) => `${shortName(o.arn)} (weight ${o.weight})`).join(', ');
+      throw new Error(
+        `ALB: the forward also sends traffic to ${list}; Glidepath only manages blue and green. Set the other target groups' weight to 0 or remove them.`,
+      );
+    }
+    const next = actions.map((a, i) => (i === fwd.index ? this.rewriteForward(a, raw) : keepAsRead(a)));
+    // One call changes both weights atomically, so "raise the gaining slot first" holds trivially.
+    if (this.where.kind === 'rule') {
+      await this.mutate('ModifyRule', () => this.client.send(new ModifyRuleCommand({ RuleArn: this.where.arn, Actions: next })));
+    } else {
+      await this.mutate('ModifyListener', () =>
+        this.client.send(new ModifyListenerCommand({ ListenerArn: this.where.arn, DefaultActions: next })),
+      );
+    }
+    const back = this.findForward(await this.describeActions());
+    if (back.raw.blue !== raw.blue || back.raw.green !== raw.green) {
+      throw new Error(
+        `ALB: read-back mismatch on the ${this.where.kind} ${this.where.arn}: wrote blue ${raw.blue}, green ${raw.green}; ` +
+          `read blue ${back.raw.blue}, green ${back.raw.green} (0..999 scale)`,
+      );
+    }
+    return this.state(back);
+  }
+
+  async lock(runId: string, ttlMs: number): Promise<void> {
+    const now = this.now();
+    const current = (await this.tags())[TAG_LOCK];
+    const me = tagSafe(runId).replace(/\s/g, '_');
+    if (current !== undefined && current !== '') {
+      const held = parseLock(current);
+      if (!held) {
+        this.warn(`ALB: replaced an unreadable ${TAG_LOCK} tag "${current}" on the ${this.where.kind} ${this.where.arn}`);
+      } else if (held.runId !== me) {
+        const until = new Date(held.expiresAt).toISOString();
+        if (held.expiresAt > now) {
+          throw new Error(
+            `ALB: the ${this.where.kind} ${this.where.arn} is locked by run ${held.runId} until ${until} (tag ${TAG_LOCK}); ` +
+              'another deploy is shifting this traffic. Wait for it, or remove the tag if that run is gone.',
+          );
+        }
+        this.warn(`ALB: took over the expired lock of run ${held.runId} (expired ${until}) on the ${this.where.kind} ${this.where.arn}`);
+      }
+    }
+    const value = lockValue(runId, now + ttlMs);
+    await this.mutate('AddTags', () =>
+      this.client.send(new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: [{ Key: TAG_LOCK, Value: value }] })),
+    );
+    // Tags have no compare-and-swap: two runs may both write; the read-back shows who won.
+    const after = (await this.tags())[TAG_LOCK];
+    if (after !== value) {
+      const other = after ? parseLock(after)?.runId ?? after : 'nobody';
+      throw new Error(`ALB: lost the lock on the ${this.where.kind} ${this.where.arn} to run ${other} (tag ${TAG_LOCK})`);
+    }
+  }
+
+  async unlock(runId: string): Promise<void> {
+    const current = (await this.tags())[TAG_LOCK];
+    if (current === undefined) return;
+    const held = parseLock(current);
+    const me = tagSafe(runId).replace(/\s/g, '_');
+    if (held && held.runId !== me) {
+      this.warn(`ALB: lock now held by run ${held.runId}; left in place`);
+      return;
+    }
+    await this.mutate('RemoveTags', () =>
+      this.client.send(new RemoveTagsCommand({ ResourceArns: [this.where.arn], TagKeys: [TAG_LOCK] })),
+    );
+  }
+
+  async record(entry: { live: Slot; previous: Slot; runUrl?: string }): Promise<void> {
+    const tags: { Key: string; Value: string }[] = [
+      { Key: TAG_LIVE, Value: entry.live },
+      { Key: TAG_PREVIOUS, Value: entry.previous },
+    ];
+    if (entry.runUrl) tags.push({ Key: TAG_RUN, Value: tagSafe(entry.runUrl) });
+    await this.mutate('AddTags', () => this.client.send(new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: tags })));
+  }
+
+  /** What `record` left behind, for `status` and a later `rollback`. */
+  async readRecord(): Promise<{ live?: Slot; previous?: Slot; runUrl?: string }> {
+    const t = await this.tags();
+    const slot = (v: string | undefined): Slot | undefined => (v === 'blue' || v === 'green' ? v : undefined);
+    return { live: slot(t[TAG_LIVE]), previous: slot(t[TAG_PREVIOUS]), runUrl: t[TAG_RUN] };
+  }
+
+  // ---- internals
+
+  private state(fwd: ForwardView): RouterState {
+    this.noteStickiness(fwd);
+    const others = fwd.others.map((o) => `, ${shortName(o.arn)} ${o.weight}`).join('');
+    return {
+      weights: toPercent(fwd.raw),
+      detail: `${shortName(this.blueArn)} ${fwd.raw.blue}, ${shortName(this.greenArn)} ${fwd.raw.green}${others} (ALB weights 0..999)`,
+    };
+  }
+
+  private noteStickiness(fwd: ForwardView): void {
+    this.stickiness = fwd.stickiness;
+    const text = this.stickinessWarning;
+    if (text && !this.stickinessWarned) {
+      this.stickinessWarned = true;
+      this.warn(text);
+    }
+  }
+
+  private warn(message: string): void {
+    this.warnings.push(message);
+    this.onWarning?.(message);
+  }
+
+  private retryOptions(name: string): RetryOptions {
+    return {
+      ...this.retry,
+      sleep: this.sleep,
+      onRetry: ({ attempt, attempts, delayMs }) =>
+        this.log(`ALB ${name} throttled, retry ${attempt}/${attempts - 1} in ${(delayMs / 1000).toFixed(1)}s`),
+    };
+  }
+
+  private async call<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await withThrottleRetry(fn, this.retryOptions(name));
+    } catch (error) {
+      const msg = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new Error(`ALB ${name} on ${this.where.arn} failed: ${msg}`, { cause: error });
+    }
+  }
+
+  /** Mutating calls share the account's 3/s refill: each attempt (retries included) is paced. */
+  private mutate<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.call(name, () => this.pacer.run(fn));
+  }
+
+  private async tags(): Promise<Record<string, string>> {
+    const out = await this.call('DescribeTags', () =>
+      this.client.send(new DescribeTagsCommand({ ResourceArns: [this.where.arn] })),
+    );
+    const desc = out.TagDescriptions?.find((d) => sameArn(d.ResourceArn, this.where.arn)) ?? out.TagDescriptions?.[0];
+    const tags: Record<string, string> = {};
+    for (const t of desc?.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+    return tags;
+  }
+
+  private async describeActions(): Promise<Action[]> {
+    if (this.where.kind === 'rule') {
+      const out = await this.call('DescribeRules', () =>
+        this.client.send(new DescribeRulesCommand({ RuleArns: [this.where.arn] })),
+      );
+      const rule = out.Rules?.[0];
+      if (!rule) throw new Error(`ALB: rule ${this.where.arn} not found`);
+      return rule.Actions ?? [];
+    }
+    const out = await this.call('DescribeListeners', () =>
+      this.client.send(new DescribeListenersCommand({ ListenerArns: [this.where.arn] })),
+    );
+    const listener = out.Listeners?.[0];
+    if (!listener) throw new Error(`ALB: listener ${this.where.arn} not found`);
+    return listener.DefaultActions ?? [];
+  }
+
+  private tuples(a: Action): TargetGroupTuple[] {
+    const list = a.ForwardConfig?.TargetGroups;
+    if (list && list.length > 0) return list;
+    // a plain forward: that one target group takes everything
+    return a.TargetGroupArn ? [{ TargetGroupArn: a.TargetGroupArn, Weight: 1 }] : [];
+  }
+
+  private findForward(actions: Action[]): ForwardView {
+    const where = `${this.where.kind} ${this.where.arn}`;
+    const forwards = actions.map((a, index) => ({ a, index })).filter(({ a }) => a.Type === 'forward');
+    if (forwards.length === 0) {
+      const types = actions.map((a) => a.Type).join(', ') || 'none';
+      throw new Error(`ALB: the ${where} has no forward action (actions: ${types}); point Glidepath at the listener or rule that forwards to blue and green`);
+    }
+    const mine = forwards.find(({ a }) =>
+      this.tuples(a).some((t) => sameArn(t.TargetGroupArn, this.blueArn) || sameArn(t.TargetGroupArn, this.greenArn)),
+    );
+    if (!mine) {
+      const found = forwards.flatMap(({ a }) => this.tuples(a).map((t) => shortName(t.TargetGroupArn ?? '?'))).join(', ');
+      throw new Error(
+        `ALB: the forward on the ${where} goes to ${found}, neither blue-target (${shortName(this.blueArn)}) nor green-target (${shortName(this.greenArn)})`,
+      );
+    }
+    const raw: AlbWeights = { blue: 0, green: 0 };
+    const others: ForwardView['others'] = [];
+    for (const t of this.tuples(mine.a)) {
+      const weight = t.Weight ?? 1;
+      if (sameArn(t.TargetGroupArn, this.blueArn)) raw.blue = weight;
+      else if (sameArn(t.TargetGroupArn, this.greenArn)) raw.green = weight;
+      else others.push({ arn: t.TargetGroupArn ?? '?', weight });
+    }
+    const sc = mine.a.ForwardConfig?.TargetGroupStickinessConfig;
+    const view: ForwardView = { index: mine.index, raw, others };
+    if (sc) view.stickiness = { enabled: sc.Enabled === true, ...(sc.DurationSeconds !== undefined ? { durationSeconds: sc.DurationSeconds } : {}) };
+    return view;
+  }
+
+  /** The forward with only the two slot weights changed; Order, stickiness and other groups kept. */
+  private rewriteForward(a: Action, raw: AlbWeights): Action {
+    const tuples = this.tuples(a).map((t) => {
+      if (sameArn(t.TargetGroupArn, this.blueArn)) return { ...t, Weight: raw.blue };
+      if (sameArn(t.TargetGroupArn, this.greenArn)) return { ...t, Weight: raw.green };
+      return { ...t };
+    });
+    // a slot missing from the forward is added, so both groups stay attached (and health-checked) even at 0
+    if (!tuples.some((t) => sameArn(t.TargetGroupArn, this.blueArn))) tuples.push({ TargetGroupArn: this.blueArn, Weight: raw.blue });
+    if (!tuples.some((t) => sameArn(t.TargetGroupArn, this.greenArn))) tuples.push({ TargetGroupArn: this.greenArn, Weight: raw.green });
+    // ELBv2 rejects TargetGroupArn next to a ForwardConfig of more than one group, so it goes.
+    const { TargetGroupArn: _single, ...rest } = structuredClone(a);
+    return { ...rest, ForwardConfig: { ...rest.ForwardConfig, TargetGroups: tuples } };
+  }
+}
+
+/**
+ * An action sent back as read. The one exception: DescribeRules never returns an OIDC client
+ * secret, and ModifyRule then needs UseExistingClientSecret=true to keep the stored one.
+ */
+function keepAsRead(a: Action): Action {
+  const copy = structuredClone(a);
+  if (copy.Type === 'authenticate-oidc' && copy.AuthenticateOidcConfig && copy.AuthenticateOidcConfig.ClientSecret === undefined) {
+    copy.AuthenticateOidcConfig.UseExistingClientSecret = true;
+  }
+  return copy;
+}

@@ -1,0 +1,156 @@
+// TrafficRouter over the HAProxy runtime API: percent splits as absolute server weights in one backend.
+import type { HaproxyServerRef, ProviderConfig, Slot, SocketAddress } from '../config/types.js';
+import type { RouterState, TrafficRouter, Weights } from '../engine/ports.js';
+import {
+  SHOW_SERVER_STATS,
+  findServerRow,
+  formatAddress,
+  parseShowStat,
+  sendCommand,
+} from './haproxy-socket.js';
+
+export type HaproxyProvider = Extract<ProviderConfig, { kind: 'haproxy' }>;
+
+const SLOTS: readonly Slot[] = ['blue', 'green'];
+const inputOf = (slot: Slot) => `${slot}-target`;
+const refText = (ref: HaproxyServerRef) => `${ref.backend}/${ref.server}`;
+
+/**
+ * A server takes balanced traffic when UP (also `UP 1/3`, going down but not yet down) or when it
+ * has no health check. DRAIN/MAINT keep their weight column but take no new balanced traffic,
+ * so eligibility comes from `status`, never from `weight`.
+ */
+export function isEligibleStatus(status: string): boolean {
+  const s = status.trim();
+  return /^UP\b/.test(s) || s === 'no check';
+}
+
+/**
+ * Percent → HAProxy absolute weight. The percent itself is the weight: 0..100 lies within
+ * HAProxy's 0..256, so an integer percent is applied exactly and reads back exactly, with no
+ * scale factor to round. The `%` suffix is never used: it is relative to the configured weight,
+ * and a server configured `weight 0` would stay 0 whatever percent is sent.
+ */
+function toAbsolute(w: Weights): Weights {
+  const blue = Math.round(w.blue);
+  return { blue, green: 100 - blue };
+}
+
+function validate(w: Weights): void {
+  for (const slot of SLOTS) {
+    const v = w[slot];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 100) {
+      throw new Error(`HAProxy weights: ${slot} is ${String(v)}; accepted: a percent from 0 to 100`);
+    }
+  }
+  if (w.blue === 0 && w.green === 0) {
+    throw new Error(
+      'HAProxy weights: blue 0 and green 0 would send traffic nowhere; accepted: two percents summing to 100',
+    );
+  }
+  if (Math.abs(w.blue + w.green - 100) > 1e-9) {
+    throw new Error(
+      `HAProxy weights: blue ${w.blue} + green ${w.green} = ${w.blue + w.green}; accepted: two percents summing to 100`,
+    );
+  }
+}
+
+/** `N (initial M)` → N */
+function parseGetWeight(reply: string, ref: HaproxyServerRef, slot: Slot, address: SocketAddress): number {
+  const m = /^\s*(\d+)\s*\(initial/.exec(reply);
+  if (!m) {
+    throw new Error(
+      `HAProxy at ${formatAddress(address)} answered "get weight ${refText(ref)}" (${inputOf(slot)}) with: ${reply.trim()}`,
+    );
+  }
+  return Number(m[1]);
+}
+
+export class HaproxyRouter implements TrafficRouter {
+  readonly description: string;
+  private readonly timeoutMs: number | undefined;
+
+  constructor(
+    private readonly provider: HaproxyProvider,
+    opts: { timeoutMs?: number } = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs;
+    this.description = `HAProxy ${formatAddress(provider.socket)} (${refText(provider.blue)}, ${refText(provider.green)})`;
+  }
+
+  private send(line: string): Promise<string> {
+    return sendCommand(
+      this.provider.socket,
+      line,
+      this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs },
+    );
+  }
+
+  async read(): Promise<RouterState> {
+    const rows = parseShowStat(await this.send(SHOW_SERVER_STATS));
+    const found = SLOTS.map((slot) => {
+      const ref = this.provider[slot];
+      const row = findServerRow(rows, ref, inputOf(slot), this.provider.socket);
+      // uweight is the weight `set weight` wrote; `weight` is the effective one that slowstart ramps
+      const raw = row.uweight !== undefined && row.uweight !== '' ? row.uweight : row.weight;
+      const weight = Number(raw);
+      if (!Number.isFinite(weight)) {
+        throw new Error(
+          `HAProxy at ${formatAddress(this.provider.socket)}: unreadable weight "${raw}" for ${refText(ref)} (${inputOf(slot)})`,
+        );
+      }
+      return { slot, ref, weight, status: row.status ?? '' };
+    });
+    const [b, g] = found as [(typeof found)[0], (typeof found)[0]];
+    const sum = b.weight + g.weight;
+    // two decimals are plenty for a report; green is the remainder so the pair sums to 100
+    const bluePct = sum === 0 ? 0 : Math.round((b.weight / sum) * 10000) / 100;
+    const weights: Weights =
+      sum === 0 ? { blue: 0, green: 0 } : { blue: bluePct, green: Math.round((100 - bluePct) * 100) / 100 };
+    const ineligible = found.filter((f) => !isEligibleStatus(f.status)).map((f) => f.slot);
+    const detail = found.map((f) => `${refText(f.ref)} weight ${f.weight} ${f.status}`).join(', ');
+    return ineligible.length ? { weights, ineligible, detail } : { weights, detail };
+  }
+
+  async set(requested: Weights): Promise<RouterState> {
+    validate(requested);
+    const target = toAbsolute(requested);
+    const { blue, green } = this.provider;
+
+    // Which slot gains decides the order; the current weights come from `get weight`, whose
+    // reply is HAProxy's own text (e.g. `No such server.`) when a target is wrong.
+    const [curBlue, curGreen] = await Promise.all([
+      this.send(`get weight ${refText(blue)}`).then((r) =>
+        parseGetWeight(r, blue, 'blue', this.provider.socket),
+      ),
+      this.send(`get weight ${refText(green)}`).then((r) =>
+        parseGetWeight(r, green, 'green', this.provider.socket),
+      ),
+    ]);
+    const curSum = curBlue + curGreen;
+    const curGreenPct = curSum === 0 ? 0 : (curGreen / curSum) * 100;
+    // Raise the gaining server before lowering the losing one, in one line, so no instant has
+    // both at 0. With nothing to compare (both 0 now), the larger target goes first for the same reason.
+    const greenFirst = curSum === 0 ? target.green >= target.blue : target.green > curGreenPct;
+    const cmds = [
+      `set weight ${refText(green)} ${target.green}`,
+      `set weight ${refText(blue)} ${target.blue}`,
+    ];
+    const line = (greenFirst ? cmds : cmds.reverse()).join('; ');
+
+    const reply = await this.send(line);
+    // success is an empty answer per command; anything else is HAProxy's own words, kept verbatim
+    // (one answer per refused command, joined on one line for the log)
+    const answers = reply
+      .split(/\n\s*\n/)
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+    if (answers.length > 0) {
+      throw new Error(
+        `HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${answers.join(' / ')} ` +
+          '(commands before the refused one may have applied; read the weights back)',
+      );
+    }
+    return this.read();
+  }
+}
