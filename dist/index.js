@@ -98576,7 +98576,7 @@ const INPUTS = [
         name: 'alb-listener-arn',
         default: '',
         secret: false,
-        description: "ARN of the ALB listener whose default action forwards to both target groups. Give this or alb-rule-arn when provider is alb.",
+        description: 'ARN of the ALB listener whose default action forwards to both target groups. Give this or alb-rule-arn when provider is alb.',
     },
     {
         name: 'alb-rule-arn',
@@ -98795,9 +98795,15 @@ const OUTPUTS = [
         description: 'How the run ended: promoted, rolled-back, held, aborted, failed, planned or unchanged.',
     },
     { name: 'live-slot', description: 'The slot taking traffic after the run: blue or green.' },
-    { name: 'previous-slot', description: 'The other slot after the run, the one a rollback would switch back to: blue or green.' },
+    {
+        name: 'previous-slot',
+        description: 'The other slot after the run, the one a rollback would switch back to: blue or green.',
+    },
     { name: 'weight', description: "The new slot's final weight in percent." },
-    { name: 'rollback-reason', description: 'Why the deploy was rolled back, in one sentence; empty when it was not.' },
+    {
+        name: 'rollback-reason',
+        description: 'Why the deploy was rolled back, in one sentence; empty when it was not.',
+    },
     { name: 'deployment-id', description: 'The id of the GitHub deployment, when one was created.' },
     { name: 'report', description: 'Path of a JSON report of the whole run timeline.' },
 ];
@@ -99202,19 +99208,25 @@ function parseBodyCheck(text) {
         };
     }
     if (value !== null && typeof value === 'object') {
-        return { error: `compares with an object or array; compare one field with a string, number, true, false or null, as in ${BODY_JSON_FORM}` };
+        return {
+            error: `compares with an object or array; compare one field with a string, number, true, false or null, as in ${BODY_JSON_FORM}`,
+        };
     }
     return { check: { kind: 'json', path: path.split('.'), op: op === '!=' ? '!=' : '==', value, text } };
 }
 const HEADER_FORM = 'one "Name: value" per line, like Authorization: Bearer <token>';
 // RFC 9110 token characters.
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-function parseHeaders(lines) {
+/** Newline-separated headers; blank lines are skipped but still counted, so `line N` matches the input. */
+function parseHeaders(text) {
     const headers = {};
     const problems = [];
     const secrets = [];
     const seen = new Set();
-    lines.forEach((line, i) => {
+    text.split(/\r?\n/).forEach((rawLine, i) => {
+        const line = rawLine.trim();
+        if (line === '')
+            return;
         const where = `line ${i + 1}`;
         const colon = line.indexOf(':');
         if (colon < 0) {
@@ -99297,7 +99309,7 @@ function parseInputs(raw) {
     const intervalMs = strategy?.presetIntervalMs ?? interval;
     if (probeInterval !== undefined && probeTimeout !== undefined && probeTimeout >= probeInterval) {
         r.bad('probe-timeout', `must be shorter than probe-interval (${formatDuration(probeInterval)}) so one probe ends before the next starts; ` +
-            `give a duration like ${formatDuration(Math.max(1, Math.floor(probeInterval / 2)))}`);
+            `give a duration like ${formatDuration(suggestTimeout(probeInterval))}`);
     }
     if (probeInterval !== undefined && intervalMs !== undefined && intervalMs < probeInterval) {
         if (strategy?.presetIntervalMs !== undefined) {
@@ -99322,7 +99334,7 @@ function parseInputs(raw) {
         else
             healthBody = body.check;
     }
-    const headers = parseHeaders(splitLines(r.given('health-headers')));
+    const headers = parseHeaders(r.given('health-headers'));
     secrets.push(...headers.secrets);
     for (const problem of headers.problems)
         r.problem('health-headers', problem);
@@ -99427,6 +99439,12 @@ function parseInputs(raw) {
         awsRegion: awsRegion || undefined,
     };
     return { ok: true, config, secrets: uniqueSecrets };
+}
+// A round figure comfortably inside the probe interval (5s → 3s), for the error message.
+function suggestTimeout(probeIntervalMs) {
+    return probeIntervalMs >= 2_000
+        ? Math.floor((probeIntervalMs * 0.6) / 1_000) * 1_000
+        : Math.max(1, Math.floor(probeIntervalMs / 2));
 }
 function readCommand(r) {
     const text = r.get('command');
@@ -102676,7 +102694,11 @@ function line(e, ctx) {
             const asked = formatWeights(e.requested);
             const same = e.requested.blue === e.applied.weights.blue && e.requested.green === e.applied.weights.green;
             // the adapter's rounding is worth a mention only when it changed the split
-            const notes = [same ? '' : `applied ${formatWeights(e.applied.weights)}`, e.applied.ineligible?.length ? `not taking traffic: ${e.applied.ineligible.join(', ')}` : '', e.applied.detail ?? ''].filter(Boolean);
+            const notes = [
+                same ? '' : `applied ${formatWeights(e.applied.weights)}`,
+                e.applied.ineligible?.length ? `not taking traffic: ${e.applied.ineligible.join(', ')}` : '',
+                e.applied.detail ?? '',
+            ].filter(Boolean);
             return `${prefix}weights → ${asked}${notes.length ? ` (${notes.join('; ')})` : ''}`;
         }
         case 'evaluation': {
@@ -102763,7 +102785,17 @@ function collectSteps(events) {
     const get = (step, at) => {
         let s = byStep.get(step);
         if (!s) {
-            s = { step, of: ofFromPlan.get(step), weight: 0, startedAt: at, heldMs: 0, evaluations: 0, failedEvaluations: 0, status: 'interrupted', closed: false };
+            s = {
+                step,
+                of: ofFromPlan.get(step),
+                weight: 0,
+                startedAt: at,
+                heldMs: 0,
+                evaluations: 0,
+                failedEvaluations: 0,
+                status: 'interrupted',
+                closed: false,
+            };
             byStep.set(step, s);
         }
         return s;
@@ -102904,7 +102936,9 @@ function markdown_truncate(text, max, keep = 'head') {
         return text;
     if (max <= 1)
         return '…'.slice(0, Math.max(0, max));
-    return keep === 'head' ? chars.slice(0, max - 1).join('') + '…' : '…' + chars.slice(chars.length - (max - 1)).join('');
+    return keep === 'head'
+        ? chars.slice(0, max - 1).join('') + '…'
+        : '…' + chars.slice(chars.length - (max - 1)).join('');
 }
 /**
  * A fenced code block whose content cannot close it: the fence is one backtick longer than the
@@ -102975,15 +103009,6 @@ function banner(end, target) {
             return `➖ Unchanged${live}`;
     }
 }
-const resultWord = {
-    promoted: 'promoted',
-    'rolled-back': 'rolled back',
-    held: 'held',
-    aborted: 'aborted',
-    failed: 'failed',
-    planned: 'planned',
-    unchanged: 'unchanged',
-};
 function slotsTable(start, end, after) {
     const before = start?.before;
     if (!start?.live && !before && !end?.live && !after)
@@ -103126,7 +103151,9 @@ function decisions(events, target, limits) {
     }
     if (!out.length)
         return [];
-    const shown = out.length > DECISIONS_MAX ? [...out.slice(0, DECISIONS_MAX), `- … and ${out.length - DECISIONS_MAX} more (see the JSON report)`] : out;
+    const shown = out.length > DECISIONS_MAX
+        ? [...out.slice(0, DECISIONS_MAX), `- … and ${out.length - DECISIONS_MAX} more (see the JSON report)`]
+        : out;
     return ['### Decisions', '', ...shown];
 }
 function hookOutputs(events, secrets) {
@@ -103168,7 +103195,10 @@ function renderSummary(input) {
     const reason = end?.reason ?? rollback?.reason;
     if (end?.result !== 'promoted' && reason)
         lines.push(`**Reason:** ${esc(reason)}`, '');
-    const links = [input.runUrl ? markdown_link('workflow run', url(input.runUrl)) : '', input.environmentUrl ? markdown_link('environment', url(input.environmentUrl)) : ''].filter(Boolean);
+    const links = [
+        input.runUrl ? markdown_link('workflow run', url(input.runUrl)) : '',
+        input.environmentUrl ? markdown_link('environment', url(input.environmentUrl)) : '',
+    ].filter(Boolean);
     if (links.length)
         lines.push(links.join(' · '), '');
     const slots = slotsTable(start, end, finalWeights(events));
@@ -103199,10 +103229,12 @@ function renderSummary(input) {
     }
     lines.push(...hookOutputs(events, secrets));
     if (end)
-        lines.push(`<sub>Glidepath · result \`${end.result}\` (${resultWord[end.result]})</sub>`, '');
+        lines.push(`<sub>Glidepath · output <code>result</code>: <code>${end.result}</code></sub>`, '');
     let markdown = redact(lines.join('\n'), secrets);
     if (Buffer.byteLength(markdown, 'utf8') > SUMMARY_MAX_BYTES) {
-        markdown = markdown_truncate(markdown, Math.floor(SUMMARY_MAX_BYTES / 4)) + '\n\n_(summary cut to fit GitHub’s 1 MiB limit; the JSON report has everything)_\n';
+        markdown =
+            markdown_truncate(markdown, Math.floor(SUMMARY_MAX_BYTES / 4)) +
+                '\n\n_(summary cut to fit GitHub’s 1 MiB limit; the JSON report has everything)_\n';
     }
     return markdown;
 }

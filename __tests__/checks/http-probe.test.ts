@@ -148,7 +148,15 @@ describe('probeUrl', () => {
   });
 
   it('lists several accepted ranges as typed', async () => {
-    const s = await probeUrl(`${base}/not-found`, opts({ expect: [{ min: 200, max: 200 }, { min: 204, max: 204 }] }));
+    const s = await probeUrl(
+      `${base}/not-found`,
+      opts({
+        expect: [
+          { min: 200, max: 200 },
+          { min: 204, max: 204 },
+        ],
+      }),
+    );
     expect(s.error).toBe('status 404 not in 200,204');
     const accepted = await probeUrl(`${base}/not-found`, opts({ expect: [{ min: 400, max: 404 }] }));
     expect(accepted.ok).toBe(true);
@@ -180,7 +188,9 @@ describe('probeUrl', () => {
       expect(s).toMatchObject({ ok: false, status: 200, error: '$.status is "starting", expected "ready"' });
     });
     it('walks nested objects and arrays and compares deeply', async () => {
-      expect((await probeUrl(`${base}/json`, opts({ body: json(['checks', '0', 'ok'], true) }))).ok).toBe(true);
+      expect((await probeUrl(`${base}/json`, opts({ body: json(['checks', '0', 'ok'], true) }))).ok).toBe(
+        true,
+      );
       expect(
         (await probeUrl(`${base}/json`, opts({ body: json(['checks', '0'], { name: 'db', ok: true }) }))).ok,
       ).toBe(true);
@@ -192,7 +202,9 @@ describe('probeUrl', () => {
       expect(s.error).toBe('$.health.status is missing, expected "ready"');
     });
     it('supports != ', async () => {
-      expect((await probeUrl(`${base}/json`, opts({ body: json(['status'], 'starting', '!=') }))).ok).toBe(true);
+      expect((await probeUrl(`${base}/json`, opts({ body: json(['status'], 'starting', '!=') }))).ok).toBe(
+        true,
+      );
       const s = await probeUrl(`${base}/json`, opts({ body: json(['status'], 'ready', '!=') }));
       expect(s.error).toBe('$.status is "ready", expected anything else');
     });
@@ -211,11 +223,19 @@ describe('probeUrl', () => {
       expect(seen[0]?.headers['user-agent']).toBe('glidepath-probe');
     });
 
+    it('keeps a user agent the user set', async () => {
+      await probeUrl(`${base}/ok`, opts({ headers: { 'User-Agent': 'my-monitor/1.0' } }));
+      expect(seen[0]?.headers['user-agent']).toBe('my-monitor/1.0');
+    });
+
     it('never repeats a header value in an error, even when the server echoes it', async () => {
       const headers = { 'X-Token': SECRET };
       const results = await Promise.all([
         probeUrl(`${base}/echo-header`, opts({ headers })),
-        probeUrl(`${base}/echo-header`, opts({ headers, expect: [{ min: 500, max: 599 }], body: json(['status'], 'ok') })),
+        probeUrl(
+          `${base}/echo-header`,
+          opts({ headers, expect: [{ min: 500, max: 599 }], body: json(['status'], 'ok') }),
+        ),
         probeUrl(`${base}/hang`, opts({ headers, timeoutMs: 200 })),
         probeUrl('http://127.0.0.1:1/', opts({ headers })),
       ]);
@@ -270,7 +290,9 @@ describe('probeUrl', () => {
       expect((await probeUrl('not a url', opts())).error).toBe(
         'invalid URL (expected an absolute http:// or https:// URL)',
       );
-      expect((await probeUrl('ftp://127.0.0.1/x', opts())).error).toBe('unsupported scheme ftp (expected http or https)');
+      expect((await probeUrl('ftp://127.0.0.1/x', opts())).error).toBe(
+        'unsupported scheme ftp (expected http or https)',
+      );
     });
 
     it('stops when the run is cancelled', async () => {
@@ -305,7 +327,10 @@ const ctx = (over: Partial<CheckContext> = {}): CheckContext => ({
 describe('HttpProbeCheck', () => {
   it('probes health URLs through the service and pre-traffic URLs at the target slot, once each', async () => {
     const check = new HttpProbeCheck(
-      settings({ healthUrls: [`${base}/ok`, `${base}/unavailable`], preTrafficUrls: [`${base}/{slot}/health`] }),
+      settings({
+        healthUrls: [`${base}/ok`, `${base}/unavailable`],
+        preTrafficUrls: [`${base}/{slot}/health`],
+      }),
     );
     try {
       expect(check.name).toBe('http-probe');
@@ -325,7 +350,9 @@ describe('HttpProbeCheck', () => {
   });
 
   it('probes concurrently: slow URLs cost the slowest, not the sum', async () => {
-    const check = new HttpProbeCheck(settings({ healthUrls: Array.from({ length: 5 }, () => `${base}/slow`) }));
+    const check = new HttpProbeCheck(
+      settings({ healthUrls: Array.from({ length: 5 }, () => `${base}/slow`) }),
+    );
     try {
       const t0 = performance.now();
       const signals = await check.collect(ctx());
@@ -371,7 +398,10 @@ describe('HttpProbeCheck', () => {
 
   it('uses a given dispatcher and leaves it open', async () => {
     const agent = new Agent();
-    const check = new HttpProbeCheck(settings({ healthUrls: [`${base}/ok`] }), { dispatcher: agent, now: () => 7 });
+    const check = new HttpProbeCheck(settings({ healthUrls: [`${base}/ok`] }), {
+      dispatcher: agent,
+      now: () => 7,
+    });
     const [s] = await check.collect(ctx());
     expect(s).toMatchObject({ ok: true, at: 7 });
     await check.close();
@@ -382,12 +412,16 @@ describe('HttpProbeCheck', () => {
 
 describe('preTrafficProbe', () => {
   it('replaces {slot} with the target and probes the slot directly', async () => {
-    const signals = await preTrafficProbe([`${base}/{slot}/health`, `${base}/unavailable?slot={slot}`], 'blue', {
-      expect: [{ min: 200, max: 299 }],
-      headers: {},
-      timeoutMs: 1000,
-      now: () => 5,
-    });
+    const signals = await preTrafficProbe(
+      [`${base}/{slot}/health`, `${base}/unavailable?slot={slot}`],
+      'blue',
+      {
+        expect: [{ min: 200, max: 299 }],
+        headers: {},
+        timeoutMs: 1000,
+        now: () => 5,
+      },
+    );
     expect(signals.map((s) => [s.url, s.via, s.ok])).toEqual([
       [`${base}/blue/health`, 'slot', true],
       [`${base}/unavailable?slot=blue`, 'slot', false],
@@ -430,7 +464,9 @@ describe('HTTPS', () => {
       return;
     }
     cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    tlsServer = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (_req, res) => res.end('ready'));
+    tlsServer = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (_req, res) =>
+      res.end('ready'),
+    );
     await new Promise<void>((r) => tlsServer?.listen(0, '127.0.0.1', r));
     url = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}/health`;
   });

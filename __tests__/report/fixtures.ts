@@ -31,11 +31,31 @@ class Recorder {
 }
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
 
-const verdict = (status: VerdictStatus, reason: string, measures: Measures): Verdict => ({ status, reason, measures });
-const pass = (m: Measures): Verdict => verdict('pass', `error rate ${m.errorRate ?? 0}% ≤ 1%, ${m.latencyLabel ?? 'p99'} ${m.latencyMs ?? 0}ms < 2s`, m);
+const verdict = (status: VerdictStatus, reason: string, measures: Measures): Verdict => ({
+  status,
+  reason,
+  measures,
+});
+const pass = (m: Measures): Verdict =>
+  verdict(
+    'pass',
+    `error rate ${m.errorRate ?? 0}% ≤ 1%, ${m.latencyLabel ?? 'p99'} ${m.latencyMs ?? 0}ms < 2s`,
+    m,
+  );
 
-function hook(r: Recorder, name: HookName, command: string, output: string, exitCode = 0, durationMs = 4200): void {
-  r.add({ type: 'hook', hook: name, result: { hook: name, command, exitCode, output, durationMs, timedOut: false } });
+function hook(
+  r: Recorder,
+  name: HookName,
+  command: string,
+  output: string,
+  exitCode = 0,
+  durationMs = 4200,
+): void {
+  r.add({
+    type: 'hook',
+    hook: name,
+    result: { hook: name, command, exitCode, output, durationMs, timedOut: false },
+  });
 }
 
 function plan(weights: number[], holdMs: number, holdAt?: number): Plan {
@@ -45,7 +65,14 @@ function plan(weights: number[], holdMs: number, holdAt?: number): Plan {
       { kind: 'backup', command: './backup.sh' },
       { kind: 'deploy', command: './deploy.sh green' },
       { kind: 'pre-traffic', urls: ['http://green.internal/healthz'], smoke: './smoke.sh' },
-      ...weights.map((weight, i) => ({ kind: 'shift' as const, step: i + 1, of: weights.length, weight, holdMs, checks: ['http', 'haproxy'] })),
+      ...weights.map((weight, i) => ({
+        kind: 'shift' as const,
+        step: i + 1,
+        of: weights.length,
+        weight,
+        holdMs,
+        checks: ['http', 'haproxy'],
+      })),
       { kind: 'keep-previous', holdMs: 0 },
       { kind: 'cleanup', command: './cleanup.sh blue' },
     ],
@@ -54,15 +81,33 @@ function plan(weights: number[], holdMs: number, holdAt?: number): Plan {
   };
 }
 
-const START = { type: 'run-start', command: 'deploy', strategy: 'canary', router: ROUTER, live: 'blue', target: 'green', before: { blue: 100, green: 0 } } as const;
+const START = {
+  type: 'run-start',
+  command: 'deploy',
+  strategy: 'canary',
+  router: ROUTER,
+  live: 'blue',
+  target: 'green',
+  before: { blue: 100, green: 0 },
+} as const;
 
 /** Runs a step: set the weight, evaluate every 30s for `holdMs`, then the step verdict (unless it failed). */
-function step(r: Recorder, n: number, of: number, weight: number, holdMs: number, measure: (i: number) => Verdict): 'pass' | Verdict {
+function step(
+  r: Recorder,
+  n: number,
+  of: number,
+  weight: number,
+  holdMs: number,
+  measure: (i: number) => Verdict,
+): 'pass' | Verdict {
   r.add({
     type: 'weights',
     step: n,
     requested: { blue: 100 - weight, green: weight },
-    applied: { weights: { blue: 100 - weight, green: weight }, detail: `web/blue ${Math.round(((100 - weight) * 256) / 100)}, web/green ${Math.round((weight * 256) / 100)}` },
+    applied: {
+      weights: { blue: 100 - weight, green: weight },
+      detail: `web/blue ${Math.round(((100 - weight) * 256) / 100)}, web/green ${Math.round((weight * 256) / 100)}`,
+    },
   });
   const startedAt = r.t;
   let consecutive = 0;
@@ -72,7 +117,16 @@ function step(r: Recorder, n: number, of: number, weight: number, holdMs: number
     const v = measure(evaluations);
     evaluations += 1;
     consecutive = v.status === 'fail' ? consecutive + 1 : v.status === 'pass' ? 0 : consecutive;
-    r.add({ type: 'evaluation', step: n, of, weight, elapsedMs: elapsed, holdMs, verdict: v, consecutiveFailures: consecutive });
+    r.add({
+      type: 'evaluation',
+      step: n,
+      of,
+      weight,
+      elapsedMs: elapsed,
+      holdMs,
+      verdict: v,
+      consecutiveFailures: consecutive,
+    });
     if (consecutive >= 2) return v;
   }
   r.add({
@@ -82,7 +136,15 @@ function step(r: Recorder, n: number, of: number, weight: number, holdMs: number
     startedAt,
     heldMs: holdMs,
     evaluations,
-    verdict: pass({ requests: 480 * evaluations, errors: 1, errorRate: 0.05, errorSource: 'haproxy', latencyMs: 140, latencyLabel: 'p99', probesOk: 6 * evaluations }),
+    verdict: pass({
+      requests: 480 * evaluations,
+      errors: 1,
+      errorRate: 0.05,
+      errorSource: 'haproxy',
+      latencyMs: 140,
+      latencyLabel: 'p99',
+      probesOk: 6 * evaluations,
+    }),
   });
   return 'pass';
 }
@@ -113,7 +175,15 @@ function preamble(r: Recorder, weights: number[], holdMs: number, holdAt?: numbe
 }
 
 const healthy = (weight: number) => (i: number) =>
-  pass({ requests: 4 * weight + 20 * i, errors: 0, errorRate: i % 2 ? 0.1 : 0, errorSource: 'haproxy', latencyMs: 120 + 10 * i, latencyLabel: 'p99', probesOk: 6 });
+  pass({
+    requests: 4 * weight + 20 * i,
+    errors: 0,
+    errorRate: i % 2 ? 0.1 : 0,
+    errorSource: 'haproxy',
+    latencyMs: 120 + 10 * i,
+    latencyLabel: 'p99',
+    probesOk: 6,
+  });
 
 export function promotedRun(t0 = DEFAULT_T0): TimelineEvent[] {
   const r = new Recorder(t0);
@@ -124,7 +194,10 @@ export function promotedRun(t0 = DEFAULT_T0): TimelineEvent[] {
     step(r, i + 1, weights.length, w, 120_000, healthy(w));
     if (w === 100) hook(r.after(1_000), 'verify', './verify.sh', 'all endpoints green\n', 0, 1_500);
   }
-  r.after(1_000).add({ type: 'warning', message: `health-headers sent to http://green.internal with X-Health: ${HEADER_SECRET} over plain HTTP` });
+  r.after(1_000).add({
+    type: 'warning',
+    message: `health-headers sent to http://green.internal with X-Health: ${HEADER_SECRET} over plain HTTP`,
+  });
   hook(r.after(2_000), 'cleanup', './cleanup.sh blue', 'scaled blue to 0\n', 0, 2_000);
   r.after(500).add({ type: 'run-end', result: 'promoted', live: 'green', previous: 'blue', weight: 100 });
   return r.events;
@@ -141,9 +214,23 @@ export function rolledBackRun(t0 = DEFAULT_T0): TimelineEvent[] {
   r.after(1_000);
   const failing = (i: number): Verdict =>
     i === 0
-      ? pass({ requests: 460, errors: 2, errorRate: 0.43, errorSource: 'haproxy', latencyMs: 190, latencyLabel: 'p99', probesOk: 6 })
+      ? pass({
+          requests: 460,
+          errors: 2,
+          errorRate: 0.43,
+          errorSource: 'haproxy',
+          latencyMs: 190,
+          latencyLabel: 'p99',
+          probesOk: 6,
+        })
       : i === 1
-        ? verdict('inconclusive', 'only 12 requests on green (min-requests 20)', { requests: 12, errors: 0, errorRate: 0, errorSource: 'haproxy', probesOk: 6 })
+        ? verdict('inconclusive', 'only 12 requests on green (min-requests 20)', {
+            requests: 12,
+            errors: 0,
+            errorRate: 0,
+            errorSource: 'haproxy',
+            probesOk: 6,
+          })
         : verdict('fail', i === 2 ? 'error rate 3.1% (15/480, haproxy) > 1%' : ROLLBACK_REASON, {
             requests: 480,
             errors: i === 2 ? 15 : 20,
@@ -156,10 +243,32 @@ export function rolledBackRun(t0 = DEFAULT_T0): TimelineEvent[] {
           });
   step(r, 2, 3, 50, 120_000, failing);
   r.after(200).add({ type: 'phase', name: 'rollback', detail: 'back to blue' });
-  r.add({ type: 'weights', requested: { blue: 100, green: 0 }, applied: { weights: { blue: 100, green: 0 }, detail: 'web/blue 256, web/green 0' } });
-  hook(r.after(1_500), 'rollback', './rollback.sh', `restored config\nwebhook ${WEBHOOK_URL} notified\n`, 0, 1_500);
-  r.add({ type: 'rollback', reason: ROLLBACK_REASON, restored: { weights: { blue: 100, green: 0 }, detail: 'web/blue 256, web/green 0' } });
-  r.after(300).add({ type: 'run-end', result: 'rolled-back', live: 'blue', previous: 'green', weight: 0, reason: ROLLBACK_REASON });
+  r.add({
+    type: 'weights',
+    requested: { blue: 100, green: 0 },
+    applied: { weights: { blue: 100, green: 0 }, detail: 'web/blue 256, web/green 0' },
+  });
+  hook(
+    r.after(1_500),
+    'rollback',
+    './rollback.sh',
+    `restored config\nwebhook ${WEBHOOK_URL} notified\n`,
+    0,
+    1_500,
+  );
+  r.add({
+    type: 'rollback',
+    reason: ROLLBACK_REASON,
+    restored: { weights: { blue: 100, green: 0 }, detail: 'web/blue 256, web/green 0' },
+  });
+  r.after(300).add({
+    type: 'run-end',
+    result: 'rolled-back',
+    live: 'blue',
+    previous: 'green',
+    weight: 0,
+    reason: ROLLBACK_REASON,
+  });
   return r.events;
 }
 
@@ -168,16 +277,34 @@ export function heldRun(t0 = DEFAULT_T0): TimelineEvent[] {
   preamble(r, [25], 300_000, 25);
   r.after(1_000);
   step(r, 1, 1, 25, 300_000, healthy(25));
-  r.after(200).add({ type: 'run-end', result: 'held', live: 'blue', previous: 'green', weight: 25, reason: 'held at 25% (hold-at 25); run `promote` or `abort` to finish' });
+  r.after(200).add({
+    type: 'run-end',
+    result: 'held',
+    live: 'blue',
+    previous: 'green',
+    weight: 25,
+    reason: 'held at 25% (hold-at 25); run `promote` or `abort` to finish',
+  });
   return r.events;
 }
 
 export function failedInputRun(t0 = DEFAULT_T0): TimelineEvent[] {
   const r = new Recorder(t0);
-  r.add({ type: 'error', message: 'canary-steps: "10,5|0" is not a comma list of ascending percents; expected e.g. 10,50' });
-  r.add({ type: 'error', message: `health-headers: line 2 "X-Health ${HEADER_SECRET}" has no colon; expected Name: value` });
+  r.add({
+    type: 'error',
+    message: 'canary-steps: "10,5|0" is not a comma list of ascending percents; expected e.g. 10,50',
+  });
+  r.add({
+    type: 'error',
+    message: `health-headers: line 2 "X-Health ${HEADER_SECRET}" has no colon; expected Name: value`,
+  });
   r.add({ type: 'run-end', result: 'failed', reason: '2 inputs are invalid: no traffic was moved' });
   return r.events;
 }
 
-export const RUNS = { promoted: promotedRun, 'rolled-back': rolledBackRun, held: heldRun, 'failed-input': failedInputRun } as const;
+export const RUNS = {
+  promoted: promotedRun,
+  'rolled-back': rolledBackRun,
+  held: heldRun,
+  'failed-input': failedInputRun,
+} as const;

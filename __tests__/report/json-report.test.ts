@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildReport, writeReport } from '../../src/report/json-report.js';
-import { DEFAULT_T0, heldRun, promotedRun, ROLLBACK_REASON, rolledBackRun, RUN_URL, SECRETS } from './fixtures.js';
+import {
+  DEFAULT_T0,
+  heldRun,
+  promotedRun,
+  ROLLBACK_REASON,
+  rolledBackRun,
+  RUN_URL,
+  SECRETS,
+} from './fixtures.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const dir = mkdtempSync(join(tmpdir(), 'glidepath-report-'));
@@ -56,7 +64,11 @@ describe('buildReport', () => {
   });
 
   it('reports a held run with its weight', () => {
-    expect(buildReport(heldRun(), { runId: '1' })).toMatchObject({ result: 'held', weight: 25, after: { blue: 75, green: 25 } });
+    expect(buildReport(heldRun(), { runId: '1' })).toMatchObject({
+      result: 'held',
+      weight: 25,
+      after: { blue: 75, green: 25 },
+    });
   });
 
   it('calls a run without an end a failure and says why', () => {

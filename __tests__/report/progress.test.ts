@@ -21,7 +21,14 @@ function evaluation(status: VerdictStatus, measures: Measures, reason = 'r'): Ti
 }
 
 describe('formatEvent: evaluation', () => {
-  const full: Measures = { errorRate: 0.4, latencyMs: 180, latencyLabel: 'p99', probesOk: 14, requests: 250, errors: 1 };
+  const full: Measures = {
+    errorRate: 0.4,
+    latencyMs: 180,
+    latencyLabel: 'p99',
+    probesOk: 14,
+    requests: 250,
+    errors: 1,
+  };
 
   it('reads like the brief: step, weight, progress, values with limits, probes', () => {
     expect(formatEvent(evaluation('pass', full), { target: 'green', limits })).toBe(
@@ -30,14 +37,18 @@ describe('formatEvent: evaluation', () => {
   });
 
   it('ends with FAIL or inconclusive and the reason when not a pass', () => {
-    expect(formatEvent(evaluation('fail', full, 'error rate 3% > 2%'), { target: 'green', limits })).toMatch(/ · 14 ok · FAIL: error rate 3% > 2%$/);
+    expect(formatEvent(evaluation('fail', full, 'error rate 3% > 2%'), { target: 'green', limits })).toMatch(
+      / · 14 ok · FAIL: error rate 3% > 2%$/,
+    );
     expect(formatEvent(evaluation('inconclusive', {}, 'only 3 requests (min 20)'), { target: 'blue' })).toBe(
       'step 2/4 · blue 25% · 1m10s/5m · inconclusive: only 3 requests (min 20)',
     );
   });
 
   it('omits absent parts and limits it does not know', () => {
-    expect(formatEvent(evaluation('pass', { errorRate: 0 }), {})).toBe('step 2/4 · new slot 25% · 1m10s/5m · err 0%');
+    expect(formatEvent(evaluation('pass', { errorRate: 0 }), {})).toBe(
+      'step 2/4 · new slot 25% · 1m10s/5m · err 0%',
+    );
     expect(formatEvent(evaluation('pass', { probesOk: 3, probesFailed: 1 }), { target: 'green' })).toBe(
       'step 2/4 · green 25% · 1m10s/5m · 3 ok, 1 failed',
     );
@@ -67,22 +78,46 @@ describe('formatEvent: every kind', () => {
   });
 
   it('names the rollback reason and what was restored', () => {
-    const e: TimelineEvent = { type: 'rollback', at: 0, reason: `error rate 5% with ${TOKEN}`, restored: { weights: { blue: 100, green: 0 } } };
-    expect(formatEvent(e, { secrets: SECRETS })).toBe('ROLLBACK: error rate 5% with *** · restored blue 100% / green 0%');
+    const e: TimelineEvent = {
+      type: 'rollback',
+      at: 0,
+      reason: `error rate 5% with ${TOKEN}`,
+      restored: { weights: { blue: 100, green: 0 } },
+    };
+    expect(formatEvent(e, { secrets: SECRETS })).toBe(
+      'ROLLBACK: error rate 5% with *** · restored blue 100% / green 0%',
+    );
   });
 
   it('mentions rounding only when the router changed the split', () => {
-    const same: TimelineEvent = { type: 'weights', at: 0, step: 1, requested: { blue: 90, green: 10 }, applied: { weights: { blue: 90, green: 10 } } };
-    const rounded: TimelineEvent = { ...same, applied: { weights: { blue: 89.84, green: 10.16 }, detail: 'web/blue 230, web/green 26' } };
+    const same: TimelineEvent = {
+      type: 'weights',
+      at: 0,
+      step: 1,
+      requested: { blue: 90, green: 10 },
+      applied: { weights: { blue: 90, green: 10 } },
+    };
+    const rounded: TimelineEvent = {
+      ...same,
+      applied: { weights: { blue: 89.84, green: 10.16 }, detail: 'web/blue 230, web/green 26' },
+    };
     expect(formatEvent(same)).toBe('step 1 · weights → blue 90% / green 10%');
-    expect(formatEvent(rounded)).toBe('step 1 · weights → blue 90% / green 10% (applied blue 89.84% / green 10.16%; web/blue 230, web/green 26)');
+    expect(formatEvent(rounded)).toBe(
+      'step 1 · weights → blue 90% / green 10% (applied blue 89.84% / green 10.16%; web/blue 230, web/green 26)',
+    );
   });
 
   it('reports hooks by outcome', () => {
     const r = { hook: 'smoke' as const, command: './smoke.sh', output: '', durationMs: 2_400 };
-    expect(formatEvent({ type: 'hook', at: 0, hook: 'smoke', result: { ...r, exitCode: 0, timedOut: false } })).toBe('hook smoke ok in 2s');
-    expect(formatEvent({ type: 'hook', at: 0, hook: 'smoke', result: { ...r, exitCode: 3, timedOut: false } })).toBe('hook smoke failed (exit 3) in 2s');
-    expect(formatEvent({ type: 'hook', at: 0, hook: 'smoke', result: { ...r, exitCode: 143, timedOut: true } })).toBe('hook smoke timed out in 2s');
+    expect(
+      formatEvent({ type: 'hook', at: 0, hook: 'smoke', result: { ...r, exitCode: 0, timedOut: false } }),
+    ).toBe('hook smoke ok in 2s');
+    expect(
+      formatEvent({ type: 'hook', at: 0, hook: 'smoke', result: { ...r, exitCode: 3, timedOut: false } }),
+    ).toBe('hook smoke failed (exit 3) in 2s');
+    expect(
+      formatEvent({ type: 'hook', at: 0, hook: 'smoke', result: { ...r, exitCode: 143, timedOut: true } }),
+    ).toBe('hook smoke timed out in 2s');
   });
 });
 

@@ -27,7 +27,11 @@ describe('redact', () => {
   });
 
   it('masks strings deep in objects and arrays, not keys or numbers', () => {
-    const out = redactDeep({ step: 1234, list: ['x tok-12345 y'], nested: { reason: 'tok-12345' } }, ['tok-12345', '1234', 'step']);
+    const out = redactDeep({ step: 1234, list: ['x tok-12345 y'], nested: { reason: 'tok-12345' } }, [
+      'tok-12345',
+      '1234',
+      'step',
+    ]);
     expect(out).toEqual({ step: 1234, list: ['x *** y'], nested: { reason: '***' } });
   });
 });

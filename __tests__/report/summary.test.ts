@@ -74,13 +74,17 @@ describe('what the summaries say', () => {
     expect(promoted).toContain('| 1/3 | green 10% | 14:00:49 | 2m | 4 | ✅ pass |');
     expect(promoted).toContain('| 3/3 | green 100% | 14:04:51 | 2m | 4 | ✅ pass |');
     const row = rolledBack.split('\n').find((l) => l.startsWith('| 2/3 |'))!;
-    expect(row).toMatch(/^\| 2\/3 \| green 50% \| 14:02:50 \| 2m \| 4 \(3 not passing\) \| ❌ fail, step cut short: error rate 4\.17%/);
+    expect(row).toMatch(
+      /^\| 2\/3 \| green 50% \| 14:02:50 \| 2m \| 4 \(3 not passing\) \| ❌ fail, step cut short: error rate 4\.17%/,
+    );
     // the reason's `|` is escaped, so the row keeps its 6 cells
     expect(row.split('|')).toHaveLength(8);
   });
 
   it('states the reason near the top, escaped', () => {
-    expect(rolledBack).toContain('**Reason:** error rate 4.17% (20/480, haproxy) &#62; 1% on green at 50%, twice in a row &#124; token &#42;&#42;&#42;');
+    expect(rolledBack).toContain(
+      '**Reason:** error rate 4.17% (20/480, haproxy) &#62; 1% on green at 50%, twice in a row &#124; token &#42;&#42;&#42;',
+    );
     expect(failed).toContain('**Reason:** 2 inputs are invalid: no traffic was moved');
     expect(promoted).not.toContain('**Reason:**');
   });
@@ -90,7 +94,8 @@ describe('what the summaries say', () => {
     expect(chart).toBeDefined();
     expect(chart).toMatch(/^xychart-beta\n/);
     expect(chart).toContain('y-axis "percent" 0 --> 100');
-    const series = (kind: string) => JSON.parse(chart!.match(new RegExp(`^  ${kind} (\\[.*\\])$`, 'm'))![1]!) as number[];
+    const series = (kind: string) =>
+      JSON.parse(chart!.match(new RegExp(`^  ${kind} (\\[.*\\])$`, 'm'))![1]!) as number[];
     const labels = JSON.parse(chart!.match(/x-axis "time" (\[.*\])/)![1]!) as string[];
     const weights = series('line');
     const errors = series('bar');
@@ -104,8 +109,12 @@ describe('what the summaries say', () => {
   });
 
   it('logs every non-pass evaluation and step verdict with values and limits', () => {
-    expect(rolledBack).toContain('**inconclusive**: only 12 requests on green (min-requests 20) — err 0% (limit 1%) · 6 ok');
-    expect(rolledBack).toMatch(/\*\*FAIL\*\*: error rate 3\.1% \(15\/480, haproxy\) &#62; 1% — err 3\.1% \(limit 1%\) · p99 2s350ms \(limit 2s\) · 4 ok, 2 failed/);
+    expect(rolledBack).toContain(
+      '**inconclusive**: only 12 requests on green (min-requests 20) — err 0% (limit 1%) · 6 ok',
+    );
+    expect(rolledBack).toMatch(
+      /\*\*FAIL\*\*: error rate 3\.1% \(15\/480, haproxy\) &#62; 1% — err 3\.1% \(limit 1%\) · p99 2s350ms \(limit 2s\) · 4 ok, 2 failed/,
+    );
     expect(rolledBack).toContain('**FAIL** (2 in a row)');
     expect(rolledBack).toContain('step 1 verdict · green 10% held 2m over 4 evaluations · **pass**');
     expect(promoted.match(/^- .*step \d verdict/gm)).toHaveLength(3);
@@ -113,13 +122,17 @@ describe('what the summaries say', () => {
   });
 
   it('has a rollback section with what was restored', () => {
-    expect(rolledBack).toMatch(/### Rollback\n\nAt 14:04:51 UTC traffic went back to blue: error rate 4\.17%/);
+    expect(rolledBack).toMatch(
+      /### Rollback\n\nAt 14:04:51 UTC traffic went back to blue: error rate 4\.17%/,
+    );
     expect(rolledBack).toContain('Restored blue 100% / green 0% (web/blue 256, web/green 0).');
     expect(ROLLBACK_REASON).toContain('|');
   });
 
   it('folds hook output in <details>, verbatim in a fence its backticks cannot close', () => {
-    const deploy = rolledBack.match(/<details>\n<summary>deploy · exit 0 · 41s<\/summary>\n\n<code>(.*)<\/code>\n\n(`{3,})text\n([\s\S]*?)\n\2\n\n<\/details>/);
+    const deploy = rolledBack.match(
+      /<details>\n<summary>deploy · exit 0 · 41s<\/summary>\n\n<code>(.*)<\/code>\n\n(`{3,})text\n([\s\S]*?)\n\2\n\n<\/details>/,
+    );
     expect(deploy).not.toBeNull();
     expect(deploy![1]).toBe('./deploy.sh green --token &#42;&#42;&#42;');
     expect(deploy![2]!.length).toBeGreaterThan(3);
@@ -128,20 +141,26 @@ describe('what the summaries say', () => {
   });
 
   it('lists warnings and errors, links the run and the environment', () => {
-    expect(promoted).toContain('- warning: health-headers sent to http://green.internal with X-Health: &#42;&#42;&#42; over plain HTTP');
+    expect(promoted).toContain(
+      '- warning: health-headers sent to http://green.internal with X-Health: &#42;&#42;&#42; over plain HTTP',
+    );
     expect(failed).toContain('- **error**: canary-steps: &#34;10,5&#124;0&#34; is not a comma list');
     expect(promoted).toContain(`[workflow run](${RUN_URL})`);
     expect(promoted).toContain('[environment](https://green.shop.example/?preview=1&x=%28y%29)');
   });
 
   it('escapes user text in the header line', () => {
-    const events = RUNS.promoted().map((e) => (e.type === 'run-start' ? { ...e, strategy: 'canary|<b>x</b>' } : e));
+    const events = RUNS.promoted().map((e) =>
+      e.type === 'run-start' ? { ...e, strategy: 'canary|<b>x</b>' } : e,
+    );
     expect(render(events)).toContain('`deploy` · canary&#124;&#60;b&#62;x&#60;/b&#62; · via');
   });
 
   it('keeps only the tail of a long hook output', () => {
     const long = Array.from({ length: 2000 }, (_, i) => `line ${i}`).join('\n');
-    const events = RUNS.promoted().map((e) => (e.type === 'hook' && e.hook === 'deploy' ? { ...e, result: { ...e.result, output: long } } : e));
+    const events = RUNS.promoted().map((e) =>
+      e.type === 'hook' && e.hook === 'deploy' ? { ...e, result: { ...e.result, output: long } } : e,
+    );
     const md = render(events);
     expect(md).toContain('line 1999');
     expect(md).not.toContain('line 10\n');

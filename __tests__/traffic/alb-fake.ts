@@ -66,6 +66,8 @@ export interface FakeAlbWorld {
   throttleModify: number;
   /** what the next read-back returns instead of the written actions (once) */
   tamperAfterModify?: (a: Action[]) => Action[];
+  /** called after every successful Modify with the actions now in place */
+  onModify?: (actions: Action[]) => void;
   /** slot target group ARN → target health */
   health: Record<string, TargetHealthDescription[]>;
 }
@@ -99,6 +101,7 @@ export function fakeAlb(kind: 'rule' | 'listener', actions: Action[], tags: Reco
       world.actions = world.tamperAfterModify(world.actions);
       world.tamperAfterModify = undefined;
     }
+    world.onModify?.(structuredClone(world.actions));
   };
   mock.on(DescribeRulesCommand).callsFake(async () => ({ Rules: [rule()] }));
   mock.on(DescribeListenersCommand).callsFake(async () => ({ Listeners: [listener()] }));

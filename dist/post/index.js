@@ -59529,7 +59529,7 @@ const INPUTS = [
         name: 'alb-listener-arn',
         default: '',
         secret: false,
-        description: "ARN of the ALB listener whose default action forwards to both target groups. Give this or alb-rule-arn when provider is alb.",
+        description: 'ARN of the ALB listener whose default action forwards to both target groups. Give this or alb-rule-arn when provider is alb.',
     },
     {
         name: 'alb-rule-arn',
@@ -59748,9 +59748,15 @@ const OUTPUTS = [
         description: 'How the run ended: promoted, rolled-back, held, aborted, failed, planned or unchanged.',
     },
     { name: 'live-slot', description: 'The slot taking traffic after the run: blue or green.' },
-    { name: 'previous-slot', description: 'The other slot after the run, the one a rollback would switch back to: blue or green.' },
+    {
+        name: 'previous-slot',
+        description: 'The other slot after the run, the one a rollback would switch back to: blue or green.',
+    },
     { name: 'weight', description: "The new slot's final weight in percent." },
-    { name: 'rollback-reason', description: 'Why the deploy was rolled back, in one sentence; empty when it was not.' },
+    {
+        name: 'rollback-reason',
+        description: 'Why the deploy was rolled back, in one sentence; empty when it was not.',
+    },
     { name: 'deployment-id', description: 'The id of the GitHub deployment, when one was created.' },
     { name: 'report', description: 'Path of a JSON report of the whole run timeline.' },
 ];
@@ -60155,19 +60161,25 @@ function parseBodyCheck(text) {
         };
     }
     if (value !== null && typeof value === 'object') {
-        return { error: `compares with an object or array; compare one field with a string, number, true, false or null, as in ${BODY_JSON_FORM}` };
+        return {
+            error: `compares with an object or array; compare one field with a string, number, true, false or null, as in ${BODY_JSON_FORM}`,
+        };
     }
     return { check: { kind: 'json', path: path.split('.'), op: op === '!=' ? '!=' : '==', value, text } };
 }
 const HEADER_FORM = 'one "Name: value" per line, like Authorization: Bearer <token>';
 // RFC 9110 token characters.
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-function parseHeaders(lines) {
+/** Newline-separated headers; blank lines are skipped but still counted, so `line N` matches the input. */
+function parseHeaders(text) {
     const headers = {};
     const problems = [];
     const secrets = [];
     const seen = new Set();
-    lines.forEach((line, i) => {
+    text.split(/\r?\n/).forEach((rawLine, i) => {
+        const line = rawLine.trim();
+        if (line === '')
+            return;
         const where = `line ${i + 1}`;
         const colon = line.indexOf(':');
         if (colon < 0) {
@@ -60250,7 +60262,7 @@ function parseInputs(raw) {
     const intervalMs = strategy?.presetIntervalMs ?? interval;
     if (probeInterval !== undefined && probeTimeout !== undefined && probeTimeout >= probeInterval) {
         r.bad('probe-timeout', `must be shorter than probe-interval (${formatDuration(probeInterval)}) so one probe ends before the next starts; ` +
-            `give a duration like ${formatDuration(Math.max(1, Math.floor(probeInterval / 2)))}`);
+            `give a duration like ${formatDuration(suggestTimeout(probeInterval))}`);
     }
     if (probeInterval !== undefined && intervalMs !== undefined && intervalMs < probeInterval) {
         if (strategy?.presetIntervalMs !== undefined) {
@@ -60275,7 +60287,7 @@ function parseInputs(raw) {
         else
             healthBody = body.check;
     }
-    const headers = parseHeaders(splitLines(r.given('health-headers')));
+    const headers = parseHeaders(r.given('health-headers'));
     secrets.push(...headers.secrets);
     for (const problem of headers.problems)
         r.problem('health-headers', problem);
@@ -60380,6 +60392,12 @@ function parseInputs(raw) {
         awsRegion: awsRegion || undefined,
     };
     return { ok: true, config, secrets: uniqueSecrets };
+}
+// A round figure comfortably inside the probe interval (5s → 3s), for the error message.
+function suggestTimeout(probeIntervalMs) {
+    return probeIntervalMs >= 2_000
+        ? Math.floor((probeIntervalMs * 0.6) / 1_000) * 1_000
+        : Math.max(1, Math.floor(probeIntervalMs / 2));
 }
 function readCommand(r) {
     const text = r.get('command');

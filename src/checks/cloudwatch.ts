@@ -10,7 +10,10 @@
 // minutes no earlier evaluation returned: a cursor starts at the minute of the first step's start
 // and only moves forward. It is NOT reset per step: the last minutes of a step (still inside the
 // lag when that step ended) are judged in the next step rather than never. When no new whole minute
-// is ready, no GetMetricData is sent and no traffic signal is returned (nothing new is not "0 requests").
+// is ready, no GetMetricData is sent and each slot gets a signal of 0 requests over no new minute
+// (`dataUpTo` unchanged): it adds nothing to the step's sums, and it keeps that evaluation
+// inconclusive on traffic (below min-requests) instead of letting alarms or target health alone
+// pass it, which would reset failure-threshold between two bad minutes.
 // A missing datapoint inside a judged minute means no requests: ALB publishes nothing when idle.
 import {
   DescribeAlarmsCommand,
@@ -116,7 +119,7 @@ export class CloudWatchCheck implements Check {
     if (this.opts.metrics === false) return [];
     const start = (this.cursor ??= floorMinute(ctx.windowStart));
     const end = floorMinute(ctx.now - this.lagMs);
-    if (end <= start) return [];
+    if (end <= start) return (['blue', 'green'] as const).map((slot) => this.nothingNew(slot, start, ctx.now));
     const out = await withThrottleRetry(
       () =>
         this.opts.client.send(
@@ -133,6 +136,10 @@ export class CloudWatchCheck implements Check {
     this.cursor = end;
     const results = new Map((out.MetricDataResults ?? []).map((r) => [r.Id ?? '', r]));
     return (['blue', 'green'] as const).map((slot) => this.slotSignal(slot, results, start, end, ctx.now));
+  }
+
+  private nothingNew(slot: Slot, upTo: number, at: number): Signal {
+    return { kind: 'traffic', at, slot, source: 'alb', requests: 0, errors5xx: 0, dataUpTo: upTo };
   }
 
   private slotSignal(slot: Slot, results: Map<string, MetricDataResult>, start: number, end: number, at: number): Signal {

@@ -53,7 +53,10 @@ export async function probeUrl(url: string, opts: ProbeOptions): Promise<ProbeSi
     return done({ ok: false, error: 'invalid URL (expected an absolute http:// or https:// URL)' });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return done({ ok: false, error: `unsupported scheme ${parsed.protocol.replace(/:$/, '')} (expected http or https)` });
+    return done({
+      ok: false,
+      error: `unsupported scheme ${parsed.protocol.replace(/:$/, '')} (expected http or https)`,
+    });
   }
 
   const timer = new AbortController();
@@ -62,7 +65,7 @@ export async function probeUrl(url: string, opts: ProbeOptions): Promise<ProbeSi
   try {
     const res = await request(parsed, {
       method: 'GET',
-      headers: { 'user-agent': 'glidepath-probe', ...opts.headers },
+      headers: withUserAgent(opts.headers),
       signal,
       ...(opts.dispatcher && { dispatcher: opts.dispatcher }),
     });
@@ -77,7 +80,8 @@ export async function probeUrl(url: string, opts: ProbeOptions): Promise<ProbeSi
     await nextTurn();
     return result;
   } catch (err) {
-    if (timer.signal.aborted) return done({ ok: false, error: `timed out after ${formatDuration(opts.timeoutMs)}` });
+    if (timer.signal.aborted)
+      return done({ ok: false, error: `timed out after ${formatDuration(opts.timeoutMs)}` });
     if (opts.signal?.aborted) return done({ ok: false, error: 'cancelled' });
     return done({ ok: false, error: describeError(err, parsed, opts.timeoutMs, opts.headers) });
   } finally {
@@ -233,6 +237,12 @@ function quote(text: string, wrap = true): string {
   return wrap ? `"${cut}"` : cut;
 }
 
+/** Our user agent unless the user set one (in any letter case): two would reach the server otherwise. */
+function withUserAgent(headers: Record<string, string>): Record<string, string> {
+  const set = Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent');
+  return set ? headers : { 'user-agent': 'glidepath-probe', ...headers };
+}
+
 function formatRanges(ranges: readonly StatusRange[]): string {
   return ranges.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}-${r.max}`)).join(',');
 }
@@ -260,7 +270,9 @@ function errorCodes(err: unknown, depth = 0): string[] {
   if (depth > 3 || err === null || typeof err !== 'object') return [];
   const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
   const own = typeof e.code === 'string' ? [e.code] : [];
-  const nested = [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])].flatMap((x) => errorCodes(x, depth + 1));
+  const nested = [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])].flatMap((x) =>
+    errorCodes(x, depth + 1),
+  );
   return [...own, ...nested];
 }
 

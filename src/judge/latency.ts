@@ -27,7 +27,11 @@ export const SOURCE_LABEL: Record<Traffic['source'], string> = { haproxy: 'HAPro
  * Several traffic readings in one window: the worst one counts. Only successful probes count, so a
  * fast 503 cannot pull a percentile down (probe failures are judged by the probe criterion).
  */
-export function latencyFigure(signals: readonly Signal[], target: Slot, p: number): LatencyFigure | undefined {
+export function latencyFigure(
+  signals: readonly Signal[],
+  target: Slot,
+  p: number,
+): LatencyFigure | undefined {
   const traffic = signals.filter((s): s is Traffic => s.kind === 'traffic' && s.slot === target);
   const probes = signals.filter((s): s is Probe => s.kind === 'probe' && s.ok);
 
@@ -47,7 +51,11 @@ export function latencyFigure(signals: readonly Signal[], target: Slot, p: numbe
 
   const withMean = traffic.filter((t) => t.meanLatencyMs !== undefined);
   if (withMean.length > 0) {
-    return { ms: Math.max(...withMean.map((t) => t.meanLatencyMs ?? 0)), stat: 'mean', source: sourceOf(withMean) };
+    return {
+      ms: Math.max(...withMean.map((t) => t.meanLatencyMs ?? 0)),
+      stat: 'mean',
+      source: sourceOf(withMean),
+    };
   }
   const serviceMs = percentile(
     probes.filter((s) => s.via === 'service').map((s) => s.latencyMs),

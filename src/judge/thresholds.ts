@@ -50,7 +50,11 @@ export function judge(signals: readonly Signal[], limits: Limits, target: Slot):
   if (limits.compareToStable && targetTraffic.length > 0 && stableTraffic.length > 0) {
     const c = compareToStable(
       { slot: target, requests: sum(targetTraffic, 'requests'), errors: sum(targetTraffic, 'errors5xx') },
-      { slot: otherSlot(target), requests: sum(stableTraffic, 'requests'), errors: sum(stableTraffic, 'errors5xx') },
+      {
+        slot: otherSlot(target),
+        requests: sum(stableTraffic, 'requests'),
+        errors: sum(stableTraffic, 'errors5xx'),
+      },
       limits.minRequests,
     );
     if (c.stableErrorRate !== undefined) measures.stableErrorRate = c.stableErrorRate;
@@ -59,13 +63,19 @@ export function judge(signals: readonly Signal[], limits: Limits, target: Slot):
 
   if (criteria.length === 0) {
     const reason =
-      signals.length === 0 ? 'no data: nothing was measured in this window' : `no data about ${target} in this window`;
+      signals.length === 0
+        ? 'no data: nothing was measured in this window'
+        : `no data about ${target} in this window`;
     return { status: 'inconclusive', reason, measures };
   }
   const rank: Record<VerdictStatus, number> = { fail: 0, inconclusive: 1, pass: 2 };
   // Array.prototype.sort is stable, so criteria keep their listed order within each status
   const ordered = [...criteria].sort((a, b) => rank[a.status] - rank[b.status]);
-  return { status: ordered[0]?.status ?? 'inconclusive', reason: ordered.map((c) => c.text).join('; '), measures };
+  return {
+    status: ordered[0]?.status ?? 'inconclusive',
+    reason: ordered.map((c) => c.text).join('; '),
+    measures,
+  };
 }
 
 /** Above a limit, with a hair of tolerance so a rate exactly at the limit is not failed by float noise. */
@@ -83,7 +93,12 @@ function percentOf(part: number, whole: number): number {
 }
 
 /** a. Real-traffic 5xx rate of the target slot, summed over the window's readings. */
-function errorRateCriterion(traffic: Traffic[], limits: Limits, target: Slot, m: Measures): Criterion | undefined {
+function errorRateCriterion(
+  traffic: Traffic[],
+  limits: Limits,
+  target: Slot,
+  m: Measures,
+): Criterion | undefined {
   if (traffic.length === 0) return undefined;
   const requests = sum(traffic, 'requests');
   const errors = sum(traffic, 'errors5xx');
@@ -108,7 +123,8 @@ function errorRateCriterion(traffic: Traffic[], limits: Limits, target: Slot, m:
       text: `only ${requests} requests on ${target}, fewer than min-requests ${limits.minRequests}`,
     };
   }
-  if (above(rate, limits.maxErrorRate)) return { status: 'fail', text: `${measured} is above the ${limit} limit` };
+  if (above(rate, limits.maxErrorRate))
+    return { status: 'fail', text: `${measured} is above the ${limit} limit` };
   return {
     status: 'pass',
     text: `${target} error rate ${formatPercent(rate)} (${errors} of ${requests}, ${source}) within ${limit}`,
@@ -116,7 +132,12 @@ function errorRateCriterion(traffic: Traffic[], limits: Limits, target: Slot, m:
 }
 
 /** b. Probes are health checks: no min-requests, each one counts. */
-function probeCriterion(probes: Probe[], limits: Limits, m: Measures, reportAsErrorRate: boolean): Criterion | undefined {
+function probeCriterion(
+  probes: Probe[],
+  limits: Limits,
+  m: Measures,
+  reportAsErrorRate: boolean,
+): Criterion | undefined {
   if (probes.length === 0) return undefined;
   const failed = probes.filter((p) => !p.ok);
   const total = probes.length;
@@ -124,11 +145,15 @@ function probeCriterion(probes: Probe[], limits: Limits, m: Measures, reportAsEr
   const limit = formatLimitPercent(limits.maxErrorRate);
   m.probesOk = total - failed.length;
   m.probesFailed = failed.length;
-  if (reportAsErrorRate) Object.assign(m, { requests: total, errors: failed.length, errorRate: rate, errorSource: 'probes' });
+  if (reportAsErrorRate)
+    Object.assign(m, { requests: total, errors: failed.length, errorRate: rate, errorSource: 'probes' });
 
   const first = failed[0];
   if (first && above(rate, limits.maxErrorRate)) {
-    const why = truncate(first.error ?? (first.status !== undefined ? `status ${first.status}` : 'failed'), REASON_QUOTE_MAX);
+    const why = truncate(
+      first.error ?? (first.status !== undefined ? `status ${first.status}` : 'failed'),
+      REASON_QUOTE_MAX,
+    );
     return {
       status: 'fail',
       text: `${failed.length} of ${total} probes failed (${formatPercent(rate)}), above the ${limit} limit, first ${first.url}: ${why}`,
@@ -139,7 +164,12 @@ function probeCriterion(probes: Probe[], limits: Limits, m: Measures, reportAsEr
 }
 
 /** c. Latency of the target slot against `max-latency`, from the best source available. */
-function latencyCriterion(signals: readonly Signal[], limits: Limits, target: Slot, m: Measures): Criterion | undefined {
+function latencyCriterion(
+  signals: readonly Signal[],
+  limits: Limits,
+  target: Slot,
+  m: Measures,
+): Criterion | undefined {
   const max = limits.maxLatency;
   if (!max) return undefined;
   const fig = latencyFigure(signals, target, max.percentile);
@@ -148,7 +178,10 @@ function latencyCriterion(signals: readonly Signal[], limits: Limits, target: Sl
   m.latencyLabel = `${fig.stat} (${fig.source})`;
   const measured = `${target} ${fig.stat} ${formatMs(fig.ms)} (${fig.source})`;
   if (above(fig.ms, max.maxMs)) return { status: 'fail', text: `${measured} is above the ${max.text} limit` };
-  return { status: 'pass', text: `${fig.stat} ${formatMs(fig.ms)} (${fig.source}) within ${formatLimitMs(max.maxMs)}` };
+  return {
+    status: 'pass',
+    text: `${fig.stat} ${formatMs(fig.ms)} (${fig.source}) within ${formatLimitMs(max.maxMs)}`,
+  };
 }
 
 /** d. CloudWatch alarms: ALARM at any reading in the window fails; otherwise the latest state counts. */
@@ -177,7 +210,10 @@ function alarmCriterion(alarms: Alarm[]): Criterion | undefined {
       text: `${waiting.length === 1 ? 'alarm' : 'alarms'} ${waiting.join(', ')} ${waiting.length === 1 ? 'has' : 'have'} INSUFFICIENT_DATA`,
     };
   }
-  return { status: 'pass', text: latest.size === 1 ? `alarm ${[...latest.keys()][0]} OK` : `${latest.size} alarms OK` };
+  return {
+    status: 'pass',
+    text: latest.size === 1 ? `alarm ${[...latest.keys()][0]} OK` : `${latest.size} alarms OK`,
+  };
 }
 
 /** e. Target health of the target slot, from its latest reading. */
@@ -195,15 +231,24 @@ function targetsCriterion(readings: Targets[], limits: Limits, target: Slot): Cr
     };
   }
   const tolerated =
-    last.unhealthy > 0 ? ` (${last.unhealthy} unhealthy, within max-unhealthy-targets ${limits.maxUnhealthyTargets})` : '';
-  return { status: 'pass', text: `${last.total - last.unhealthy}/${last.total} ${target} targets healthy${tolerated}` };
+    last.unhealthy > 0
+      ? ` (${last.unhealthy} unhealthy, within max-unhealthy-targets ${limits.maxUnhealthyTargets})`
+      : '';
+  return {
+    status: 'pass',
+    text: `${last.total - last.unhealthy}/${last.total} ${target} targets healthy${tolerated}`,
+  };
 }
 
 /** f. The user's check command: any non-zero exit in the window fails. */
 function commandCriterion(runs: CommandSignal[]): Criterion | undefined {
   if (runs.length === 0) return undefined;
   const failed = runs.find((r) => r.exitCode !== 0);
-  if (!failed) return { status: 'pass', text: runs.length === 1 ? 'check command ok' : `check command ok ${runs.length} times` };
+  if (!failed)
+    return {
+      status: 'pass',
+      text: runs.length === 1 ? 'check command ok' : `check command ok ${runs.length} times`,
+    };
   const lastLine = failed.output
     .split(/\r?\n/)
     .map((l) => l.trim())

@@ -8,7 +8,9 @@ import type { Result, TimelineEvent } from '../engine/timeline.js';
 import { redactDeep } from './redact.js';
 
 /** A timeline event with its epoch-ms times (`at`, `startedAt`) as ISO-8601 strings. */
-type WithIsoTimes<E> = E extends unknown ? { [K in keyof E]: K extends 'at' | 'startedAt' ? string : E[K] } : never;
+type WithIsoTimes<E> = E extends unknown
+  ? { [K in keyof E]: K extends 'at' | 'startedAt' ? string : E[K] }
+  : never;
 export type ReportEvent = WithIsoTimes<TimelineEvent>;
 
 /** One traffic step: a weight held while checks ran. */
@@ -129,7 +131,17 @@ export function collectSteps(events: readonly TimelineEvent[]): StepSummary[] {
   const get = (step: number, at: number) => {
     let s = byStep.get(step);
     if (!s) {
-      s = { step, of: ofFromPlan.get(step), weight: 0, startedAt: at, heldMs: 0, evaluations: 0, failedEvaluations: 0, status: 'interrupted', closed: false };
+      s = {
+        step,
+        of: ofFromPlan.get(step),
+        weight: 0,
+        startedAt: at,
+        heldMs: 0,
+        evaluations: 0,
+        failedEvaluations: 0,
+        status: 'interrupted',
+        closed: false,
+      };
       byStep.set(step, s);
     }
     return s;
@@ -204,7 +216,8 @@ export function buildReport(events: readonly TimelineEvent[], meta: ReportMeta):
     ...(targetOf(events) ? { target: targetOf(events) } : {}),
     ...(end?.weight !== undefined ? { weight: end.weight } : {}),
     ...(() => {
-      const reason = end?.reason ?? rollback?.reason ?? (end ? undefined : 'the run ended without reporting a result');
+      const reason =
+        end?.reason ?? rollback?.reason ?? (end ? undefined : 'the run ended without reporting a result');
       return reason ? { reason } : {};
     })(),
     ...(start?.before ? { before: start.before } : {}),
@@ -225,7 +238,11 @@ export function buildReport(events: readonly TimelineEvent[], meta: ReportMeta):
 }
 
 /** Writes `glidepath-report-<runId>.json` into `dir` (created if missing), secrets masked; returns its path. */
-export async function writeReport(dir: string, report: GlidepathReport, secrets: readonly string[]): Promise<string> {
+export async function writeReport(
+  dir: string,
+  report: GlidepathReport,
+  secrets: readonly string[],
+): Promise<string> {
   const safeId = report.runId.replace(/[^A-Za-z0-9._-]/g, '_') || 'run';
   const path = join(dir, `glidepath-report-${safeId}.json`);
   await mkdir(dir, { recursive: true });

@@ -30,7 +30,9 @@ export function truncate(text: string, max: number, keep: 'head' | 'tail' = 'hea
   const chars = Array.from(text);
   if (chars.length <= max) return text;
   if (max <= 1) return '…'.slice(0, Math.max(0, max));
-  return keep === 'head' ? chars.slice(0, max - 1).join('') + '…' : '…' + chars.slice(chars.length - (max - 1)).join('');
+  return keep === 'head'
+    ? chars.slice(0, max - 1).join('') + '…'
+    : '…' + chars.slice(chars.length - (max - 1)).join('');
 }
 
 /**
@@ -57,7 +59,10 @@ export function safeUrl(url: string | undefined): string | undefined {
     return undefined;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
-  return parsed.href.replace(/[()<>\s"'`|\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+  return parsed.href.replace(
+    /[()<>\s"'`|\\]/g,
+    (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'),
+  );
 }
 
 /** `[label](url)` with the label escaped, or the escaped label alone when the URL is unusable. */

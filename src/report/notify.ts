@@ -52,9 +52,12 @@ export interface MessageDetails {
 }
 
 /** Slack mrkdwn: only these three are special; everything else is shown as typed. */
-const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const slackEscape = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const slackLink = (url: string, label: string): string | undefined =>
-  /^https?:\/\//i.test(url) ? `<${url.replace(/[<>|\s]/g, encodeURIComponent)}|${slackEscape(label)}>` : undefined;
+  /^https?:\/\//i.test(url)
+    ? `<${url.replace(/[<>|\s]/g, encodeURIComponent)}|${slackEscape(label)}>`
+    : undefined;
 
 /** The message for one moment of a run; the text stands on its own without the blocks. */
 export function messageFor(kind: NotifyKind, d: MessageDetails = {}): NotifyMessage {
@@ -85,10 +88,12 @@ export function messageFor(kind: NotifyKind, d: MessageDetails = {}): NotifyMess
   const text = lines.join('\n');
 
   const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text: slackEscape(headline) } }];
-  if (d.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason:* ${slackEscape(d.reason)}` } });
-  const links = [d.runUrl && slackLink(d.runUrl, 'View run'), d.environmentUrl && slackLink(d.environmentUrl, 'Environment')].filter(
-    (x): x is string => Boolean(x),
-  );
+  if (d.reason)
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason:* ${slackEscape(d.reason)}` } });
+  const links = [
+    d.runUrl && slackLink(d.runUrl, 'View run'),
+    d.environmentUrl && slackLink(d.environmentUrl, 'Environment'),
+  ].filter((x): x is string => Boolean(x));
   if (links.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
   return { text, blocks };
 }
@@ -106,7 +111,11 @@ function describe(err: unknown): string {
  * Posts the message. Bounded by `timeoutMs` in total; one retry on a network error or a 5xx;
  * never throws and never logs or returns the URL.
  */
-export async function notify(url: string, message: NotifyMessage | string, opts: NotifyOptions = {}): Promise<NotifyResult> {
+export async function notify(
+  url: string,
+  message: NotifyMessage | string,
+  opts: NotifyOptions = {},
+): Promise<NotifyResult> {
   const { timeoutMs = 5000, fetchImpl = defaultFetch, retryDelayMs = 300 } = opts;
   const secrets = [...(opts.secrets ?? []), url];
   const mask = (s: string) => redact(s, secrets);
@@ -114,7 +123,11 @@ export async function notify(url: string, message: NotifyMessage | string, opts:
     const parsed = new URL(url);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
   } catch {
-    return { ok: false, attempts: 0, error: 'notify-webhook is not an http(s) URL; expected e.g. https://hooks.slack.com/services/...' };
+    return {
+      ok: false,
+      attempts: 0,
+      error: 'notify-webhook is not an http(s) URL; expected e.g. https://hooks.slack.com/services/...',
+    };
   }
   const msg = typeof message === 'string' ? { text: message, blocks: [] } : message;
   const body = mask(JSON.stringify(msg.blocks.length ? msg : { text: msg.text }));

@@ -86,7 +86,10 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
     case 'plan': {
       const shifts = e.plan.phases.filter((p) => p.kind === 'shift');
       const parts = [`plan: ${e.plan.strategy}`];
-      if (shifts.length) parts.push(`${shifts.length} step${shifts.length === 1 ? '' : 's'}: ${shifts.map((p) => formatPercent(p.weight)).join(' → ')}`);
+      if (shifts.length)
+        parts.push(
+          `${shifts.length} step${shifts.length === 1 ? '' : 's'}: ${shifts.map((p) => formatPercent(p.weight)).join(' → ')}`,
+        );
       if (e.plan.holdAt !== undefined) parts.push(`hold at ${formatPercent(e.plan.holdAt)}`);
       parts.push(`${formatDuration(e.plan.totalMs)} of holds`);
       return parts.join(' · ');
@@ -96,9 +99,14 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
     case 'weights': {
       const prefix = e.step !== undefined ? `step ${e.step} · ` : '';
       const asked = formatWeights(e.requested);
-      const same = e.requested.blue === e.applied.weights.blue && e.requested.green === e.applied.weights.green;
+      const same =
+        e.requested.blue === e.applied.weights.blue && e.requested.green === e.applied.weights.green;
       // the adapter's rounding is worth a mention only when it changed the split
-      const notes = [same ? '' : `applied ${formatWeights(e.applied.weights)}`, e.applied.ineligible?.length ? `not taking traffic: ${e.applied.ineligible.join(', ')}` : '', e.applied.detail ?? ''].filter(Boolean);
+      const notes = [
+        same ? '' : `applied ${formatWeights(e.applied.weights)}`,
+        e.applied.ineligible?.length ? `not taking traffic: ${e.applied.ineligible.join(', ')}` : '',
+        e.applied.detail ?? '',
+      ].filter(Boolean);
       return `${prefix}weights → ${asked}${notes.length ? ` (${notes.join('; ')})` : ''}`;
     }
     case 'evaluation': {

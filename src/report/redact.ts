@@ -29,7 +29,8 @@ export function redact(text: string, secrets: readonly string[]): string {
     for (const v of spellings(s)) needles.add(v);
     // a secret pasted with stray whitespace is still the same secret
     const trimmed = s.trim();
-    if (trimmed !== s && trimmed.length >= MIN_SECRET_LENGTH) for (const v of spellings(trimmed)) needles.add(v);
+    if (trimmed !== s && trimmed.length >= MIN_SECRET_LENGTH)
+      for (const v of spellings(trimmed)) needles.add(v);
   }
   // longest first, so a secret containing another is masked whole
   const ordered = [...needles].sort((a, b) => b.length - a.length);

@@ -5,7 +5,14 @@ import type { Weights } from '../engine/ports.js';
 import type { TimelineEvent, TimelineEventOf } from '../engine/timeline.js';
 import { collectSteps, finalWeights, targetOf, type StepSummary } from './json-report.js';
 import { codeBlock, escapeInline, link, truncate } from './markdown.js';
-import { formatElapsed, formatMeasures, formatPercent, formatTargetWeight, formatWeights, type DisplayLimits } from './progress.js';
+import {
+  formatElapsed,
+  formatMeasures,
+  formatPercent,
+  formatTargetWeight,
+  formatWeights,
+  type DisplayLimits,
+} from './progress.js';
 import { redact, redactDeep } from './redact.js';
 
 export interface SummaryInput {
@@ -47,7 +54,11 @@ function banner(end: TimelineEventOf<'run-end'> | undefined, target: Slot | unde
   }
 }
 
-function slotsTable(start: TimelineEventOf<'run-start'> | undefined, end: TimelineEventOf<'run-end'> | undefined, after: Weights | undefined): string[] {
+function slotsTable(
+  start: TimelineEventOf<'run-start'> | undefined,
+  end: TimelineEventOf<'run-end'> | undefined,
+  after: Weights | undefined,
+): string[] {
   const before = start?.before;
   if (!start?.live && !before && !end?.live && !after) return [];
   const cell = (w: Weights | undefined, s: Slot) => (w ? formatPercent(w[s]) : '–');
@@ -151,7 +162,11 @@ function chart(events: readonly TimelineEvent[], target: Slot | undefined): stri
   ];
 }
 
-function decisions(events: readonly TimelineEvent[], target: Slot | undefined, limits: DisplayLimits | undefined): string[] {
+function decisions(
+  events: readonly TimelineEvent[],
+  target: Slot | undefined,
+  limits: DisplayLimits | undefined,
+): string[] {
   const out: string[] = [];
   const values = (m: Parameters<typeof formatMeasures>[0]) => {
     const parts = formatMeasures(m, limits);
@@ -179,17 +194,24 @@ function decisions(events: readonly TimelineEvent[], target: Slot | undefined, l
         break;
       case 'hook':
         if (e.result.exitCode !== 0 || e.result.timedOut)
-          out.push(`- ${at} **${e.hook} ${e.result.timedOut ? 'timed out' : `failed (exit ${e.result.exitCode})`}** after ${formatElapsed(e.result.durationMs)}`);
+          out.push(
+            `- ${at} **${e.hook} ${e.result.timedOut ? 'timed out' : `failed (exit ${e.result.exitCode})`}** after ${formatElapsed(e.result.durationMs)}`,
+          );
         break;
       case 'rollback':
-        out.push(`- ${at} **rollback**: ${escapeInline(e.reason)}${e.restored ? ` · restored ${formatWeights(e.restored.weights)}` : ''}`);
+        out.push(
+          `- ${at} **rollback**: ${escapeInline(e.reason)}${e.restored ? ` · restored ${formatWeights(e.restored.weights)}` : ''}`,
+        );
         break;
       default:
         break;
     }
   }
   if (!out.length) return [];
-  const shown = out.length > DECISIONS_MAX ? [...out.slice(0, DECISIONS_MAX), `- … and ${out.length - DECISIONS_MAX} more (see the JSON report)`] : out;
+  const shown =
+    out.length > DECISIONS_MAX
+      ? [...out.slice(0, DECISIONS_MAX), `- … and ${out.length - DECISIONS_MAX} more (see the JSON report)`]
+      : out;
   return ['### Decisions', '', ...shown];
 }
 
@@ -234,14 +256,18 @@ export function renderSummary(input: SummaryInput): string {
 
   const facts: string[] = [];
   if (start) facts.push(`\`${start.command}\``, esc(start.strategy), `via ${esc(start.router)}`);
-  if (first !== undefined) facts.push(`started ${new Date(first).toISOString().slice(0, 19).replace('T', ' ')} UTC`);
+  if (first !== undefined)
+    facts.push(`started ${new Date(first).toISOString().slice(0, 19).replace('T', ' ')} UTC`);
   if (first !== undefined && last !== undefined) facts.push(`took ${formatElapsed(last - first)}`);
   if (facts.length) lines.push(facts.join(' · '), '');
 
   const reason = end?.reason ?? rollback?.reason;
   if (end?.result !== 'promoted' && reason) lines.push(`**Reason:** ${esc(reason)}`, '');
 
-  const links = [input.runUrl ? link('workflow run', url(input.runUrl)) : '', input.environmentUrl ? link('environment', url(input.environmentUrl)) : ''].filter(Boolean);
+  const links = [
+    input.runUrl ? link('workflow run', url(input.runUrl)) : '',
+    input.environmentUrl ? link('environment', url(input.environmentUrl)) : '',
+  ].filter(Boolean);
   if (links.length) lines.push(links.join(' · '), '');
 
   const slots = slotsTable(start, end, finalWeights(events));
@@ -257,15 +283,25 @@ export function renderSummary(input: SummaryInput): string {
   if (log.length) lines.push(...log, '');
 
   if (rollback) {
-    lines.push('### Rollback', '', `At ${hms(rollback.at)} UTC traffic went back${end?.live ? ` to ${end.live}` : ''}: ${esc(rollback.reason)}`);
-    if (rollback.restored) lines.push('', `Restored ${formatWeights(rollback.restored.weights)}${rollback.restored.detail ? ` (${esc(rollback.restored.detail)})` : ''}.`);
+    lines.push(
+      '### Rollback',
+      '',
+      `At ${hms(rollback.at)} UTC traffic went back${end?.live ? ` to ${end.live}` : ''}: ${esc(rollback.reason)}`,
+    );
+    if (rollback.restored)
+      lines.push(
+        '',
+        `Restored ${formatWeights(rollback.restored.weights)}${rollback.restored.detail ? ` (${esc(rollback.restored.detail)})` : ''}.`,
+      );
     lines.push('');
   }
 
   const warnings = events.filter((e) => e.type === 'warning' || e.type === 'error');
   if (warnings.length) {
     lines.push('### Warnings and errors', '');
-    for (const w of warnings) if (w.type === 'warning' || w.type === 'error') lines.push(`- ${w.type === 'error' ? '**error**' : 'warning'}: ${esc(w.message)}`);
+    for (const w of warnings)
+      if (w.type === 'warning' || w.type === 'error')
+        lines.push(`- ${w.type === 'error' ? '**error**' : 'warning'}: ${esc(w.message)}`);
     lines.push('');
   }
 
@@ -275,7 +311,9 @@ export function renderSummary(input: SummaryInput): string {
 
   let markdown = redact(lines.join('\n'), secrets);
   if (Buffer.byteLength(markdown, 'utf8') > SUMMARY_MAX_BYTES) {
-    markdown = truncate(markdown, Math.floor(SUMMARY_MAX_BYTES / 4)) + '\n\n_(summary cut to fit GitHub’s 1 MiB limit; the JSON report has everything)_\n';
+    markdown =
+      truncate(markdown, Math.floor(SUMMARY_MAX_BYTES / 4)) +
+      '\n\n_(summary cut to fit GitHub’s 1 MiB limit; the JSON report has everything)_\n';
   }
   return markdown;
 }

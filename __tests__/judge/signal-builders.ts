@@ -12,7 +12,12 @@ export const limits = (over: Partial<Limits> = {}): Limits => ({
   ...over,
 });
 
-export const traffic = (slot: Slot, requests: number, errors5xx: number, over: Partial<Of<'traffic'>> = {}): Of<'traffic'> => ({
+export const traffic = (
+  slot: Slot,
+  requests: number,
+  errors5xx: number,
+  over: Partial<Of<'traffic'>> = {},
+): Of<'traffic'> => ({
   kind: 'traffic',
   at: 1000,
   slot,
@@ -39,7 +44,11 @@ export const failedProbe = (over: Partial<Of<'probe'>> = {}): Of<'probe'> =>
 export const probes = (n: number, over: Partial<Of<'probe'>> = {}): Of<'probe'>[] =>
   Array.from({ length: n }, () => probe(over));
 
-export const alarm = (name: string, state: Of<'alarm'>['state'], over: Partial<Of<'alarm'>> = {}): Of<'alarm'> => ({
+export const alarm = (
+  name: string,
+  state: Of<'alarm'>['state'],
+  over: Partial<Of<'alarm'>> = {},
+): Of<'alarm'> => ({
   kind: 'alarm',
   at: 1000,
   name,
@@ -47,7 +56,13 @@ export const alarm = (name: string, state: Of<'alarm'>['state'], over: Partial<O
   ...over,
 });
 
-export const targets = (slot: Slot, total: number, unhealthy: number, reasons: string[] = [], at = 1000): Of<'targets'> => ({
+export const targets = (
+  slot: Slot,
+  total: number,
+  unhealthy: number,
+  reasons: string[] = [],
+  at = 1000,
+): Of<'targets'> => ({
   kind: 'targets',
   at,
   slot,

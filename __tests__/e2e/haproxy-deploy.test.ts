@@ -1,0 +1,201 @@
+// The bundled action against a real HAProxy and real app servers on loopback, under load from a second process.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { haproxyAvailable, startHaproxy, freePort, type RunningHaproxy } from '../helpers/haproxy.js';
+import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { BundleProcess, MAIN, runBundle, runPost } from '../helpers/bundle.js';
+import { HaproxyRouter } from '../../src/traffic/haproxy.js';
+
+const available = haproxyAvailable();
+if (!available) {
+  if (process.env.GLIDEPATH_REQUIRE_HAPROXY) throw new Error('haproxy is required here (GLIDEPATH_REQUIRE_HAPROXY) but not installed');
+  console.warn('\n!!! haproxy is not installed: SKIPPING the end-to-end HAProxy deploy tests (apt-get install -y haproxy) !!!\n');
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+interface Load {
+  proc: ChildProcess;
+  stop(): Promise<{ requests: number; failures: number; byVersion: Record<string, number>; firstFailures: string[] }>;
+}
+
+/** Constant load from a second process, as users reach the service. */
+async function startLoad(url: string): Promise<Load> {
+  const proc = spawn(process.execPath, [path.join(here, '../helpers/load.mjs'), `--url=${url}`, '--concurrency=4', '--pause=2', '--ms=60000'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve) => proc.stdout!.once('data', () => resolve()));
+  return {
+    proc,
+    stop: () =>
+      new Promise((resolve) => {
+        proc.once('close', () => resolve(JSON.parse(out.trim().split('\n').at(-1)!)));
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+describe.skipIf(!available)('bundled action on real HAProxy', () => {
+  let blue: AppServer;
+  let green: AppServer;
+  let hp: RunningHaproxy;
+  let router: HaproxyRouter;
+  let base: Record<string, string>;
+
+  beforeEach(async () => {
+    blue = await startAppServer({ name: 'v1' });
+    green = await startAppServer({ name: 'v2' });
+    hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
+    router = new HaproxyRouter({ kind: 'haproxy', socket: hp.socketAddress, blue: { backend: 'web', server: 'blue' }, green: { backend: 'web', server: 'green' } });
+    base = {
+      command: 'deploy',
+      strategy: 'canary',
+      'canary-steps': '5,25,50',
+      interval: '2s',
+      'probe-interval': '500ms',
+      'probe-timeout': '400ms',
+      provider: 'haproxy',
+      'haproxy-socket': hp.socketPath!,
+      'blue-target': 'web/blue',
+      'green-target': 'web/green',
+      'health-urls': `${hp.frontendUrl}/health`,
+      'min-requests': '10',
+    };
+  });
+
+  afterEach(async () => {
+    await hp.stop();
+    await blue.close();
+    await green.close();
+  });
+
+  it('promotes a healthy canary 5,25,50 under constant load with 0 failed client requests', async () => {
+    const load = await startLoad(hp.frontendUrl);
+    const r = await runBundle(base);
+    const seen = await load.stop();
+    expect(r.outputs.result, r.stdout).toBe('promoted');
+    expect(r.code).toBe(0);
+    expect(r.outputs['live-slot']).toBe('green');
+    expect((await router.read()).weights).toEqual({ blue: 0, green: 100 });
+    expect(seen.failures, JSON.stringify(seen.firstFailures)).toBe(0);
+    expect(seen.requests).toBeGreaterThan(500);
+    expect(seen.byVersion.v2).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(/step 1\/4 · green 5%/);
+    expect(r.summary).toMatch(/Promoted/i);
+  }, 60_000);
+
+  it('rolls back a canary whose new slot answers 20% 500s, naming the error rate and the limit', async () => {
+    green.set({ errorRate: 0.2 });
+    const load = await startLoad(hp.frontendUrl);
+    const r = await runBundle(base);
+    await load.stop();
+    expect(r.outputs.result, r.stdout).toBe('rolled-back');
+    expect(r.code).not.toBe(0);
+    expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
+    expect(r.outputs['rollback-reason']).toMatch(/error rate [\d.]+%.*1% limit/);
+    expect(r.outputs['live-slot']).toBe('blue');
+  }, 60_000);
+
+  it('fail-on-rollback: false keeps the step green when the live slot was restored', async () => {
+    green.set({ errorRate: 0.2 });
+    const load = await startLoad(hp.frontendUrl);
+    const r = await runBundle({ ...base, 'fail-on-rollback': 'false' });
+    await load.stop();
+    expect(r.outputs.result).toBe('rolled-back');
+    expect(r.code).toBe(0);
+  }, 60_000);
+
+  it('rolls back a latency regression (+400 ms) against max-latency p99<200ms', async () => {
+    green.set({ extraLatencyMs: 400 });
+    const load = await startLoad(hp.frontendUrl);
+    const r = await runBundle({ ...base, 'max-latency': 'p99<200ms', 'probe-timeout': '450ms' });
+    await load.stop();
+    expect(r.outputs.result, r.stdout).toBe('rolled-back');
+    expect(r.outputs['rollback-reason']).toMatch(/p99<200ms|200ms/);
+    expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
+  }, 60_000);
+
+  it('blue-green: a failing pre-traffic URL moves nothing and the message names the URL', async () => {
+    const closed = await freePort();
+    const r = await runBundle({ ...base, strategy: 'blue-green', 'pre-traffic-urls': `http://127.0.0.1:${closed}/{slot}/health` });
+    expect(r.code).not.toBe(0);
+    expect(r.outputs.result).toBe('failed');
+    expect(r.outputs['rollback-reason']).toContain(`http://127.0.0.1:${closed}/green/health`);
+    expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
+  }, 30_000);
+
+  it.each(['backup', 'deploy'])('a failing %s hook moves nothing', async (hook) => {
+    const r = await runBundle({ ...base, [`${hook}-command`]: 'echo "about to fail on $GLIDEPATH_TARGET_SLOT"; exit 3' });
+    expect(r.code).not.toBe(0);
+    expect(r.outputs.result).toBe('failed');
+    expect(r.outputs['rollback-reason']).toContain(`${hook}-command exited with code 3; no traffic was moved`);
+    expect(r.stdout).toContain('about to fail on green');
+    expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
+  }, 30_000);
+
+  it('SIGTERM mid-canary: weights are back on the live slot within 5 s', async () => {
+    const run = new BundleProcess(MAIN, { ...base, interval: '20s' });
+    await run.waitFor(/step 1 · weights → blue 95% \/ green 5%/);
+    const t0 = Date.now();
+    run.child.kill('SIGTERM');
+    let restoredAt: number | undefined;
+    while (Date.now() - t0 < 5000) {
+      const w = (await router.read()).weights;
+      if (w.blue === 100 && w.green === 0) {
+        restoredAt = Date.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const r = await run.done;
+    expect(restoredAt, `not restored within 5 s:\n${r.stdout}`).toBeDefined();
+    expect(r.outputs.result).toBe('rolled-back');
+    expect(r.outputs['rollback-reason']).toContain('SIGTERM');
+    expect(r.code).not.toBe(0);
+    // main restored: the post step has nothing left to do
+    const post = await runPost(base, r.state, r.dir);
+    expect(post.code).toBe(0);
+  }, 60_000);
+
+  it('main killed with SIGKILL mid-canary: the post step restores the live slot from the saved state', async () => {
+    const run = new BundleProcess(MAIN, { ...base, interval: '20s' });
+    await run.waitFor(/step 1 · weights → blue 95% \/ green 5%/);
+    run.child.kill('SIGKILL');
+    const r = await run.done;
+    expect((await router.read()).weights).toEqual({ blue: 95, green: 5 });
+    const post = await runPost(base, r.state, r.dir);
+    expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
+    expect(post.stdout).toMatch(/restoring blue to 100%/);
+    expect(post.code).not.toBe(0); // the deploy did not finish: the job must show it
+  }, 60_000);
+
+  it('a held deploy is left split by the post step, then promote finishes it', async () => {
+    const load = await startLoad(hp.frontendUrl);
+    const held = await runBundle({ ...base, 'hold-at': '25' });
+    expect(held.outputs).toMatchObject({ result: 'held', weight: '25' });
+    expect(held.code).toBe(0);
+    const post = await runPost(base, held.state, held.dir);
+    expect(post.code).toBe(0);
+    expect((await router.read()).weights).toEqual({ blue: 75, green: 25 });
+    const promoted = await runBundle({ ...base, command: 'promote', 'hold-at': '25' });
+    const seen = await load.stop();
+    expect(promoted.outputs.result, promoted.stdout).toBe('promoted');
+    expect(seen.failures).toBe(0);
+    expect((await router.read()).weights).toEqual({ blue: 0, green: 100 });
+  }, 60_000);
+
+  it('HAProxy gone mid-shift: the run fails loudly and says what state traffic was left in', async () => {
+    const run = new BundleProcess(MAIN, { ...base, interval: '20s' });
+    await run.waitFor(/step 1 · weights → blue 95% \/ green 5%/);
+    await hp.stop();
+    const r = await run.done;
+    expect(r.code).not.toBe(0);
+    expect(r.outputs.result).toBe('failed');
+    expect(r.outputs['rollback-reason']).toMatch(/could not restore blue to 100%.*last seen at blue 95% \/ green 5%.*may still be split/);
+    expect(r.stdout).toMatch(/::error::/);
+  }, 60_000);
+});
