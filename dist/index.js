@@ -100019,7 +100019,11 @@ function latencyFigure(signals, target, p) {
         return { ms: slotMs, stat: `p${p}`, source: 'slot probes' };
     const withMean = traffic.filter((t) => t.meanLatencyMs !== undefined);
     if (withMean.length > 0) {
-        return { ms: Math.max(...withMean.map((t) => t.meanLatencyMs ?? 0)), stat: 'mean', source: sourceOf(withMean) };
+        return {
+            ms: Math.max(...withMean.map((t) => t.meanLatencyMs ?? 0)),
+            stat: 'mean',
+            source: sourceOf(withMean),
+        };
     }
     const serviceMs = percentile(probes.filter((s) => s.via === 'service').map((s) => s.latencyMs), p);
     if (serviceMs !== undefined)
@@ -100057,19 +100061,29 @@ function judge(signals, limits, target) {
     add(targetsCriterion(signals.filter((s) => s.kind === 'targets' && s.slot === target), limits, target));
     add(commandCriterion(signals.filter((s) => s.kind === 'command')));
     if (limits.compareToStable && targetTraffic.length > 0 && stableTraffic.length > 0) {
-        const c = compareToStable({ slot: target, requests: sum(targetTraffic, 'requests'), errors: sum(targetTraffic, 'errors5xx') }, { slot: otherSlot(target), requests: sum(stableTraffic, 'requests'), errors: sum(stableTraffic, 'errors5xx') }, limits.minRequests);
+        const c = compareToStable({ slot: target, requests: sum(targetTraffic, 'requests'), errors: sum(targetTraffic, 'errors5xx') }, {
+            slot: otherSlot(target),
+            requests: sum(stableTraffic, 'requests'),
+            errors: sum(stableTraffic, 'errors5xx'),
+        }, limits.minRequests);
         if (c.stableErrorRate !== undefined)
             measures.stableErrorRate = c.stableErrorRate;
         add(c);
     }
     if (criteria.length === 0) {
-        const reason = signals.length === 0 ? 'no data: nothing was measured in this window' : `no data about ${target} in this window`;
+        const reason = signals.length === 0
+            ? 'no data: nothing was measured in this window'
+            : `no data about ${target} in this window`;
         return { status: 'inconclusive', reason, measures };
     }
     const rank = { fail: 0, inconclusive: 1, pass: 2 };
     // Array.prototype.sort is stable, so criteria keep their listed order within each status
     const ordered = [...criteria].sort((a, b) => rank[a.status] - rank[b.status]);
-    return { status: ordered[0]?.status ?? 'inconclusive', reason: ordered.map((c) => c.text).join('; '), measures };
+    return {
+        status: ordered[0]?.status ?? 'inconclusive',
+        reason: ordered.map((c) => c.text).join('; '),
+        measures,
+    };
 }
 /** Above a limit, with a hair of tolerance so a rate exactly at the limit is not failed by float noise. */
 function above(value, limit) {
@@ -100152,7 +100166,10 @@ function latencyCriterion(signals, limits, target, m) {
     const measured = `${target} ${fig.stat} ${formatMs(fig.ms)} (${fig.source})`;
     if (above(fig.ms, max.maxMs))
         return { status: 'fail', text: `${measured} is above the ${max.text} limit` };
-    return { status: 'pass', text: `${fig.stat} ${formatMs(fig.ms)} (${fig.source}) within ${formatLimitMs(max.maxMs)}` };
+    return {
+        status: 'pass',
+        text: `${fig.stat} ${formatMs(fig.ms)} (${fig.source}) within ${formatLimitMs(max.maxMs)}`,
+    };
 }
 /** d. CloudWatch alarms: ALARM at any reading in the window fails; otherwise the latest state counts. */
 function alarmCriterion(alarms) {
@@ -100181,7 +100198,10 @@ function alarmCriterion(alarms) {
             text: `${waiting.length === 1 ? 'alarm' : 'alarms'} ${waiting.join(', ')} ${waiting.length === 1 ? 'has' : 'have'} INSUFFICIENT_DATA`,
         };
     }
-    return { status: 'pass', text: latest.size === 1 ? `alarm ${[...latest.keys()][0]} OK` : `${latest.size} alarms OK` };
+    return {
+        status: 'pass',
+        text: latest.size === 1 ? `alarm ${[...latest.keys()][0]} OK` : `${latest.size} alarms OK`,
+    };
 }
 /** e. Target health of the target slot, from its latest reading. */
 function targetsCriterion(readings, limits, target) {
@@ -100199,8 +100219,13 @@ function targetsCriterion(readings, limits, target) {
             text: `${last.unhealthy} of ${last.total} ${target} targets unhealthy${detail}, above max-unhealthy-targets ${limits.maxUnhealthyTargets}`,
         };
     }
-    const tolerated = last.unhealthy > 0 ? ` (${last.unhealthy} unhealthy, within max-unhealthy-targets ${limits.maxUnhealthyTargets})` : '';
-    return { status: 'pass', text: `${last.total - last.unhealthy}/${last.total} ${target} targets healthy${tolerated}` };
+    const tolerated = last.unhealthy > 0
+        ? ` (${last.unhealthy} unhealthy, within max-unhealthy-targets ${limits.maxUnhealthyTargets})`
+        : '';
+    return {
+        status: 'pass',
+        text: `${last.total - last.unhealthy}/${last.total} ${target} targets healthy${tolerated}`,
+    };
 }
 /** f. The user's check command: any non-zero exit in the window fails. */
 function commandCriterion(runs) {
@@ -100208,7 +100233,10 @@ function commandCriterion(runs) {
         return undefined;
     const failed = runs.find((r) => r.exitCode !== 0);
     if (!failed)
-        return { status: 'pass', text: runs.length === 1 ? 'check command ok' : `check command ok ${runs.length} times` };
+        return {
+            status: 'pass',
+            text: runs.length === 1 ? 'check command ok' : `check command ok ${runs.length} times`,
+        };
     const lastLine = failed.output
         .split(/\r?\n/)
         .map((l) => l.trim())
@@ -101901,8 +101929,15 @@ class CommandRouter {
     async read() {
         const status = this.opts.statusCommand;
         if (!status) {
-            if (!this.lastSet)
-                throw new WeightsUnknownError();
+            if (!this.lastSet) {
+                if (!this.opts.assumeLive)
+                    throw new WeightsUnknownError();
+                // deploy without a status command: the documented assumption, said in the log and the report
+                return {
+                    weights: this.opts.assumeLive === 'blue' ? { blue: 100, green: 0 } : { blue: 0, green: 100 },
+                    detail: `assumed ${this.opts.assumeLive} live: no traffic-status-command to read the split`,
+                };
+            }
             return { weights: { ...this.lastSet }, detail: 'as last set by traffic-command in this run' };
         }
         const r = await this.exec(status, { GLIDEPATH_HOOK: 'traffic-status' });
@@ -102000,6 +102035,8 @@ function createRouter(config, secrets = []) {
             return new CommandRouter({
                 trafficCommand: p.trafficCommand,
                 ...(p.statusCommand ? { statusCommand: p.statusCommand } : {}),
+                // the design's documented default for a first deploy without a status command
+                ...(!p.statusCommand && config.command === 'deploy' ? { assumeLive: 'blue' } : {}),
                 timeoutMs: config.hookTimeoutMs,
                 secrets,
             });
@@ -102103,7 +102140,10 @@ async function probeUrl(url, opts) {
         return done({ ok: false, error: 'invalid URL (expected an absolute http:// or https:// URL)' });
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-        return done({ ok: false, error: `unsupported scheme ${parsed.protocol.replace(/:$/, '')} (expected http or https)` });
+        return done({
+            ok: false,
+            error: `unsupported scheme ${parsed.protocol.replace(/:$/, '')} (expected http or https)`,
+        });
     }
     const timer = new AbortController();
     const timeout = setTimeout(() => timer.abort(new Error('probe timeout')), opts.timeoutMs);
@@ -102111,7 +102151,7 @@ async function probeUrl(url, opts) {
     try {
         const res = await (0,node_modules_undici/* request */.Em)(parsed, {
             method: 'GET',
-            headers: { 'user-agent': 'glidepath-probe', ...opts.headers },
+            headers: withUserAgent(opts.headers),
             signal,
             ...(opts.dispatcher && { dispatcher: opts.dispatcher }),
         });
@@ -102266,6 +102306,11 @@ function show(value) {
 function quote(text, wrap = true) {
     const cut = text.length > http_probe_QUOTE_MAX ? `${text.slice(0, http_probe_QUOTE_MAX - 1)}…` : text;
     return wrap ? `"${cut}"` : cut;
+}
+/** Our user agent unless the user set one (in any letter case): two would reach the server otherwise. */
+function withUserAgent(headers) {
+    const set = Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent');
+    return set ? headers : { 'user-agent': 'glidepath-probe', ...headers };
 }
 function formatRanges(ranges) {
     return ranges.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}-${r.max}`)).join(',');
@@ -103305,7 +103350,7 @@ async function publish(p) {
         'rollback-reason': outcome.result === 'rolled-back' || outcome.result === 'failed' ? outcome.reason : undefined,
         report: reportPath,
     }, secrets);
-    await writeSummary(renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: p.runUrl, environmentUrl: config.environmentUrl }));
+    await writeSummary(renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: p.runUrl, environmentUrl: config.environmentUrl, limits: p.limits }));
     const reason = outcome.reason ? redact(outcome.reason, secrets) : undefined;
     if (failsStep(outcome, config)) {
         setFailed(`${outcome.result}${reason ? `: ${reason}` : ''}`);
@@ -103342,8 +103387,185 @@ function loadSplit() {
     return { held };
 }
 
+;// CONCATENATED MODULE: ./src/report/notify.ts
+// Webhook notifications (Slack-compatible; `text` alone is enough for Teams and other incoming webhooks).
+
+
+/** Slack mrkdwn: only these three are special; everything else is shown as typed. */
+const slackEscape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const slackLink = (url, label) => /^https?:\/\//i.test(url)
+    ? `<${url.replace(/[<>|\s]/g, encodeURIComponent)}|${slackEscape(label)}>`
+    : undefined;
+/** The message for one moment of a run; the text stands on its own without the blocks. */
+function messageFor(kind, d = {}) {
+    const where = [d.repository, d.environment].filter(Boolean).join(' → ') || 'deployment';
+    const w = d.weight !== undefined ? `${d.weight}%` : undefined;
+    let headline;
+    switch (kind) {
+        case 'start':
+            headline = `🚀 Glidepath: deploying ${where}${d.target ? ` to ${d.target}` : ''}${d.strategy ? ` (${d.strategy})` : ''}`;
+            break;
+        case 'promoted':
+            headline = `✅ Glidepath: ${where} promoted${d.live ? `, ${d.live} is live` : ''}`;
+            break;
+        case 'rollback':
+            headline = `↩️ Glidepath: ${where} rolled back${d.live ? `, ${d.live} is live again` : ''}`;
+            break;
+        case 'held':
+            headline = `⏸️ Glidepath: ${where} held${w ? ` at ${w}` : ''}${d.target ? ` on ${d.target}` : ''}; run promote or abort to finish`;
+            break;
+        case 'failed':
+            headline = `❌ Glidepath: ${where} failed${d.live ? `, ${d.live} is live` : ''}`;
+            break;
+    }
+    const lines = [headline];
+    if (d.reason)
+        lines.push(`Reason: ${d.reason}`);
+    if (d.runUrl)
+        lines.push(`Run: ${d.runUrl}`);
+    if (d.environmentUrl)
+        lines.push(`Environment: ${d.environmentUrl}`);
+    const text = lines.join('\n');
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: slackEscape(headline) } }];
+    if (d.reason)
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason:* ${slackEscape(d.reason)}` } });
+    const links = [
+        d.runUrl && slackLink(d.runUrl, 'View run'),
+        d.environmentUrl && slackLink(d.environmentUrl, 'Environment'),
+    ].filter((x) => Boolean(x));
+    if (links.length)
+        blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
+    return { text, blocks };
+}
+const defaultFetch = (url, init) => (0,node_modules_undici/* fetch */.hd)(url, init);
+/** Why an attempt failed, without the URL (undici puts addresses in its messages, not paths, but be sure). */
+function describe(err) {
+    const e = err;
+    if (e?.cause?.code)
+        return e.cause.code;
+    return e?.cause?.message ?? e?.message ?? String(err);
+}
+/**
+ * Posts the message. Bounded by `timeoutMs` in total; one retry on a network error or a 5xx;
+ * never throws and never logs or returns the URL.
+ */
+async function notify(url, message, opts = {}) {
+    const { timeoutMs = 5000, fetchImpl = defaultFetch, retryDelayMs = 300 } = opts;
+    const secrets = [...(opts.secrets ?? []), url];
+    const mask = (s) => redact(s, secrets);
+    try {
+        const parsed = new URL(url);
+        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+            throw new Error('not http');
+    }
+    catch {
+        return {
+            ok: false,
+            attempts: 0,
+            error: 'notify-webhook is not an http(s) URL; expected e.g. https://hooks.slack.com/services/...',
+        };
+    }
+    const msg = typeof message === 'string' ? { text: message, blocks: [] } : message;
+    const body = mask(JSON.stringify(msg.blocks.length ? msg : { text: msg.text }));
+    const deadline = Date.now() + timeoutMs;
+    let attempts = 0;
+    let last = { ok: false, attempts: 0, error: 'webhook not called' };
+    for (let attempt = 1; attempt <= 2; attempt++) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0)
+            break;
+        attempts = attempt;
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), remaining);
+        try {
+            const res = await fetchImpl(url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json; charset=utf-8' },
+                body,
+                signal: controller.signal,
+            });
+            // read the body so the connection is released; its content is not needed
+            await res.text().catch(() => '');
+            if (res.status >= 200 && res.status < 300)
+                return { ok: true, status: res.status, attempts };
+            last = { ok: false, status: res.status, attempts, error: `webhook answered HTTP ${res.status}` };
+            if (res.status < 500)
+                break;
+        }
+        catch (err) {
+            last = controller.signal.aborted
+                ? { ok: false, attempts, error: `webhook did not answer within ${timeoutMs} ms` }
+                : { ok: false, attempts, error: mask(`webhook request failed: ${describe(err)}`) };
+        }
+        finally {
+            clearTimeout(timer);
+        }
+        if (attempt === 1) {
+            const pause = Math.min(retryDelayMs, deadline - Date.now());
+            if (pause <= 0)
+                break;
+            await new Promise((r) => setTimeout(r, pause));
+        }
+    }
+    return { ...last, attempts, ...(last.error ? { error: mask(last.error) } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/report/notifier.ts
+// Sends the run's notifications (start, then its outcome) without ever failing or stalling the deploy.
+
+
+const KIND = {
+    promoted: 'promoted',
+    'rolled-back': 'rollback',
+    held: 'held',
+    failed: 'failed',
+    aborted: 'rollback',
+};
+class Notifier {
+    config;
+    secrets;
+    base;
+    pending = [];
+    constructor(config, secrets, base) {
+        this.config = config;
+        this.secrets = secrets;
+        this.base = base;
+    }
+    /** fire and forget: the deploy does not wait for the webhook */
+    start(target) {
+        this.send('start', { target });
+    }
+    outcome(result, d) {
+        const kind = KIND[result];
+        if (kind)
+            this.send(kind, d);
+    }
+    /** waits for what is in flight; each send is bounded by its own timeout */
+    async settle() {
+        await Promise.all(this.pending);
+    }
+    send(kind, d) {
+        const url = this.config.notifyWebhook;
+        if (!url)
+            return;
+        const message = messageFor(kind, {
+            repository: process.env.GITHUB_REPOSITORY,
+            environment: this.config.environment,
+            environmentUrl: this.config.environmentUrl,
+            strategy: this.config.strategy.name,
+            ...this.base,
+            ...d,
+        });
+        this.pending.push(notify(url, message, { secrets: this.secrets }).then((r) => {
+            if (!r.ok)
+                warning(`the ${kind} notification was not delivered: ${r.error ?? 'unknown error'} (the deploy is not affected)`);
+        }));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 // Main step: read inputs, run the command, publish outputs and the report; sets the exit status.
+
 
 
 
@@ -103405,9 +103627,13 @@ async function execute(config, secrets) {
     process.on('SIGTERM', handlers.SIGTERM);
     let target;
     const limits = { maxErrorRate: config.maxErrorRate, maxLatency: config.maxLatency };
+    const notifier = new Notifier(config, secrets, { runUrl });
     const timeline = new Timeline((e) => {
-        if (e.type === 'run-start')
+        if (e.type === 'run-start') {
             target = e.target;
+            if (config.command === 'deploy' || config.command === 'promote')
+                notifier.start(target);
+        }
         const line = formatEvent(e, { target, limits, secrets });
         if (line === undefined)
             return;
@@ -103438,7 +103664,9 @@ async function execute(config, secrets) {
         });
         if (outcome.result === 'held')
             markHeld();
-        await publish({ config, outcome, timeline, secrets, runUrl, runId });
+        notifier.outcome(outcome.result, { live: outcome.live, target, weight: outcome.weight, reason: outcome.reason });
+        await publish({ config, outcome, timeline, secrets, runUrl, runId, limits });
+        await notifier.settle();
         return outcome;
     }
     finally {

@@ -16,6 +16,7 @@ import { ShellHookRunner } from './hooks/runner.js';
 import { formatEvent } from './report/progress.js';
 import { publish, publishInputErrors, publishPlan } from './report/publish.js';
 import { saveSplit, markHeld } from './engine/run-state.js';
+import { Notifier } from './report/notifier.js';
 
 /**
  * The runner creates these files; a local run (act, a script, `npm run demo`) may only name them.
@@ -63,8 +64,12 @@ async function execute(config: Config, secrets: string[]): Promise<RunOutcome | 
 
   let target: 'blue' | 'green' | undefined;
   const limits = { maxErrorRate: config.maxErrorRate, maxLatency: config.maxLatency };
+  const notifier = new Notifier(config, secrets, { runUrl });
   const timeline = new Timeline((e) => {
-    if (e.type === 'run-start') target = e.target;
+    if (e.type === 'run-start') {
+      target = e.target;
+      if (config.command === 'deploy' || config.command === 'promote') notifier.start(target);
+    }
     const line = formatEvent(e, { target, limits, secrets });
     if (line === undefined) return;
     if (e.type === 'warning') core.warning(line);
@@ -91,7 +96,9 @@ async function execute(config: Config, secrets: string[]): Promise<RunOutcome | 
       onSplit: saveSplit,
     });
     if (outcome.result === 'held') markHeld();
-    await publish({ config, outcome, timeline, secrets, runUrl, runId });
+    notifier.outcome(outcome.result, { live: outcome.live, target, weight: outcome.weight, reason: outcome.reason });
+    await publish({ config, outcome, timeline, secrets, runUrl, runId, limits });
+    await notifier.settle();
     return outcome;
   } finally {
     process.off('SIGINT', handlers.SIGINT);

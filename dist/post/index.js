@@ -61814,8 +61814,15 @@ class CommandRouter {
     async read() {
         const status = this.opts.statusCommand;
         if (!status) {
-            if (!this.lastSet)
-                throw new WeightsUnknownError();
+            if (!this.lastSet) {
+                if (!this.opts.assumeLive)
+                    throw new WeightsUnknownError();
+                // deploy without a status command: the documented assumption, said in the log and the report
+                return {
+                    weights: this.opts.assumeLive === 'blue' ? { blue: 100, green: 0 } : { blue: 0, green: 100 },
+                    detail: `assumed ${this.opts.assumeLive} live: no traffic-status-command to read the split`,
+                };
+            }
             return { weights: { ...this.lastSet }, detail: 'as last set by traffic-command in this run' };
         }
         const r = await this.exec(status, { GLIDEPATH_HOOK: 'traffic-status' });
@@ -61913,6 +61920,8 @@ function createRouter(config, secrets = []) {
             return new CommandRouter({
                 trafficCommand: p.trafficCommand,
                 ...(p.statusCommand ? { statusCommand: p.statusCommand } : {}),
+                // the design's documented default for a first deploy without a status command
+                ...(!p.statusCommand && config.command === 'deploy' ? { assumeLive: 'blue' } : {}),
                 timeoutMs: config.hookTimeoutMs,
                 secrets,
             });

@@ -9,6 +9,7 @@ import { renderSummary, writeSummary } from './summary.js';
 import { buildReport, writeReport } from './json-report.js';
 import { escapeInline } from './markdown.js';
 import { redact } from './redact.js';
+import type { DisplayLimits } from './progress.js';
 
 export interface Outputs {
   result: Result;
@@ -64,6 +65,7 @@ export async function publish(p: {
   secrets: readonly string[];
   runUrl?: string;
   runId: string;
+  limits?: DisplayLimits;
 }): Promise<void> {
   const { config, outcome, timeline, secrets } = p;
   let reportPath: string | undefined;
@@ -85,7 +87,7 @@ export async function publish(p: {
     secrets,
   );
   await writeSummary(
-    renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: p.runUrl, environmentUrl: config.environmentUrl }),
+    renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: p.runUrl, environmentUrl: config.environmentUrl, limits: p.limits }),
   );
   const reason = outcome.reason ? redact(outcome.reason, secrets) : undefined;
   if (failsStep(outcome, config)) {

@@ -26,6 +26,8 @@ export function createRouter(config: Config, secrets: string[] = []): TrafficRou
       return new CommandRouter({
         trafficCommand: p.trafficCommand,
         ...(p.statusCommand ? { statusCommand: p.statusCommand } : {}),
+        // the design's documented default for a first deploy without a status command
+        ...(!p.statusCommand && config.command === 'deploy' ? { assumeLive: 'blue' as const } : {}),
         timeoutMs: config.hookTimeoutMs,
         secrets,
       });
