@@ -44,6 +44,11 @@ async function main(): Promise<void> {
     await publishPlan(plan, renderPlanMarkdown(plan));
     return;
   }
+  if (config.environment) {
+    core.warning(
+      'environment: GitHub deployment statuses and the PR comment are not implemented in this version; the environment name is only used in notifications and the summary',
+    );
+  }
   await execute(config, parsed.secrets);
 }
 

@@ -17,7 +17,10 @@ const LB = 'app/web/50dc6c495c0c9188';
 const TG = { blue: 'targetgroup/web-blue/73e2d6bc24d8a067', green: 'targetgroup/web-green/0f2b3c4d5e6f7a8b' };
 
 function setup(opts: Partial<CloudWatchCheckOptions> = {}) {
-  const client = new CloudWatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
+  const client = new CloudWatchClient({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+  });
   const mock = mockClient(client);
   const sleeps: number[] = [];
   const check = new CloudWatchCheck({
@@ -31,7 +34,13 @@ function setup(opts: Partial<CloudWatchCheckOptions> = {}) {
   return { client, mock, check, sleeps };
 }
 
-const ctx = (now: number, windowStart = now - 10_000): CheckContext => ({ target: 'green', live: 'blue', weight: 25, now, windowStart });
+const ctx = (now: number, windowStart = now - 10_000): CheckContext => ({
+  target: 'green',
+  live: 'blue',
+  weight: 25,
+  now,
+  windowStart,
+});
 
 /** per query id: minute offset → value */
 function results(series: Record<string, Record<number, number>>): MetricDataResult[] {
@@ -44,7 +53,8 @@ function results(series: Record<string, Record<number, number>>): MetricDataResu
   }));
 }
 
-const gmdInputs = (mock: ReturnType<typeof mockClient>) => mock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input as GetMetricDataInput);
+const gmdInputs = (mock: ReturnType<typeof mockClient>) =>
+  mock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input as GetMetricDataInput);
 
 describe('CloudWatchCheck API budget', () => {
   it('100 alarms and a latency limit: exactly one GetMetricData and one DescribeAlarms per evaluation', async () => {
@@ -65,7 +75,11 @@ describe('CloudWatchCheck API budget', () => {
     ];
     const q = (slot: 'blue' | 'green', id: string, MetricName: string, Stat: string) => ({
       Id: `${slot}_${id}`,
-      MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName, Dimensions: dims(slot) }, Period: 60, Stat },
+      MetricStat: {
+        Metric: { Namespace: 'AWS/ApplicationELB', MetricName, Dimensions: dims(slot) },
+        Period: 60,
+        Stat,
+      },
       ReturnData: true,
     });
     expect(gmdInputs(mock)).toEqual([
@@ -92,7 +106,9 @@ describe('CloudWatchCheck API budget', () => {
   });
 
   it('refuses more than 100 alarms, naming the input', () => {
-    expect(() => setup({ alarms: Array.from({ length: 101 }, (_, i) => `a${i}`) })).toThrow(/cloudwatch-alarms lists 101 alarms; at most 100/);
+    expect(() => setup({ alarms: Array.from({ length: 101 }, (_, i) => `a${i}`) })).toThrow(
+      /cloudwatch-alarms lists 101 alarms; at most 100/,
+    );
   });
 
   it('no alarms configured: no DescribeAlarms; no new whole minute: no GetMetricData, zero-count signals', async () => {
@@ -100,8 +116,24 @@ describe('CloudWatchCheck API budget', () => {
     mock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     await check.begin(ctx(at(0, 30), at(0, 30)));
     expect(await check.collect(ctx(at(2, 50)))).toEqual([
-      { kind: 'traffic', at: at(2, 50), slot: 'blue', source: 'alb', requests: 0, errors5xx: 0, dataUpTo: at(0) },
-      { kind: 'traffic', at: at(2, 50), slot: 'green', source: 'alb', requests: 0, errors5xx: 0, dataUpTo: at(0) },
+      {
+        kind: 'traffic',
+        at: at(2, 50),
+        slot: 'blue',
+        source: 'alb',
+        requests: 0,
+        errors5xx: 0,
+        dataUpTo: at(0),
+      },
+      {
+        kind: 'traffic',
+        at: at(2, 50),
+        slot: 'green',
+        source: 'alb',
+        requests: 0,
+        errors5xx: 0,
+        dataUpTo: at(0),
+      },
     ]);
     expect(mock.calls()).toHaveLength(0);
   });
@@ -113,7 +145,8 @@ describe('CloudWatchCheck windows and values', () => {
     mock.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataInput) => {
       const from = input.StartTime!.getTime();
       const to = input.EndTime!.getTime();
-      const keep = (s: Record<number, number>) => Object.fromEntries(Object.entries(s).filter(([m]) => at(Number(m)) >= from && at(Number(m)) < to));
+      const keep = (s: Record<number, number>) =>
+        Object.fromEntries(Object.entries(s).filter(([m]) => at(Number(m)) >= from && at(Number(m)) < to));
       return {
         MetricDataResults: results({
           // green idle in minute 1: no datapoint at all
@@ -128,14 +161,48 @@ describe('CloudWatchCheck windows and values', () => {
     await check.begin(ctx(at(0, 30), at(0, 30)));
     const first = await check.collect(ctx(at(5, 0)));
     expect(first).toEqual([
-      { kind: 'traffic', at: at(5), slot: 'blue', source: 'alb', requests: 2900, errors5xx: 0, dataUpTo: at(3), meanLatencyMs: 100 },
+      {
+        kind: 'traffic',
+        at: at(5),
+        slot: 'blue',
+        source: 'alb',
+        requests: 2900,
+        errors5xx: 0,
+        dataUpTo: at(3),
+        meanLatencyMs: 100,
+      },
       // mean weighted by requests: (40×0.2 + 60×0.1) / 100 s
-      { kind: 'traffic', at: at(5), slot: 'green', source: 'alb', requests: 100, errors5xx: 3, dataUpTo: at(3), meanLatencyMs: 140 },
+      {
+        kind: 'traffic',
+        at: at(5),
+        slot: 'green',
+        source: 'alb',
+        requests: 100,
+        errors5xx: 3,
+        dataUpTo: at(3),
+        meanLatencyMs: 140,
+      },
     ]);
     // 30 s later nothing new is complete (0 requests over no new minute); a minute later only minute 3 is new
     expect(await check.collect(ctx(at(5, 30)))).toEqual([
-      { kind: 'traffic', at: at(5, 30), slot: 'blue', source: 'alb', requests: 0, errors5xx: 0, dataUpTo: at(3) },
-      { kind: 'traffic', at: at(5, 30), slot: 'green', source: 'alb', requests: 0, errors5xx: 0, dataUpTo: at(3) },
+      {
+        kind: 'traffic',
+        at: at(5, 30),
+        slot: 'blue',
+        source: 'alb',
+        requests: 0,
+        errors5xx: 0,
+        dataUpTo: at(3),
+      },
+      {
+        kind: 'traffic',
+        at: at(5, 30),
+        slot: 'green',
+        source: 'alb',
+        requests: 0,
+        errors5xx: 0,
+        dataUpTo: at(3),
+      },
     ]);
     const second = await check.collect(ctx(at(6, 0)));
     expect(second.find((s) => s.kind === 'traffic' && s.slot === 'green')).toEqual({
@@ -155,13 +222,25 @@ describe('CloudWatchCheck windows and values', () => {
   });
 
   it('pNN: the worst minute stands for the window, in ms; datapoints outside the window are ignored', async () => {
-    const { mock, check } = setup({ maxLatency: { percentile: 95, maxMs: 500, text: 'p95<500ms' }, lagMs: 60_000 });
+    const { mock, check } = setup({
+      maxLatency: { percentile: 95, maxMs: 500, text: 'p95<500ms' },
+      lagMs: 60_000,
+    });
     mock.on(GetMetricDataCommand).resolves({
-      MetricDataResults: results({ green_requests: { 0: 10, 1: 20, 7: 9999 }, green_latency: { 0: 0.3, 1: 0.45, 7: 9 } }),
+      MetricDataResults: results({
+        green_requests: { 0: 10, 1: 20, 7: 9999 },
+        green_latency: { 0: 0.3, 1: 0.45, 7: 9 },
+      }),
     });
     await check.begin(ctx(at(0), at(0)));
     const [, green] = await check.collect(ctx(at(3, 0)));
-    expect(green).toMatchObject({ slot: 'green', requests: 30, errors5xx: 0, latencyPercentilesMs: { 95: 450 }, dataUpTo: at(2) });
+    expect(green).toMatchObject({
+      slot: 'green',
+      requests: 30,
+      errors5xx: 0,
+      latencyPercentilesMs: { 95: 450 },
+      dataUpTo: at(2),
+    });
   });
 
   it('the cursor carries over steps: a later step judges the earlier minutes not yet returned, never twice', async () => {
@@ -180,33 +259,67 @@ describe('CloudWatchCheck windows and values', () => {
 
   it('throttled GetMetricData is retried; a failed call leaves its minutes for the next evaluation', async () => {
     const throttled = () =>
-      new CloudWatchServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+      new CloudWatchServiceException({
+        name: 'Throttling',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      });
     const { mock, check, sleeps } = setup({ retry: { attempts: 2, baseMs: 100, random: () => 1 } });
-    mock.on(GetMetricDataCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ MetricDataResults: [] });
+    mock
+      .on(GetMetricDataCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ MetricDataResults: [] });
     await check.begin(ctx(at(0), at(0)));
     await expect(check.collect(ctx(at(5)))).rejects.toMatchObject({ name: 'Throttling' });
     await check.collect(ctx(at(5, 20)));
     expect(sleeps).toEqual([100, 100]);
-    expect(gmdInputs(mock).map((i) => i.StartTime)).toEqual([new Date(at(0)), new Date(at(0)), new Date(at(0)), new Date(at(0))]);
+    expect(gmdInputs(mock).map((i) => i.StartTime)).toEqual([
+      new Date(at(0)),
+      new Date(at(0)),
+      new Date(at(0)),
+      new Date(at(0)),
+    ]);
   });
 });
 
 describe('CloudWatchCheck alarms', () => {
   it('states and reasons per name; composite alarms included; an unknown name stays INSUFFICIENT_DATA', async () => {
-    const { mock, check } = setup({ alarms: ['web-5xx', 'web-latency', 'web-composite', 'web-typo'], metrics: false });
+    const { mock, check } = setup({
+      alarms: ['web-5xx', 'web-latency', 'web-composite', 'web-typo'],
+      metrics: false,
+    });
     mock.on(DescribeAlarmsCommand).resolves({
       MetricAlarms: [
-        { AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'Threshold Crossed: 1 datapoint [12.0] was greater than 5.0' },
+        {
+          AlarmName: 'web-5xx',
+          StateValue: 'ALARM',
+          StateReason: 'Threshold Crossed: 1 datapoint [12.0] was greater than 5.0',
+        },
         { AlarmName: 'web-latency', StateValue: 'INSUFFICIENT_DATA' },
       ],
       CompositeAlarms: [{ AlarmName: 'web-composite', StateValue: 'OK' }],
     });
     const now = at(3);
     expect(await check.collect(ctx(now))).toEqual([
-      { kind: 'alarm', at: now, name: 'web-5xx', state: 'ALARM', reason: 'Threshold Crossed: 1 datapoint [12.0] was greater than 5.0' },
+      {
+        kind: 'alarm',
+        at: now,
+        name: 'web-5xx',
+        state: 'ALARM',
+        reason: 'Threshold Crossed: 1 datapoint [12.0] was greater than 5.0',
+      },
       { kind: 'alarm', at: now, name: 'web-latency', state: 'INSUFFICIENT_DATA' },
       { kind: 'alarm', at: now, name: 'web-composite', state: 'OK' },
-      { kind: 'alarm', at: now, name: 'web-typo', state: 'INSUFFICIENT_DATA', reason: 'no alarm with this name in this account and region' },
+      {
+        kind: 'alarm',
+        at: now,
+        name: 'web-typo',
+        state: 'INSUFFICIENT_DATA',
+        reason: 'no alarm with this name in this account and region',
+      },
     ]);
     expect(mock.commandCalls(GetMetricDataCommand)).toHaveLength(0);
   });

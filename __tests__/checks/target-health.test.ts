@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DescribeTargetHealthCommand, type TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { TargetHealthCheck, formatDuration, targetHealthGate, waitForHealthyTargets } from '../../src/checks/target-health.js';
+import {
+  DescribeTargetHealthCommand,
+  type TargetHealthDescription,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  TargetHealthCheck,
+  formatDuration,
+  targetHealthGate,
+  waitForHealthyTargets,
+} from '../../src/checks/target-health.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { BLUE_TG, GREEN_TG, fakeAlb, healthy, notHealthy, weightedActions } from '../traffic/alb-fake.js';
 
@@ -8,17 +16,34 @@ import { BLUE_TG, GREEN_TG, fakeAlb, healthy, notHealthy, weightedActions } from
 function scripted(polls: TargetHealthDescription[][]) {
   const alb = fakeAlb('rule', weightedActions(999, 0));
   let i = 0;
-  alb.mock.on(DescribeTargetHealthCommand).callsFake(async () => ({ TargetHealthDescriptions: polls[Math.min(i++, polls.length - 1)] }));
+  alb.mock
+    .on(DescribeTargetHealthCommand)
+    .callsFake(async () => ({ TargetHealthDescriptions: polls[Math.min(i++, polls.length - 1)] }));
   return alb;
 }
 
-const ctx = (clock: FakeClock) => ({ target: 'green' as const, live: 'blue' as const, weight: 25, now: clock.now(), windowStart: clock.now() - 10_000 });
+const ctx = (clock: FakeClock) => ({
+  target: 'green' as const,
+  live: 'blue' as const,
+  weight: 25,
+  now: clock.now(),
+  windowStart: clock.now() - 10_000,
+});
 
 describe('waitForHealthyTargets', () => {
   it('polls with progress lines until every target is healthy', async () => {
     const { client, mock } = scripted([
-      [healthy('i-1'), healthy('i-2'), notHealthy('i-3', 'initial', 'Elb.InitialHealthChecking', 'Initial health checks in progress')],
-      [healthy('i-1'), healthy('i-2'), healthy('i-3'), notHealthy('i-0', 'draining', 'Target.DeregistrationInProgress')],
+      [
+        healthy('i-1'),
+        healthy('i-2'),
+        notHealthy('i-3', 'initial', 'Elb.InitialHealthChecking', 'Initial health checks in progress'),
+      ],
+      [
+        healthy('i-1'),
+        healthy('i-2'),
+        healthy('i-3'),
+        notHealthy('i-0', 'draining', 'Target.DeregistrationInProgress'),
+      ],
     ]);
     const clock = new FakeClock();
     const log: string[] = [];
@@ -30,7 +55,10 @@ describe('waitForHealthyTargets', () => {
       log: (l) => log.push(l),
       label: 'green',
     });
-    expect(log).toEqual(['green: 2/3 healthy (1 initial: Elb.InitialHealthChecking) · 0s/5m', 'green: 3/3 healthy, 1 draining · 20s/5m']);
+    expect(log).toEqual([
+      'green: 2/3 healthy (1 initial: Elb.InitialHealthChecking) · 0s/5m',
+      'green: 3/3 healthy, 1 draining · 20s/5m',
+    ]);
     expect(s).toMatchObject({ total: 3, healthy: 3, draining: 1 });
     expect(mock.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input)).toEqual([
       { TargetGroupArn: GREEN_TG },
@@ -42,7 +70,12 @@ describe('waitForHealthyTargets', () => {
     const { client, mock } = scripted([
       [
         healthy('i-1'),
-        notHealthy('i-2', 'unhealthy', 'Target.ResponseCodeMismatch', 'Health checks failed with these codes: [502]'),
+        notHealthy(
+          'i-2',
+          'unhealthy',
+          'Target.ResponseCodeMismatch',
+          'Health checks failed with these codes: [502]',
+        ),
         notHealthy('i-3', 'unhealthy', 'Target.Timeout', 'Request timed out'),
       ],
     ]);
@@ -65,14 +98,23 @@ describe('waitForHealthyTargets', () => {
     // polls at 0, 15, 30, 45, 60 s: never sleeps past the bound
     expect(mock.commandCalls(DescribeTargetHealthCommand)).toHaveLength(5);
     expect(clock.now() - start).toBe(60_000);
-    expect(log.at(-1)).toBe('green: 1/3 healthy (2 unhealthy: Target.ResponseCodeMismatch, Target.Timeout) · 1m/1m');
+    expect(log.at(-1)).toBe(
+      'green: 1/3 healthy (2 unhealthy: Target.ResponseCodeMismatch, Target.Timeout) · 1m/1m',
+    );
   });
 
   it('an empty target group is never healthy', async () => {
     const { client } = scripted([[]]);
     const clock = new FakeClock();
     await expect(
-      waitForHealthyTargets(client, GREEN_TG, { timeoutMs: 10_000, intervalMs: 5_000, sleep: (ms) => clock.sleep(ms), now: () => clock.now(), log: () => undefined, label: 'green' }),
+      waitForHealthyTargets(client, GREEN_TG, {
+        timeoutMs: 10_000,
+        intervalMs: 5_000,
+        sleep: (ms) => clock.sleep(ms),
+        now: () => clock.now(),
+        log: () => undefined,
+        label: 'green',
+      }),
     ).rejects.toThrow(/no targets registered/);
   });
 
@@ -89,11 +131,21 @@ describe('waitForHealthyTargets', () => {
       log: () => undefined,
     });
     const why = await gate.run({ target: 'green', live: 'blue', signal: new AbortController().signal });
-    expect(why).toMatch(/^target group of green not healthy after 30s .*i-9:8080 unhealthy Target\.FailedHealthChecks$/);
+    expect(why).toMatch(
+      /^target group of green not healthy after 30s .*i-9:8080 unhealthy Target\.FailedHealthChecks$/,
+    );
   });
 
   it('formats durations', () => {
-    expect([0, 20_000, 60_000, 90_000, 300_000, 3_600_000, 5_400_000].map(formatDuration)).toEqual(['0s', '20s', '1m', '1m30s', '5m', '1h', '1h30m']);
+    expect([0, 20_000, 60_000, 90_000, 300_000, 3_600_000, 5_400_000].map(formatDuration)).toEqual([
+      '0s',
+      '20s',
+      '1m',
+      '1m30s',
+      '5m',
+      '1h',
+      '1h30m',
+    ]);
   });
 });
 
@@ -102,7 +154,12 @@ describe('TargetHealthCheck', () => {
     const { client, mock } = scripted([
       [
         healthy('i-1'),
-        notHealthy('i-2', 'unhealthy', 'Target.ResponseCodeMismatch', 'Health checks failed with these codes: [500]'),
+        notHealthy(
+          'i-2',
+          'unhealthy',
+          'Target.ResponseCodeMismatch',
+          'Health checks failed with these codes: [500]',
+        ),
         notHealthy('i-3', 'initial', 'Elb.InitialHealthChecking'),
         notHealthy('i-4', 'unhealthy.draining', 'Target.DeregistrationInProgress'),
       ],
@@ -124,14 +181,22 @@ describe('TargetHealthCheck', () => {
         ],
       },
     ]);
-    expect(mock.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input)).toEqual([{ TargetGroupArn: GREEN_TG }]);
+    expect(mock.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input)).toEqual([
+      { TargetGroupArn: GREEN_TG },
+    ]);
   });
 
   it('caps the reasons at five lines', async () => {
     const many = Array.from({ length: 8 }, (_, i) => notHealthy(`i-${i}`, 'unhealthy', 'Target.Timeout'));
     const { client } = scripted([many]);
-    const [s] = await new TargetHealthCheck({ client, targetGroups: { blue: BLUE_TG, green: GREEN_TG } }).collect(ctx(new FakeClock()));
+    const [s] = await new TargetHealthCheck({
+      client,
+      targetGroups: { blue: BLUE_TG, green: GREEN_TG },
+    }).collect(ctx(new FakeClock()));
     expect(s).toMatchObject({ total: 8, unhealthy: 8 });
-    expect(s?.kind === 'targets' && s.reasons).toEqual([...many.slice(0, 5).map((_, i) => `i-${i}:8080 unhealthy Target.Timeout`), 'and 3 more']);
+    expect(s?.kind === 'targets' && s.reasons).toEqual([
+      ...many.slice(0, 5).map((_, i) => `i-${i}:8080 unhealthy Target.Timeout`),
+      'and 3 more',
+    ]);
   });
 });

@@ -26,7 +26,15 @@ import { CloudWatchCheck } from '../../src/checks/cloudwatch.js';
 import { TargetHealthCheck, targetHealthGate } from '../../src/checks/target-health.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeHooks } from '../helpers/fakes.js';
-import { BLUE_TG, GREEN_TG, RULE_ARN, fakeAlb, healthy, notHealthy, weightedActions } from '../traffic/alb-fake.js';
+import {
+  BLUE_TG,
+  GREEN_TG,
+  RULE_ARN,
+  fakeAlb,
+  healthy,
+  notHealthy,
+  weightedActions,
+} from '../traffic/alb-fake.js';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const at = (min: number, sec = 0) => T0 + min * 60_000 + sec * 1000;
@@ -40,7 +48,9 @@ interface Model {
   alarm: (w: { blue: number; green: number }) => 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 }
 
-function scenario(opts: { inputs?: Record<string, string>; tags?: Record<string, string>; model?: Partial<Model> } = {}) {
+function scenario(
+  opts: { inputs?: Record<string, string>; tags?: Record<string, string>; model?: Partial<Model> } = {},
+) {
   const clock = new FakeClock(T0);
   const alb = fakeAlb('rule', weightedActions(999, 0), opts.tags);
   alb.world.health[BLUE_TG] = [healthy('i-b1'), healthy('i-b2')];
@@ -51,9 +61,17 @@ function scenario(opts: { inputs?: Record<string, string>; tags?: Record<string,
     history.push({ at: clock.now(), w: alb.weights() });
     hooks.afterModify?.(actions);
   };
-  const model: Model = { perMinute: 2000, errorRate: { blue: 0, green: 0 }, alarm: () => 'OK', ...opts.model };
+  const model: Model = {
+    perMinute: 2000,
+    errorRate: { blue: 0, green: 0 },
+    alarm: () => 'OK',
+    ...opts.model,
+  };
 
-  const cw = new CloudWatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
+  const cw = new CloudWatchClient({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+  });
   const cwMock = mockClient(cw);
   cwMock.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataInput) => {
     const results: MetricDataResult[] = [];
@@ -66,7 +84,12 @@ function scenario(opts: { inputs?: Record<string, string>; tags?: Record<string,
         const requests = Math.round((model.perMinute * w[slot]) / (w.blue + w.green));
         // ALB publishes nothing for a minute without requests
         if (requests === 0) continue;
-        const value = stat === 'requests' ? requests : stat === '5xx' ? Math.round(requests * model.errorRate[slot]) : 0.08;
+        const value =
+          stat === 'requests'
+            ? requests
+            : stat === '5xx'
+              ? Math.round(requests * model.errorRate[slot])
+              : 0.08;
         r.Timestamps!.push(new Date(m));
         r.Values!.push(value);
       }
@@ -75,7 +98,10 @@ function scenario(opts: { inputs?: Record<string, string>; tags?: Record<string,
     return { MetricDataResults: results };
   });
   cwMock.on(DescribeAlarmsCommand).callsFake(async (input: DescribeAlarmsInput) => ({
-    MetricAlarms: (input.AlarmNames ?? []).map((AlarmName) => ({ AlarmName, StateValue: model.alarm(alb.weights()) })),
+    MetricAlarms: (input.AlarmNames ?? []).map((AlarmName) => ({
+      AlarmName,
+      StateValue: model.alarm(alb.weights()),
+    })),
   }));
 
   const parsed = parseInputs({
@@ -115,7 +141,15 @@ function scenario(opts: { inputs?: Record<string, string>; tags?: Record<string,
   ];
   const progress: string[] = [];
   const gates = [
-    targetHealthGate({ client: alb.client, targetGroups: groups, timeoutMs: 60_000, intervalMs: 15_000, sleep, now: () => clock.now(), log: (l) => progress.push(l) }),
+    targetHealthGate({
+      client: alb.client,
+      targetGroups: groups,
+      timeoutMs: 60_000,
+      intervalMs: 15_000,
+      sleep,
+      now: () => clock.now(),
+      log: (l) => progress.push(l),
+    }),
   ];
   const timeline = new Timeline();
   const run = () =>
@@ -135,7 +169,12 @@ function scenario(opts: { inputs?: Record<string, string>; tags?: Record<string,
   const greenWrites = () =>
     alb.mock
       .commandCalls(ModifyRuleCommand)
-      .map((c) => (c.args[0].input.Actions as Action[]).find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups?.find((t) => t.TargetGroupArn === GREEN_TG)?.Weight);
+      .map(
+        (c) =>
+          (c.args[0].input.Actions as Action[])
+            .find((a) => a.Type === 'forward')
+            ?.ForwardConfig?.TargetGroups?.find((t) => t.TargetGroupArn === GREEN_TG)?.Weight,
+      );
   return { clock, alb, cwMock, model, router, timeline, run, greenWrites, progress, hooks };
 }
 
@@ -151,7 +190,9 @@ describe('ALB canary through the engine', () => {
     const evaluations = s.timeline.events.filter((e) => e.type === 'evaluation');
     expect(evaluations).toHaveLength(4 * 10);
     expect(s.cwMock.commandCalls(DescribeAlarmsCommand)).toHaveLength(evaluations.length);
-    const windows = s.cwMock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input as GetMetricDataInput);
+    const windows = s.cwMock
+      .commandCalls(GetMetricDataCommand)
+      .map((c) => c.args[0].input as GetMetricDataInput);
     expect(windows.length).toBeLessThanOrEqual(evaluations.length);
     // contiguous, non-overlapping whole minutes from the first shift on: nothing counted twice, nothing skipped
     expect(windows[0]?.StartTime).toEqual(new Date(at(0)));
@@ -165,9 +206,18 @@ describe('ALB canary through the engine', () => {
       'glidepath:run': 'https://github.com/acme/web/actions/runs/1001/attempts/1',
     });
     const steps = s.timeline.events.filter((e) => e.type === 'step-verdict');
-    expect(steps.map((e) => e.type === 'step-verdict' && e.verdict.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+    expect(steps.map((e) => e.type === 'step-verdict' && e.verdict.status)).toEqual([
+      'pass',
+      'pass',
+      'pass',
+      'pass',
+    ]);
     // step 1 judged green's real traffic: minutes 12:00-12:02 at 5% of 2000/min
-    expect(steps[0]?.type === 'step-verdict' && steps[0].verdict.measures).toMatchObject({ requests: 300, errors: 0, errorSource: 'alb' });
+    expect(steps[0]?.type === 'step-verdict' && steps[0].verdict.measures).toMatchObject({
+      requests: 300,
+      errors: 0,
+      errorSource: 'alb',
+    });
   });
 
   it('alarm in ALARM at step 2 → rolled back to blue', async () => {
@@ -184,7 +234,9 @@ describe('ALB canary through the engine', () => {
     const s = scenario({ inputs: { 'max-error-rate': '2' }, model: { errorRate: { blue: 0, green: 0.03 } } });
     const out = await s.run();
     expect(out.result).toBe('rolled-back');
-    expect(out.reason).toMatch(/green error rate 3(\.0+)?% \(3 of 100 requests, ALB\) is above the 2(\.0+)?% limit/);
+    expect(out.reason).toMatch(
+      /green error rate 3(\.0+)?% \(3 of 100 requests, ALB\) is above the 2(\.0+)?% limit/,
+    );
     expect(s.greenWrites()).toEqual([50, 0]);
     // two whole minutes judged (12:00 and 12:01), the second at 12:04 (plus the pacing of the ALB writes, < 1 s)
     expect(s.clock.now() - at(4)).toBeGreaterThanOrEqual(0);
@@ -197,9 +249,13 @@ describe('ALB canary through the engine', () => {
     const s = scenario({ inputs: { 'min-requests': '100' }, model: { perMinute: 100 } });
     const out = await s.run();
     expect(out.result).toBe('rolled-back');
-    expect(out.reason).toMatch(/^not enough data to promote after extending step 1: only 40 requests on green, fewer than min-requests 100/);
+    expect(out.reason).toMatch(
+      /^not enough data to promote after extending step 1: only 40 requests on green, fewer than min-requests 100/,
+    );
     const steps = s.timeline.events.filter((e) => e.type === 'step-verdict');
-    expect(steps.map((e) => e.type === 'step-verdict' && [e.verdict.status, e.verdict.measures.requests])).toEqual([
+    expect(
+      steps.map((e) => e.type === 'step-verdict' && [e.verdict.status, e.verdict.measures.requests]),
+    ).toEqual([
       ['inconclusive', 15],
       ['inconclusive', 40],
     ]);
@@ -209,17 +265,26 @@ describe('ALB canary through the engine', () => {
   it('unhealthy targets in green at step 2 → rolled back with the reason', async () => {
     const s = scenario();
     s.hooks.afterModify = (actions) => {
-      const green = actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups?.find((t) => t.TargetGroupArn === GREEN_TG)?.Weight;
+      const green = actions
+        .find((a) => a.Type === 'forward')
+        ?.ForwardConfig?.TargetGroups?.find((t) => t.TargetGroupArn === GREEN_TG)?.Weight;
       if (green === 250) {
         s.alb.world.health[GREEN_TG] = [
           healthy('i-g1'),
-          notHealthy('i-g2', 'unhealthy', 'Target.ResponseCodeMismatch', 'Health checks failed with these codes: [502]'),
+          notHealthy(
+            'i-g2',
+            'unhealthy',
+            'Target.ResponseCodeMismatch',
+            'Health checks failed with these codes: [502]',
+          ),
         ];
       }
     };
     const out = await s.run();
     expect(out.result).toBe('rolled-back');
-    expect(out.reason).toMatch(/^1 of 2 green targets unhealthy \(i-g2:8080 unhealthy Target\.ResponseCodeMismatch.*above max-unhealthy-targets 0/);
+    expect(out.reason).toMatch(
+      /^1 of 2 green targets unhealthy \(i-g2:8080 unhealthy Target\.ResponseCodeMismatch.*above max-unhealthy-targets 0/,
+    );
     expect(s.greenWrites()).toEqual([50, 250, 0]);
   });
 
@@ -228,7 +293,9 @@ describe('ALB canary through the engine', () => {
     s.alb.world.health[GREEN_TG] = [healthy('i-g1'), notHealthy('i-g2', 'unhealthy', 'Target.Timeout')];
     const out = await s.run();
     expect(out.result).toBe('failed');
-    expect(out.reason).toMatch(/pre-traffic check target-health failed on green: .*1\/2 healthy.*Target\.Timeout.*no traffic was moved/);
+    expect(out.reason).toMatch(
+      /pre-traffic check target-health failed on green: .*1\/2 healthy.*Target\.Timeout.*no traffic was moved/,
+    );
     expect(s.alb.mock.commandCalls(ModifyRuleCommand)).toHaveLength(0);
     expect(s.progress).toHaveLength(5);
   });
@@ -244,8 +311,13 @@ describe('ALB canary through the engine', () => {
     };
     const out = await s.run();
     expect(out.result).toBe('rolled-back');
-    expect(out.reason).toBe('weights changed outside this run: expected blue 95% / green 5% but found blue 80% / green 20%');
-    expect(s.timeline.events.find((e) => e.type === 'drift')).toMatchObject({ expected: { blue: 95, green: 5 }, found: { blue: 80, green: 20 } });
+    expect(out.reason).toBe(
+      'weights changed outside this run: expected blue 95% / green 5% but found blue 80% / green 20%',
+    );
+    expect(s.timeline.events.find((e) => e.type === 'drift')).toMatchObject({
+      expected: { blue: 95, green: 5 },
+      found: { blue: 80, green: 20 },
+    });
     expect(s.greenWrites()).toEqual([50, 0]);
     expect(s.alb.weights()).toEqual({ blue: 999, green: 0 });
   });

@@ -87,7 +87,12 @@ describe('ELBv2 client endpoint', () => {
     const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', maxAttempts: 1 });
     const router = new AlbRouter({
       client,
-      provider: { kind: 'alb', ruleArn: RULE_ARN, blueTargetGroupArn: BLUE_TG, greenTargetGroupArn: GREEN_TG },
+      provider: {
+        kind: 'alb',
+        ruleArn: RULE_ARN,
+        blueTargetGroupArn: BLUE_TG,
+        greenTargetGroupArn: GREEN_TG,
+      },
     });
     const state = await router.read();
     client.destroy();
@@ -99,6 +104,8 @@ describe('ELBv2 client endpoint', () => {
     expect(form.get('Action')).toBe('DescribeRules');
     expect(form.get('RuleArns.member.1')).toBe(RULE_ARN);
     // signed with the environment's credentials for the ARN's service and region
-    expect(seen[0]?.auth).toMatch(/Credential=AKIDENDPOINTTEST\/\d{8}\/eu-west-1\/elasticloadbalancing\/aws4_request/);
+    expect(seen[0]?.auth).toMatch(
+      /Credential=AKIDENDPOINTTEST\/\d{8}\/eu-west-1\/elasticloadbalancing\/aws4_request/,
+    );
   });
 });

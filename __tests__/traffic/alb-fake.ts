@@ -17,14 +17,21 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 
 export const REGION = 'eu-west-1';
-export const LISTENER_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
+export const LISTENER_ARN =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
 export const RULE_ARN =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-export const BLUE_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-blue/73e2d6bc24d8a067';
-export const GREEN_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-green/0f2b3c4d5e6f7a8b';
+export const BLUE_TG =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-blue/73e2d6bc24d8a067';
+export const GREEN_TG =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-green/0f2b3c4d5e6f7a8b';
 
 /** A listener/rule action list: an authenticate step first, then the weighted forward. */
-export function weightedActions(blue: number, green: number, stickiness?: { Enabled: boolean; DurationSeconds?: number }): Action[] {
+export function weightedActions(
+  blue: number,
+  green: number,
+  stickiness?: { Enabled: boolean; DurationSeconds?: number },
+): Action[] {
   return [
     {
       Type: 'authenticate-cognito',
@@ -73,9 +80,17 @@ export interface FakeAlbWorld {
 }
 
 export function fakeAlb(kind: 'rule' | 'listener', actions: Action[], tags: Record<string, string> = {}) {
-  const client = new ElasticLoadBalancingV2Client({ region: REGION, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
+  const client = new ElasticLoadBalancingV2Client({
+    region: REGION,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+  });
   const mock = mockClient(client);
-  const world: FakeAlbWorld = { actions: structuredClone(actions), tags: { ...tags }, throttleModify: 0, health: {} };
+  const world: FakeAlbWorld = {
+    actions: structuredClone(actions),
+    tags: { ...tags },
+    throttleModify: 0,
+    health: {},
+  };
   const arn = kind === 'rule' ? RULE_ARN : LISTENER_ARN;
   const rule = () => ({
     RuleArn: RULE_ARN,
@@ -86,7 +101,8 @@ export function fakeAlb(kind: 'rule' | 'listener', actions: Action[], tags: Reco
   });
   const listener = () => ({
     ListenerArn: LISTENER_ARN,
-    LoadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188',
+    LoadBalancerArn:
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188',
     Port: 443,
     Protocol: 'HTTPS' as const,
     DefaultActions: structuredClone(world.actions),
@@ -114,7 +130,9 @@ export function fakeAlb(kind: 'rule' | 'listener', actions: Action[], tags: Reco
     return { Listeners: [listener()] };
   });
   mock.on(DescribeTagsCommand).callsFake(async () => ({
-    TagDescriptions: [{ ResourceArn: arn, Tags: Object.entries(world.tags).map(([Key, Value]) => ({ Key, Value })) }],
+    TagDescriptions: [
+      { ResourceArn: arn, Tags: Object.entries(world.tags).map(([Key, Value]) => ({ Key, Value })) },
+    ],
   }));
   mock.on(AddTagsCommand).callsFake(async (input: { Tags: { Key: string; Value: string }[] }) => {
     for (const t of input.Tags) world.tags[t.Key] = t.Value;
@@ -130,7 +148,8 @@ export function fakeAlb(kind: 'rule' | 'listener', actions: Action[], tags: Reco
   /** current raw weights of the two slots */
   const weights = () => {
     const fwd = world.actions.find((a) => a.Type === 'forward');
-    const w = (tg: string) => fwd?.ForwardConfig?.TargetGroups?.find((t) => t.TargetGroupArn === tg)?.Weight ?? 0;
+    const w = (tg: string) =>
+      fwd?.ForwardConfig?.TargetGroups?.find((t) => t.TargetGroupArn === tg)?.Weight ?? 0;
     return { blue: w(BLUE_TG), green: w(GREEN_TG) };
   };
   return { client, mock, world, arn, weights };
@@ -142,8 +161,17 @@ export const healthy = (id: string): TargetHealthDescription => ({
   TargetHealth: { State: 'healthy' },
 });
 
-export const notHealthy = (id: string, state: string, reason: string, description?: string): TargetHealthDescription => ({
+export const notHealthy = (
+  id: string,
+  state: string,
+  reason: string,
+  description?: string,
+): TargetHealthDescription => ({
   Target: { Id: id, Port: 8080 },
   HealthCheckPort: '8080',
-  TargetHealth: { State: state as 'unhealthy', Reason: reason as 'Target.Timeout', ...(description ? { Description: description } : {}) },
+  TargetHealth: {
+    State: state as 'unhealthy',
+    Reason: reason as 'Target.Timeout',
+    ...(description ? { Description: description } : {}),
+  },
 });

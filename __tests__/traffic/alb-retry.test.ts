@@ -40,7 +40,12 @@ describe('withThrottleRetry', () => {
   it('never waits less than half the ceiling (random 0)', async () => {
     const time = fakeTime();
     await expect(
-      withThrottleRetry(async () => Promise.reject(throttle()), { attempts: 3, baseMs: 100, sleep: time.sleep, random: () => 0 }),
+      withThrottleRetry(async () => Promise.reject(throttle()), {
+        attempts: 3,
+        baseMs: 100,
+        sleep: time.sleep,
+        random: () => 0,
+      }),
     ).rejects.toMatchObject({ name: 'Throttling' });
     expect(time.sleeps).toEqual([50, 100]);
   });

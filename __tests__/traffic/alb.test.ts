@@ -46,7 +46,8 @@ describe('ALB weight scale', () => {
   });
 
   it('round-trips every integer percent exactly', () => {
-    for (let g = 0; g <= 100; g++) expect(toPercent(toAlbWeights({ blue: 100 - g, green: g }))).toEqual({ blue: 100 - g, green: g });
+    for (let g = 0; g <= 100; g++)
+      expect(toPercent(toAlbWeights({ blue: 100 - g, green: g }))).toEqual({ blue: 100 - g, green: g });
   });
 
   it('refuses a total of 0 and splits that do not add up to 100', () => {
@@ -80,11 +81,15 @@ describe('AlbRouter.read', () => {
   it('names the groups it found when the forward holds neither slot', async () => {
     const other = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/legacy/1111111111111111';
     const { router: r } = router('rule', [{ Type: 'forward', TargetGroupArn: other }]);
-    await expect(r.read()).rejects.toThrow(/goes to legacy, neither blue-target \(web-blue\) nor green-target \(web-green\)/);
+    await expect(r.read()).rejects.toThrow(
+      /goes to legacy, neither blue-target \(web-blue\) nor green-target \(web-green\)/,
+    );
   });
 
   it('says so when there is no forward action at all', async () => {
-    const { router: r } = router('rule', [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }]);
+    const { router: r } = router('rule', [
+      { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } },
+    ]);
     await expect(r.read()).rejects.toThrow(/no forward action \(actions: fixed-response\)/);
   });
 });
@@ -130,7 +135,10 @@ describe('AlbRouter.set', () => {
   });
 
   it('listener: ModifyListener keeps stickiness and Order, and the summary warns about stickiness', async () => {
-    const { router: r, mock } = router('listener', weightedActions(999, 0, { Enabled: true, DurationSeconds: 3600 }));
+    const { router: r, mock } = router(
+      'listener',
+      weightedActions(999, 0, { Enabled: true, DurationSeconds: 3600 }),
+    );
     await r.set({ blue: 95, green: 5 });
     expect(inputs(mock.commandCalls(ModifyListenerCommand))).toEqual([
       {
@@ -159,7 +167,12 @@ describe('AlbRouter.set', () => {
   it('turns a plain forward into a weighted one without the single TargetGroupArn', async () => {
     const { router: r, mock } = router('rule', [
       { Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '200' } },
-      { Type: 'forward', Order: 2, TargetGroupArn: BLUE_TG, ForwardConfig: { TargetGroups: [{ TargetGroupArn: BLUE_TG, Weight: 1 }] } },
+      {
+        Type: 'forward',
+        Order: 2,
+        TargetGroupArn: BLUE_TG,
+        ForwardConfig: { TargetGroups: [{ TargetGroupArn: BLUE_TG, Weight: 1 }] },
+      },
     ]);
     await r.set({ blue: 90, green: 10 });
     const sent = inputs(mock.commandCalls(ModifyRuleCommand))[0];
@@ -173,7 +186,11 @@ describe('AlbRouter.set', () => {
         ],
       },
     });
-    expect(sent?.Actions?.[0]).toEqual({ Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '200' } });
+    expect(sent?.Actions?.[0]).toEqual({
+      Type: 'fixed-response',
+      Order: 1,
+      FixedResponseConfig: { StatusCode: '200' },
+    });
   });
 
   it('keeps the stored OIDC client secret (UseExistingClientSecret) when sending an authenticate action back', async () => {
@@ -191,11 +208,15 @@ describe('AlbRouter.set', () => {
     const { router: r, mock } = router('rule', [oidc, weightedActions(999, 0)[1]!]);
     await r.set({ blue: 50, green: 50 });
     const sent = inputs(mock.commandCalls(ModifyRuleCommand))[0]?.Actions?.[0];
-    expect(sent).toEqual({ ...oidc, AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true } });
+    expect(sent).toEqual({
+      ...oidc,
+      AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true },
+    });
   });
 
   it('keeps a third target group at weight 0 and refuses when it carries traffic', async () => {
-    const third = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/maintenance/2222222222222222';
+    const third =
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/maintenance/2222222222222222';
     const fwd = (w: number): Action => ({
       Type: 'forward',
       ForwardConfig: {
@@ -208,13 +229,17 @@ describe('AlbRouter.set', () => {
     });
     const quiet = router('rule', [fwd(0)]);
     await quiet.router.set({ blue: 80, green: 20 });
-    expect(inputs(quiet.mock.commandCalls(ModifyRuleCommand))[0]?.Actions?.[0]?.ForwardConfig?.TargetGroups).toEqual([
+    expect(
+      inputs(quiet.mock.commandCalls(ModifyRuleCommand))[0]?.Actions?.[0]?.ForwardConfig?.TargetGroups,
+    ).toEqual([
       { TargetGroupArn: BLUE_TG, Weight: 800 },
       { TargetGroupArn: GREEN_TG, Weight: 200 },
       { TargetGroupArn: third, Weight: 0 },
     ]);
     const busy = router('rule', [fwd(5)]);
-    await expect(busy.router.set({ blue: 80, green: 20 })).rejects.toThrow(/also sends traffic to maintenance \(weight 5\)/);
+    await expect(busy.router.set({ blue: 80, green: 20 })).rejects.toThrow(
+      /also sends traffic to maintenance \(weight 5\)/,
+    );
     expect(busy.mock.commandCalls(ModifyRuleCommand)).toHaveLength(0);
   });
 
@@ -227,7 +252,9 @@ describe('AlbRouter.set', () => {
   it('a read-back that differs from what was written is a fault naming both', async () => {
     const { router: r, world } = router('rule', weightedActions(999, 0));
     world.tamperAfterModify = () => weightedActions(999, 0);
-    await expect(r.set({ blue: 75, green: 25 })).rejects.toThrow(/read-back mismatch.*wrote blue 750, green 250; read blue 999, green 0/);
+    await expect(r.set({ blue: 75, green: 25 })).rejects.toThrow(
+      /read-back mismatch.*wrote blue 750, green 250; read blue 999, green 0/,
+    );
   });
 
   it('throttled ModifyRule twice, then success: backs off and continues', async () => {
@@ -238,14 +265,19 @@ describe('AlbRouter.set', () => {
     expect(mock.commandCalls(ModifyRuleCommand)).toHaveLength(3);
     // equal jitter with random 0.5: 500 → 375 ms, 1000 → 750 ms
     expect(clock.sleeps).toEqual(expect.arrayContaining([375, 750]));
-    expect(logs).toEqual(['ALB ModifyRule throttled, retry 1/3 in 0.4s', 'ALB ModifyRule throttled, retry 2/3 in 0.8s']);
+    expect(logs).toEqual([
+      'ALB ModifyRule throttled, retry 1/3 in 0.4s',
+      'ALB ModifyRule throttled, retry 2/3 in 0.8s',
+    ]);
   });
 
   it('throttled forever: gives up after the bounded attempts with the AWS error', async () => {
     const { router: r, mock, world, clock } = router('rule', weightedActions(999, 0));
     world.throttleModify = Number.POSITIVE_INFINITY;
     const start = clock.now();
-    await expect(r.set({ blue: 50, green: 50 })).rejects.toThrow(/ModifyRule on .* failed: Throttling: Rate exceeded/);
+    await expect(r.set({ blue: 50, green: 50 })).rejects.toThrow(
+      /ModifyRule on .* failed: Throttling: Rate exceeded/,
+    );
     expect(mock.commandCalls(ModifyRuleCommand)).toHaveLength(4);
     expect(world.actions).toEqual(weightedActions(999, 0));
     // bounded: three backoffs (375 + 750 + 1500) plus pacing gaps, a few seconds of fake time
@@ -260,7 +292,11 @@ describe('AlbRouter.set', () => {
       return { Rules: [{ RuleArn: RULE_ARN, Actions: input.Actions }] };
     });
     // the read-back stays stale here, so each set fails after its write; only the timing matters
-    await Promise.allSettled([r.set({ blue: 90, green: 10 }), r.set({ blue: 80, green: 20 }), r.set({ blue: 70, green: 30 })]);
+    await Promise.allSettled([
+      r.set({ blue: 90, green: 10 }),
+      r.set({ blue: 80, green: 20 }),
+      r.set({ blue: 70, green: 30 }),
+    ]);
     expect(at).toHaveLength(3);
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(334);
   });
@@ -273,8 +309,13 @@ describe('AlbRouter lock and record', () => {
     const { router: r, mock, clock, world } = router('rule', weightedActions(999, 0));
     await r.lock('run-42', 3_600_000);
     const value = `run-42 ${ISO(clock.now() + 3_600_000)}`;
-    expect(inputs(mock.commandCalls(AddTagsCommand))).toEqual([{ ResourceArns: [RULE_ARN], Tags: [{ Key: TAG_LOCK, Value: value }] }]);
-    expect(inputs(mock.commandCalls(DescribeTagsCommand))).toEqual([{ ResourceArns: [RULE_ARN] }, { ResourceArns: [RULE_ARN] }]);
+    expect(inputs(mock.commandCalls(AddTagsCommand))).toEqual([
+      { ResourceArns: [RULE_ARN], Tags: [{ Key: TAG_LOCK, Value: value }] },
+    ]);
+    expect(inputs(mock.commandCalls(DescribeTagsCommand))).toEqual([
+      { ResourceArns: [RULE_ARN] },
+      { ResourceArns: [RULE_ARN] },
+    ]);
     expect(world.tags[TAG_LOCK]).toBe(value);
   });
 
@@ -282,7 +323,9 @@ describe('AlbRouter lock and record', () => {
     const clock = new FakeClock();
     const until = ISO(clock.now() + 60_000);
     const { router: r, mock } = router('listener', weightedActions(999, 0), { [TAG_LOCK]: `run-7 ${until}` });
-    await expect(r.lock('run-8', 600_000)).rejects.toThrow(new RegExp(`locked by run run-7 until ${until.replace(/\./g, '\\.')}`));
+    await expect(r.lock('run-8', 600_000)).rejects.toThrow(
+      new RegExp(`locked by run run-7 until ${until.replace(/\./g, '\\.')}`),
+    );
     expect(mock.commandCalls(AddTagsCommand)).toHaveLength(0);
     expect(mock.commandCalls(ModifyListenerCommand)).toHaveLength(0);
   });
@@ -293,15 +336,22 @@ describe('AlbRouter lock and record', () => {
     const { router: r, world } = router('rule', weightedActions(999, 0), { [TAG_LOCK]: `run-7 ${expired}` });
     await r.lock('run-8', 600_000);
     expect(world.tags[TAG_LOCK]).toMatch(/^run-8 /);
-    expect(r.warnings).toEqual([expect.stringContaining(`took over the expired lock of run run-7 (expired ${expired})`)]);
+    expect(r.warnings).toEqual([
+      expect.stringContaining(`took over the expired lock of run run-7 (expired ${expired})`),
+    ]);
   });
 
   it('losing the write race to another run is an error naming the winner', async () => {
     const { router: r, mock } = router('rule', weightedActions(999, 0));
     mock.on(AddTagsCommand).resolves({});
-    mock.on(DescribeTagsCommand).resolvesOnce({ TagDescriptions: [{ ResourceArn: RULE_ARN, Tags: [] }] }).resolves({
-      TagDescriptions: [{ ResourceArn: RULE_ARN, Tags: [{ Key: TAG_LOCK, Value: 'run-9 2099-01-01T00:00:00.000Z' }] }],
-    });
+    mock
+      .on(DescribeTagsCommand)
+      .resolvesOnce({ TagDescriptions: [{ ResourceArn: RULE_ARN, Tags: [] }] })
+      .resolves({
+        TagDescriptions: [
+          { ResourceArn: RULE_ARN, Tags: [{ Key: TAG_LOCK, Value: 'run-9 2099-01-01T00:00:00.000Z' }] },
+        ],
+      });
     await expect(r.lock('run-8', 600_000)).rejects.toThrow(/lost the lock .* to run run-9/);
   });
 
@@ -309,7 +359,9 @@ describe('AlbRouter lock and record', () => {
     const mine = router('rule', weightedActions(999, 0));
     await mine.router.lock('run-1', 60_000);
     await mine.router.unlock('run-1');
-    expect(inputs(mine.mock.commandCalls(RemoveTagsCommand))).toEqual([{ ResourceArns: [RULE_ARN], TagKeys: [TAG_LOCK] }]);
+    expect(inputs(mine.mock.commandCalls(RemoveTagsCommand))).toEqual([
+      { ResourceArns: [RULE_ARN], TagKeys: [TAG_LOCK] },
+    ]);
     expect(mine.world.tags).toEqual({});
 
     const theirs = router('rule', weightedActions(999, 0), { [TAG_LOCK]: 'run-2 2099-01-01T00:00:00.000Z' });

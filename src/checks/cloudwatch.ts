@@ -69,7 +69,9 @@ export class CloudWatchCheck implements Check {
 
   constructor(opts: CloudWatchCheckOptions) {
     if (opts.alarms.length > MAX_ALARMS) {
-      throw new Error(`cloudwatch-alarms lists ${opts.alarms.length} alarms; at most ${MAX_ALARMS} are accepted (one DescribeAlarms call per evaluation)`);
+      throw new Error(
+        `cloudwatch-alarms lists ${opts.alarms.length} alarms; at most ${MAX_ALARMS} are accepted (one DescribeAlarms call per evaluation)`,
+      );
     }
     this.opts = opts;
     this.lagMs = opts.lagMs ?? DEFAULT_LAG_MS;
@@ -119,7 +121,8 @@ export class CloudWatchCheck implements Check {
     if (this.opts.metrics === false) return [];
     const start = (this.cursor ??= floorMinute(ctx.windowStart));
     const end = floorMinute(ctx.now - this.lagMs);
-    if (end <= start) return (['blue', 'green'] as const).map((slot) => this.nothingNew(slot, start, ctx.now));
+    if (end <= start)
+      return (['blue', 'green'] as const).map((slot) => this.nothingNew(slot, start, ctx.now));
     const out = await withThrottleRetry(
       () =>
         this.opts.client.send(
@@ -142,7 +145,13 @@ export class CloudWatchCheck implements Check {
     return { kind: 'traffic', at, slot, source: 'alb', requests: 0, errors5xx: 0, dataUpTo: upTo };
   }
 
-  private slotSignal(slot: Slot, results: Map<string, MetricDataResult>, start: number, end: number, at: number): Signal {
+  private slotSignal(
+    slot: Slot,
+    results: Map<string, MetricDataResult>,
+    start: number,
+    end: number,
+    at: number,
+  ): Signal {
     const perMinute = (id: string): Map<number, number> => {
       const r = results.get(id);
       const m = new Map<number, number>();
@@ -171,7 +180,9 @@ export class CloudWatchCheck implements Check {
     if (latency.size > 0) {
       if (this.opts.maxLatency) {
         // percentiles of different minutes cannot be merged; the worst minute stands for the window
-        signal.latencyPercentilesMs = { [this.opts.maxLatency.percentile]: Math.max(...latency.values()) * 1000 };
+        signal.latencyPercentilesMs = {
+          [this.opts.maxLatency.percentile]: Math.max(...latency.values()) * 1000,
+        };
       } else {
         // per-minute averages weighted by that minute's requests give the window's exact mean
         let weighted = 0;
@@ -210,7 +221,13 @@ export class CloudWatchCheck implements Check {
       const a = found.get(name);
       if (!a) {
         // a typo must not pass silently: it stays inconclusive, so a step cannot promote on it
-        return { kind: 'alarm', at: ctx.now, name, state: 'INSUFFICIENT_DATA', reason: 'no alarm with this name in this account and region' };
+        return {
+          kind: 'alarm',
+          at: ctx.now,
+          name,
+          state: 'INSUFFICIENT_DATA',
+          reason: 'no alarm with this name in this account and region',
+        };
       }
       const state = a.state === 'ALARM' || a.state === 'OK' ? a.state : 'INSUFFICIENT_DATA';
       return { kind: 'alarm', at: ctx.now, name, state, ...(a.reason ? { reason: a.reason } : {}) };

@@ -46,7 +46,14 @@ function view(d: TargetHealthDescription): TargetView {
 }
 
 export function summarize(targets: TargetView[], maxReasons = 5): HealthSummary {
-  const s: HealthSummary = { total: 0, healthy: 0, notHealthy: {}, draining: 0, reasons: [], stateReasons: {} };
+  const s: HealthSummary = {
+    total: 0,
+    healthy: 0,
+    notHealthy: {},
+    draining: 0,
+    reasons: [],
+    stateReasons: {},
+  };
   const lines: string[] = [];
   for (const t of targets) {
     if (LEAVING.has(t.state)) {
@@ -63,9 +70,14 @@ export function summarize(targets: TargetView[], maxReasons = 5): HealthSummary 
       const codes = (s.stateReasons[t.state] ??= []);
       if (!codes.includes(t.reason)) codes.push(t.reason);
     }
-    lines.push(`${t.id} ${t.state}${t.reason ? ` ${t.reason}` : ''}${t.description ? ` (${t.description})` : ''}`);
+    lines.push(
+      `${t.id} ${t.state}${t.reason ? ` ${t.reason}` : ''}${t.description ? ` (${t.description})` : ''}`,
+    );
   }
-  s.reasons = lines.length > maxReasons ? [...lines.slice(0, maxReasons), `and ${lines.length - maxReasons} more`] : lines;
+  s.reasons =
+    lines.length > maxReasons
+      ? [...lines.slice(0, maxReasons), `and ${lines.length - maxReasons} more`]
+      : lines;
   return s;
 }
 
@@ -132,7 +144,9 @@ export async function waitForHealthyTargets(
     opts.signal?.throwIfAborted();
     const s = summarize(await describeTargets(client, targetGroupArn, retry));
     const elapsed = opts.now() - start;
-    opts.log(`${opts.label}: ${describeSummary(s)} · ${formatDuration(elapsed)}/${formatDuration(opts.timeoutMs)}`);
+    opts.log(
+      `${opts.label}: ${describeSummary(s)} · ${formatDuration(elapsed)}/${formatDuration(opts.timeoutMs)}`,
+    );
     if (s.total > 0 && s.healthy === s.total) return s;
     if (elapsed + opts.intervalMs > opts.timeoutMs) {
       const why = s.reasons.length ? `: ${s.reasons.join('; ')}` : '';
@@ -162,7 +176,10 @@ export class TargetHealthCheck implements Check {
 
   async collect(ctx: CheckContext): Promise<Signal[]> {
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    const targets = await describeTargets(this.opts.client, this.opts.targetGroups[ctx.target], { ...this.opts.retry, sleep });
+    const targets = await describeTargets(this.opts.client, this.opts.targetGroups[ctx.target], {
+      ...this.opts.retry,
+      sleep,
+    });
     const s = summarize(targets);
     // `initial` is a target still being checked (e.g. scaled in mid-shift): not yet failing, so it
     // is listed in the reasons but not counted as unhealthy.

@@ -53,7 +53,8 @@ export async function runEngine(deps: EngineDeps): Promise<RunOutcome> {
   deps.signal?.addEventListener('abort', onCancel, { once: true });
   const deadline = setTimeout(
     () => run.abort(new Fault(`the run hit its timeout of ${formatDuration(config.timeoutMs)} (input timeout)`)),
-    config.timeoutMs,
+    // setTimeout clamps delays above 2^31-1 ms (~24.8 days) to 1 ms
+    Math.min(config.timeoutMs, 2 ** 31 - 1),
   );
   deadline.unref?.();
   try {

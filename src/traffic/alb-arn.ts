@@ -26,12 +26,16 @@ function parse(arn: string, what: string, example: string): ParsedArn {
 
 /** `app/<name>/<id>` from a listener or listener-rule ARN. Only Application Load Balancers split traffic by weight. */
 export function loadBalancerDimension(listenerOrRuleArn: string): string {
-  const example = 'arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<listener-id> (or listener-rule/.../<rule-id>)';
+  const example =
+    'arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<listener-id> (or listener-rule/.../<rule-id>)';
   const p = parse(listenerOrRuleArn, 'listener/rule ARN', example);
   const m = LB_PART.exec(p.resource);
-  if (!m) throw new Error(`"${listenerOrRuleArn}" is not a listener or listener-rule ARN; expected ${example}`);
+  if (!m)
+    throw new Error(`"${listenerOrRuleArn}" is not a listener or listener-rule ARN; expected ${example}`);
   if (m[1] !== 'app') {
-    throw new Error(`"${listenerOrRuleArn}" belongs to a ${m[1] === 'net' ? 'Network' : 'Gateway'} Load Balancer; weighted target groups need an Application Load Balancer (listener/app/...)`);
+    throw new Error(
+      `"${listenerOrRuleArn}" belongs to a ${m[1] === 'net' ? 'Network' : 'Gateway'} Load Balancer; weighted target groups need an Application Load Balancer (listener/app/...)`,
+    );
   }
   return `app/${m[2]}/${m[3]}`;
 }

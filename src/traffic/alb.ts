@@ -17,7 +17,13 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ProviderConfig, Slot } from '../config/types.js';
 import type { RouterState, TrafficRouter, Weights } from '../engine/ports.js';
-import { createPacer, ELBV2_MUTATING_GAP_MS, withThrottleRetry, type Pacer, type RetryOptions } from './aws-retry.js';
+import {
+  createPacer,
+  ELBV2_MUTATING_GAP_MS,
+  withThrottleRetry,
+  type Pacer,
+  type RetryOptions,
+} from './aws-retry.js';
 import { loadBalancerDimension, shortName, targetGroupDimension } from './alb-arn.js';
 
 export type AlbProvider = Extract<ProviderConfig, { kind: 'alb' }>;
@@ -73,10 +79,14 @@ export function toAlbWeights(w: Weights): AlbWeights {
     }
   }
   if (w.blue + w.green <= 0) {
-    throw new Error('ALB: refusing to write a total weight of 0 (blue 0, green 0); ALB behaviour with all weights 0 is undocumented');
+    throw new Error(
+      'ALB: refusing to write a total weight of 0 (blue 0, green 0); ALB behaviour with all weights 0 is undocumented',
+    );
   }
   if (Math.abs(w.blue + w.green - 100) > 0.05) {
-    throw new Error(`ALB: weights must add up to 100 percent, got blue ${w.blue} + green ${w.green} = ${w.blue + w.green}`);
+    throw new Error(
+      `ALB: weights must add up to 100 percent, got blue ${w.blue} + green ${w.green} = ${w.blue + w.green}`,
+    );
   }
   if (w.green === 0) return { blue: ALB_MAX_WEIGHT, green: 0 };
   if (w.blue === 0) return { blue: 0, green: ALB_MAX_WEIGHT };
@@ -146,7 +156,9 @@ export class AlbRouter implements TrafficRouter {
     targetGroupDimension(p.blueTargetGroupArn);
     targetGroupDimension(p.greenTargetGroupArn);
     if (sameArn(p.blueTargetGroupArn, p.greenTargetGroupArn)) {
-      throw new Error(`ALB: blue-target and green-target are the same target group (${p.blueTargetGroupArn}); they must differ`);
+      throw new Error(
+        `ALB: blue-target and green-target are the same target group (${p.blueTargetGroupArn}); they must differ`,
+      );
     }
     this.client = opts.client;
     this.blueArn = p.blueTargetGroupArn;
@@ -154,7 +166,11 @@ export class AlbRouter implements TrafficRouter {
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.retry = opts.retry;
-    this.pacer = createPacer({ minGapMs: opts.mutatingGapMs ?? ELBV2_MUTATING_GAP_MS, now: this.now, sleep: this.sleep });
+    this.pacer = createPacer({
+      minGapMs: opts.mutatingGapMs ?? ELBV2_MUTATING_GAP_MS,
+      now: this.now,
+      sleep: this.sleep,
+    });
     this.log = opts.log ?? (() => undefined);
     this.onWarning = opts.onWarning;
     this.description = `ALB ${this.where.kind} ${this.loadBalancer} (blue: ${shortName(this.blueArn)}, green: ${shortName(this.greenArn)})`;
@@ -165,7 +181,8 @@ export class AlbRouter implements TrafficRouter {
     const s = this.stickiness;
     if (!s?.enabled) return undefined;
     const d = s.durationSeconds ?? 0;
-    const human = d >= 3600 && d % 3600 === 0 ? `${d / 3600}h` : d >= 60 && d % 60 === 0 ? `${d / 60}m` : `${d}s`;
+    const human =
+      d >= 3600 && d % 3600 === 0 ? `${d / 3600}h` : d >= 60 && d % 60 === 0 ? `${d / 60}m` : `${d}s`;
     return (
       `Target group stickiness is on (${human}): clients already stuck to a slot keep reaching it for up to ${human} ` +
       'after a weight change, including after a rollback.'
@@ -192,7 +209,9 @@ export class AlbRouter implements TrafficRouter {
     const next = actions.map((a, i) => (i === fwd.index ? this.rewriteForward(a, raw) : keepAsRead(a)));
     // One call changes both weights atomically, so "raise the gaining slot first" holds trivially.
     if (this.where.kind === 'rule') {
-      await this.mutate('ModifyRule', () => this.client.send(new ModifyRuleCommand({ RuleArn: this.where.arn, Actions: next })));
+      await this.mutate('ModifyRule', () =>
+        this.client.send(new ModifyRuleCommand({ RuleArn: this.where.arn, Actions: next })),
+      );
     } else {
       await this.mutate('ModifyListener', () =>
         this.client.send(new ModifyListenerCommand({ ListenerArn: this.where.arn, DefaultActions: next })),
@@ -215,7 +234,9 @@ export class AlbRouter implements TrafficRouter {
     if (current !== undefined && current !== '') {
       const held = parseLock(current);
       if (!held) {
-        this.warn(`ALB: replaced an unreadable ${TAG_LOCK} tag "${current}" on the ${this.where.kind} ${this.where.arn}`);
+        this.warn(
+          `ALB: replaced an unreadable ${TAG_LOCK} tag "${current}" on the ${this.where.kind} ${this.where.arn}`,
+        );
       } else if (held.runId !== me) {
         const until = new Date(held.expiresAt).toISOString();
         if (held.expiresAt > now) {
@@ -224,18 +245,24 @@ export class AlbRouter implements TrafficRouter {
               'another deploy is shifting this traffic. Wait for it, or remove the tag if that run is gone.',
           );
         }
-        this.warn(`ALB: took over the expired lock of run ${held.runId} (expired ${until}) on the ${this.where.kind} ${this.where.arn}`);
+        this.warn(
+          `ALB: took over the expired lock of run ${held.runId} (expired ${until}) on the ${this.where.kind} ${this.where.arn}`,
+        );
       }
     }
     const value = lockValue(runId, now + ttlMs);
     await this.mutate('AddTags', () =>
-      this.client.send(new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: [{ Key: TAG_LOCK, Value: value }] })),
+      this.client.send(
+        new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: [{ Key: TAG_LOCK, Value: value }] }),
+      ),
     );
     // Tags have no compare-and-swap: two runs may both write; the read-back shows who won.
     const after = (await this.tags())[TAG_LOCK];
     if (after !== value) {
-      const other = after ? parseLock(after)?.runId ?? after : 'nobody';
-      throw new Error(`ALB: lost the lock on the ${this.where.kind} ${this.where.arn} to run ${other} (tag ${TAG_LOCK})`);
+      const other = after ? (parseLock(after)?.runId ?? after) : 'nobody';
+      throw new Error(
+        `ALB: lost the lock on the ${this.where.kind} ${this.where.arn} to run ${other} (tag ${TAG_LOCK})`,
+      );
     }
   }
 
@@ -259,7 +286,9 @@ export class AlbRouter implements TrafficRouter {
       { Key: TAG_PREVIOUS, Value: entry.previous },
     ];
     if (entry.runUrl) tags.push({ Key: TAG_RUN, Value: tagSafe(entry.runUrl) });
-    await this.mutate('AddTags', () => this.client.send(new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: tags })));
+    await this.mutate('AddTags', () =>
+      this.client.send(new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: tags })),
+    );
   }
 
   /** What `record` left behind, for `status` and a later `rollback`. */
@@ -299,7 +328,9 @@ export class AlbRouter implements TrafficRouter {
       ...this.retry,
       sleep: this.sleep,
       onRetry: ({ attempt, attempts, delayMs }) =>
-        this.log(`ALB ${name} throttled, retry ${attempt}/${attempts - 1} in ${(delayMs / 1000).toFixed(1)}s`),
+        this.log(
+          `ALB ${name} throttled, retry ${attempt}/${attempts - 1} in ${(delayMs / 1000).toFixed(1)}s`,
+        ),
     };
   }
 
@@ -321,7 +352,8 @@ export class AlbRouter implements TrafficRouter {
     const out = await this.call('DescribeTags', () =>
       this.client.send(new DescribeTagsCommand({ ResourceArns: [this.where.arn] })),
     );
-    const desc = out.TagDescriptions?.find((d) => sameArn(d.ResourceArn, this.where.arn)) ?? out.TagDescriptions?.[0];
+    const desc =
+      out.TagDescriptions?.find((d) => sameArn(d.ResourceArn, this.where.arn)) ?? out.TagDescriptions?.[0];
     const tags: Record<string, string> = {};
     for (const t of desc?.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
     return tags;
@@ -356,13 +388,19 @@ export class AlbRouter implements TrafficRouter {
     const forwards = actions.map((a, index) => ({ a, index })).filter(({ a }) => a.Type === 'forward');
     if (forwards.length === 0) {
       const types = actions.map((a) => a.Type).join(', ') || 'none';
-      throw new Error(`ALB: the ${where} has no forward action (actions: ${types}); point Glidepath at the listener or rule that forwards to blue and green`);
+      throw new Error(
+        `ALB: the ${where} has no forward action (actions: ${types}); point Glidepath at the listener or rule that forwards to blue and green`,
+      );
     }
     const mine = forwards.find(({ a }) =>
-      this.tuples(a).some((t) => sameArn(t.TargetGroupArn, this.blueArn) || sameArn(t.TargetGroupArn, this.greenArn)),
+      this.tuples(a).some(
+        (t) => sameArn(t.TargetGroupArn, this.blueArn) || sameArn(t.TargetGroupArn, this.greenArn),
+      ),
     );
     if (!mine) {
-      const found = forwards.flatMap(({ a }) => this.tuples(a).map((t) => shortName(t.TargetGroupArn ?? '?'))).join(', ');
+      const found = forwards
+        .flatMap(({ a }) => this.tuples(a).map((t) => shortName(t.TargetGroupArn ?? '?')))
+        .join(', ');
       throw new Error(
         `ALB: the forward on the ${where} goes to ${found}, neither blue-target (${shortName(this.blueArn)}) nor green-target (${shortName(this.greenArn)})`,
       );
@@ -377,7 +415,11 @@ export class AlbRouter implements TrafficRouter {
     }
     const sc = mine.a.ForwardConfig?.TargetGroupStickinessConfig;
     const view: ForwardView = { index: mine.index, raw, others };
-    if (sc) view.stickiness = { enabled: sc.Enabled === true, ...(sc.DurationSeconds !== undefined ? { durationSeconds: sc.DurationSeconds } : {}) };
+    if (sc)
+      view.stickiness = {
+        enabled: sc.Enabled === true,
+        ...(sc.DurationSeconds !== undefined ? { durationSeconds: sc.DurationSeconds } : {}),
+      };
     return view;
   }
 
@@ -389,8 +431,10 @@ export class AlbRouter implements TrafficRouter {
       return { ...t };
     });
     // a slot missing from the forward is added, so both groups stay attached (and health-checked) even at 0
-    if (!tuples.some((t) => sameArn(t.TargetGroupArn, this.blueArn))) tuples.push({ TargetGroupArn: this.blueArn, Weight: raw.blue });
-    if (!tuples.some((t) => sameArn(t.TargetGroupArn, this.greenArn))) tuples.push({ TargetGroupArn: this.greenArn, Weight: raw.green });
+    if (!tuples.some((t) => sameArn(t.TargetGroupArn, this.blueArn)))
+      tuples.push({ TargetGroupArn: this.blueArn, Weight: raw.blue });
+    if (!tuples.some((t) => sameArn(t.TargetGroupArn, this.greenArn)))
+      tuples.push({ TargetGroupArn: this.greenArn, Weight: raw.green });
     // ELBv2 rejects TargetGroupArn next to a ForwardConfig of more than one group, so it goes.
     const { TargetGroupArn: _single, ...rest } = structuredClone(a);
     return { ...rest, ForwardConfig: { ...rest.ForwardConfig, TargetGroups: tuples } };
@@ -403,7 +447,11 @@ export class AlbRouter implements TrafficRouter {
  */
 function keepAsRead(a: Action): Action {
   const copy = structuredClone(a);
-  if (copy.Type === 'authenticate-oidc' && copy.AuthenticateOidcConfig && copy.AuthenticateOidcConfig.ClientSecret === undefined) {
+  if (
+    copy.Type === 'authenticate-oidc' &&
+    copy.AuthenticateOidcConfig &&
+    copy.AuthenticateOidcConfig.ClientSecret === undefined
+  ) {
     copy.AuthenticateOidcConfig.UseExistingClientSecret = true;
   }
   return copy;

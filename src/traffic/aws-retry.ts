@@ -20,7 +20,12 @@ const THROTTLE_CODES = new Set([
 /** True for an SDK error that means "throttled": by name, by `Code`, or by HTTP 429. */
 export function isThrottle(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const e = err as { name?: unknown; Code?: unknown; code?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const e = err as {
+    name?: unknown;
+    Code?: unknown;
+    code?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
   for (const code of [e.name, e.Code, e.code]) {
     if (typeof code === 'string' && THROTTLE_CODES.has(code)) return true;
   }
@@ -76,7 +81,11 @@ export interface Pacer {
  * Serialises calls and keeps at least `minGapMs` between their starts.
  * Time comes from the injected `now`/`sleep` so tests take no real time.
  */
-export function createPacer(opts: { minGapMs?: number; now: () => number; sleep: (ms: number) => Promise<void> }): Pacer {
+export function createPacer(opts: {
+  minGapMs?: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}): Pacer {
   const gap = opts.minGapMs ?? ELBV2_MUTATING_GAP_MS;
   let lastStart = Number.NEGATIVE_INFINITY;
   let queue: Promise<unknown> = Promise.resolve();
