@@ -5,6 +5,8 @@
 //   node demo/weighted-proxy.mjs --port P --blue URL --green URL --state FILE   serve
 //   BLUE_WEIGHT=90 GREEN_WEIGHT=10 node demo/weighted-proxy.mjs set --port P    set weights (client)
 //   node demo/weighted-proxy.mjs get --port P                                   print weights (client)
+//   node demo/weighted-proxy.mjs check --port P --slot green --baseline FILE \
+//        [--max-error-rate 1] [--min-requests 20]                              judge real traffic (client)
 //
 // Each request goes to blue or green by smooth weighted round-robin (nginx's algorithm), so a
 // 25/75 split sends exactly 25 of every 100 requests to the 25 side, interleaved. The admin API
@@ -14,6 +16,14 @@
 //   GET  /__glidepath/stats     → {"blue":{"requests":n,"errors5xx":e},"green":{...}}  (since start)
 // Weights persist in --state FILE so a restarted proxy keeps its split. The client subcommands
 // exist so the demo's traffic-command needs only Node, not curl.
+//
+// `check` is a Glidepath `check-command`: it judges the slot's REAL traffic (what HAProxy's stats
+// give the action natively) from /__glidepath/stats. It compares with the reading it saved in
+// --baseline FILE on its previous call, prints one line, and exits 1 when the slot's 5xx rate since
+// then is above --max-error-rate percent. Below --min-requests it keeps the old baseline so the
+// window grows until it has enough requests, unless the errors already seen would break the limit
+// even if every missing request succeeded (then it fails at once, as the action's judge does).
+// --slot defaults to $GLIDEPATH_TARGET_SLOT, which the action sets for check commands.
 import http from 'node:http';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -29,6 +39,10 @@ const { values, positionals } = parseArgs({
     blue: { type: 'string' },
     green: { type: 'string' },
     state: { type: 'string' },
+    slot: { type: 'string' },
+    baseline: { type: 'string' },
+    'max-error-rate': { type: 'string', default: '1' },
+    'min-requests': { type: 'string', default: '20' },
   },
 });
 
@@ -62,7 +76,7 @@ function weightsProblem(w) {
 
 // ---------- client subcommands ----------
 
-function adminRequest(method, body) {
+function adminRequest(method, body, endpoint = 'weights') {
   const port = portArg(false);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -70,7 +84,7 @@ function adminRequest(method, body) {
         host: values.host,
         port,
         method,
-        path: `${ADMIN}weights`,
+        path: `${ADMIN}${endpoint}`,
         headers: { 'content-type': 'application/json' },
         timeout: 5000,
       },
@@ -110,6 +124,79 @@ async function client(cmd) {
   } catch (e) {
     fail(e.message, 1);
   }
+}
+
+function numberArg(name, min, max) {
+  const text = values[name];
+  const n = Number(text);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    fail(`--${name} must be a number from ${min} to ${max}, got "${text ?? ''}"`);
+  return n;
+}
+
+const pct = (part, whole) => (whole > 0 ? (part / whole) * 100 : 0);
+const fmtPct = (n) => `${Number(n.toFixed(2))}%`;
+
+async function check() {
+  const slot = values.slot ?? process.env.GLIDEPATH_TARGET_SLOT;
+  if (!SLOTS.includes(slot))
+    fail(`--slot (or GLIDEPATH_TARGET_SLOT) must be blue or green, got "${slot ?? ''}"`);
+  const limit = numberArg('max-error-rate', 0, 100);
+  const minRequests = numberArg('min-requests', 0, 1e9);
+  if (!values.baseline) fail('--baseline FILE is required: it keeps the previous reading between calls');
+  const baselinePath = values.baseline;
+
+  let now;
+  try {
+    const r = await adminRequest('GET', undefined, 'stats');
+    if (r.status !== 200) fail(`check failed: stats answered HTTP ${r.status}: ${r.text.trim()}`, 1);
+    now = JSON.parse(r.text)[slot];
+    if (typeof now?.requests !== 'number' || typeof now?.errors5xx !== 'number')
+      fail(`check failed: stats lack counters for ${slot}: ${r.text.trim()}`, 1);
+  } catch (e) {
+    fail(`check failed: ${e.message}`, 1);
+  }
+
+  let before;
+  try {
+    const saved = JSON.parse(readFileSync(baselinePath, 'utf8'));
+    if (saved.slot === slot && typeof saved.requests === 'number' && typeof saved.errors5xx === 'number')
+      before = saved;
+  } catch {
+    // no baseline yet
+  }
+  const save = () => {
+    const tmp = `${baselinePath}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ slot, requests: now.requests, errors5xx: now.errors5xx })}\n`);
+    renameSync(tmp, baselinePath);
+  };
+  // Counters only grow while the proxy lives: smaller ones mean it restarted, so start over.
+  if (!before || now.requests < before.requests || now.errors5xx < before.errors5xx) {
+    save();
+    process.stdout.write(`${slot}: first reading (${now.requests} requests so far), baseline saved; judging from the next call\n`);
+    return;
+  }
+  const requests = now.requests - before.requests;
+  const errors = now.errors5xx - before.errors5xx;
+  const measured = `${slot}: ${errors} of ${requests} requests answered 5xx (${fmtPct(pct(errors, requests))}) since the last check`;
+  if (requests < minRequests) {
+    const bestCase = pct(errors, minRequests);
+    if (bestCase > limit) {
+      save();
+      process.stdout.write(`${measured}: FAIL, above the ${limit}% limit even if the ${minRequests - requests} requests missing to min-requests ${minRequests} all succeed\n`);
+      process.exit(1);
+    }
+    // keep the old baseline: the next call judges a longer window
+    process.stdout.write(`${measured}: fewer than min-requests ${minRequests}, waiting for more traffic\n`);
+    return;
+  }
+  save();
+  const rate = pct(errors, requests);
+  if (rate > limit) {
+    process.stdout.write(`${measured}: FAIL, above the ${limit}% limit\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`${measured}: ok, within ${limit}%\n`);
 }
 
 // ---------- server ----------
@@ -265,5 +352,6 @@ function serve() {
 
 const cmd = positionals[0];
 if (cmd === 'set' || cmd === 'get') await client(cmd);
+else if (cmd === 'check') await check();
 else if (cmd === undefined || cmd === 'serve') serve();
-else fail(`unknown subcommand "${cmd}": use set, get, or no subcommand to serve`);
+else fail(`unknown subcommand "${cmd}": use set, get, check, or no subcommand to serve`);

@@ -82,7 +82,7 @@ async function execute(config: Config, secrets: string[]): Promise<RunOutcome | 
     else core.info(line);
   });
 
-  const router = createRouter(config, secrets);
+  const router = createRouter(config, secrets, (message) => timeline.add({ at: Date.now(), type: 'warning', message }));
   const { checks, gates } = createChecks(config, secrets);
   const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
   try {

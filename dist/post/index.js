@@ -61134,7 +61134,11 @@ class AlbRouter {
         this.now = opts.now ?? Date.now;
         this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
         this.retry = opts.retry;
-        this.pacer = createPacer({ minGapMs: opts.mutatingGapMs ?? ELBV2_MUTATING_GAP_MS, now: this.now, sleep: this.sleep });
+        this.pacer = createPacer({
+            minGapMs: opts.mutatingGapMs ?? ELBV2_MUTATING_GAP_MS,
+            now: this.now,
+            sleep: this.sleep,
+        });
         this.log = opts.log ?? (() => undefined);
         this.onWarning = opts.onWarning;
         this.description = `ALB ${this.where.kind} ${this.loadBalancer} (blue: ${shortName(this.blueArn)}, green: ${shortName(this.greenArn)})`;
@@ -61201,7 +61205,7 @@ class AlbRouter {
         // Tags have no compare-and-swap: two runs may both write; the read-back shows who won.
         const after = (await this.tags())[TAG_LOCK];
         if (after !== value) {
-            const other = after ? parseLock(after)?.runId ?? after : 'nobody';
+            const other = after ? (parseLock(after)?.runId ?? after) : 'nobody';
             throw new Error(`ALB: lost the lock on the ${this.where.kind} ${this.where.arn} to run ${other} (tag ${TAG_LOCK})`);
         }
     }
@@ -61312,7 +61316,9 @@ class AlbRouter {
         }
         const mine = forwards.find(({ a }) => this.tuples(a).some((t) => sameArn(t.TargetGroupArn, this.blueArn) || sameArn(t.TargetGroupArn, this.greenArn)));
         if (!mine) {
-            const found = forwards.flatMap(({ a }) => this.tuples(a).map((t) => shortName(t.TargetGroupArn ?? '?'))).join(', ');
+            const found = forwards
+                .flatMap(({ a }) => this.tuples(a).map((t) => shortName(t.TargetGroupArn ?? '?')))
+                .join(', ');
             throw new Error(`ALB: the forward on the ${where} goes to ${found}, neither blue-target (${shortName(this.blueArn)}) nor green-target (${shortName(this.greenArn)})`);
         }
         const raw = { blue: 0, green: 0 };
@@ -61329,7 +61335,10 @@ class AlbRouter {
         const sc = mine.a.ForwardConfig?.TargetGroupStickinessConfig;
         const view = { index: mine.index, raw, others };
         if (sc)
-            view.stickiness = { enabled: sc.Enabled === true, ...(sc.DurationSeconds !== undefined ? { durationSeconds: sc.DurationSeconds } : {}) };
+            view.stickiness = {
+                enabled: sc.Enabled === true,
+                ...(sc.DurationSeconds !== undefined ? { durationSeconds: sc.DurationSeconds } : {}),
+            };
         return view;
     }
     /** The forward with only the two slot weights changed; Order, stickiness and other groups kept. */
@@ -61357,7 +61366,9 @@ class AlbRouter {
  */
 function keepAsRead(a) {
     const copy = structuredClone(a);
-    if (copy.Type === 'authenticate-oidc' && copy.AuthenticateOidcConfig && copy.AuthenticateOidcConfig.ClientSecret === undefined) {
+    if (copy.Type === 'authenticate-oidc' &&
+        copy.AuthenticateOidcConfig &&
+        copy.AuthenticateOidcConfig.ClientSecret === undefined) {
         copy.AuthenticateOidcConfig.UseExistingClientSecret = true;
     }
     return copy;
@@ -61904,7 +61915,8 @@ function parseStatus(stdout) {
 
 /** Region from the input, else the SDK's own chain (AWS_REGION, profile): credentials and endpoints stay standard. */
 const awsClientConfig = (config) => (config.awsRegion ? { region: config.awsRegion } : {});
-function createRouter(config, secrets = []) {
+/** `onWarning` lets the caller put adapter warnings (ALB stickiness, lock take-over) on the timeline. */
+function createRouter(config, secrets = [], onWarning = (m) => warning(m)) {
     const p = config.provider;
     switch (p.kind) {
         case 'haproxy':
@@ -61914,7 +61926,7 @@ function createRouter(config, secrets = []) {
                 client: new dist_cjs/* ElasticLoadBalancingV2Client */.MlD(awsClientConfig(config)),
                 provider: p,
                 log: (line) => info(line),
-                onWarning: (m) => warning(m),
+                onWarning,
             });
         case 'command':
             return new CommandRouter({

@@ -2,13 +2,16 @@
 import * as core from '@actions/core';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Config } from '../config/types.js';
-import type { Check } from '../engine/ports.js';
+import { systemClock, type Check } from '../engine/ports.js';
 import type { Gate } from '../engine/engine.js';
 import { awsClientConfig } from '../traffic/create-router.js';
 import { HaproxyStatsCheck } from './haproxy-stats.js';
 import { HttpProbeCheck, preTrafficProbe } from './http-probe.js';
 import { CommandCheck } from './command-check.js';
-import { TargetHealthCheck, waitForHealthyTargets } from './target-health.js';
+import { TargetHealthCheck, targetHealthGate } from './target-health.js';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchCheck } from './cloudwatch.js';
+import { loadBalancerDimension, targetGroupDimension } from '../traffic/alb-arn.js';
 
 /** Bound on waiting for the new slot's targets to turn healthy before any shift. */
 const TARGET_HEALTH_WAIT_MS = 5 * 60_000;
@@ -48,29 +51,43 @@ export function createChecks(config: Config, secrets: string[] = []): { checks: 
       const client = new ElasticLoadBalancingV2Client(awsClientConfig(config));
       const targetGroups = { blue: p.blueTargetGroupArn, green: p.greenTargetGroupArn };
       checks.push(new TargetHealthCheck({ client, targetGroups }));
-      gates.push({
-        name: 'target health',
-        run: async ({ target, signal }) => {
-          try {
-            await waitForHealthyTargets(client, targetGroups[target], {
-              timeoutMs: Math.min(TARGET_HEALTH_WAIT_MS, config.timeoutMs),
-              intervalMs: 10_000,
-              sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-              now: Date.now,
-              log: (line) => core.info(line),
-              label: target,
-              signal,
-            });
-            return undefined;
-          } catch (e) {
-            return e instanceof Error ? e.message : String(e);
-          }
-        },
-      });
+      // ALB metrics of both target groups (and the alarms) in one call each per evaluation
+      checks.push(
+        new CloudWatchCheck({
+          client: new CloudWatchClient(awsClientConfig(config)),
+          loadBalancer: loadBalancerDimension((p.ruleArn ?? p.listenerArn)!),
+          targetGroups: { blue: targetGroupDimension(p.blueTargetGroupArn), green: targetGroupDimension(p.greenTargetGroupArn) },
+          alarms: config.cloudwatchAlarms,
+          ...(config.maxLatency ? { maxLatency: config.maxLatency } : {}),
+        }),
+      );
+      gates.push(
+        targetHealthGate({
+          client,
+          targetGroups,
+          timeoutMs: Math.min(TARGET_HEALTH_WAIT_MS, config.timeoutMs),
+          intervalMs: 10_000,
+          sleep: systemClock.sleep,
+          now: Date.now,
+          log: (line) => core.info(line),
+        }),
+      );
       break;
     }
     case 'command':
       break;
+  }
+  if (p.kind !== 'alb' && config.cloudwatchAlarms.length > 0) {
+    // alarms work with any provider: only the ALB metrics need the ALB
+    checks.push(
+      new CloudWatchCheck({
+        client: new CloudWatchClient(awsClientConfig(config)),
+        loadBalancer: '',
+        targetGroups: { blue: '', green: '' },
+        alarms: config.cloudwatchAlarms,
+        metrics: false,
+      }),
+    );
   }
   return { checks, gates };
 }

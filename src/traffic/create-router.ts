@@ -10,7 +10,12 @@ import { CommandRouter } from './command.js';
 /** Region from the input, else the SDK's own chain (AWS_REGION, profile): credentials and endpoints stay standard. */
 export const awsClientConfig = (config: Config) => (config.awsRegion ? { region: config.awsRegion } : {});
 
-export function createRouter(config: Config, secrets: string[] = []): TrafficRouter {
+/** `onWarning` lets the caller put adapter warnings (ALB stickiness, lock take-over) on the timeline. */
+export function createRouter(
+  config: Config,
+  secrets: string[] = [],
+  onWarning: (message: string) => void = (m) => core.warning(m),
+): TrafficRouter {
   const p = config.provider;
   switch (p.kind) {
     case 'haproxy':
@@ -20,7 +25,7 @@ export function createRouter(config: Config, secrets: string[] = []): TrafficRou
         client: new ElasticLoadBalancingV2Client(awsClientConfig(config)),
         provider: p,
         log: (line) => core.info(line),
-        onWarning: (m) => core.warning(m),
+        onWarning,
       });
     case 'command':
       return new CommandRouter({
