@@ -40,7 +40,8 @@ describe('README', () => {
   it('outputs table matches action.yml', () => {
     const rows = table('Outputs');
     expect(rows.map((r) => unquote(r[0]!))).toEqual(Object.keys(action.outputs));
-    for (const [name, description] of rows) expect(description).toBe(action.outputs[unquote(name!)]!.description.trim());
+    for (const [name, description] of rows)
+      expect(description).toBe(action.outputs[unquote(name!)]!.description.trim());
   });
 
   it('gives the two set-up commands, and CI runs the same test command', () => {

@@ -102142,6 +102142,10 @@ function formatDuration(ms) {
     }
     return out;
 }
+/** Elapsed and held times to the second (`1m10s`, not `1m10s123ms`); sub-second spans keep their ms. */
+function formatElapsed(ms) {
+    return formatDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
+}
 
 ;// CONCATENATED MODULE: ./src/config/strategy.ts
 /** The accepted form, for error messages. */
@@ -102916,8 +102920,77 @@ function strategyLabel(config) {
     return name === '' || name === strategy.kind ? strategy.kind : `${name} (${strategy.kind})`;
 }
 
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+// Escaping for markdown that GitHub renders (job summary, PR comment): user text must stay text.
+/** Terminal colour codes and other control sequences that hook output carries. */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-_]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+function stripAnsi(text) {
+    return text.replace(ANSI, '');
+}
+/**
+ * Inline text and table cells: HTML entities for everything markdown or HTML would interpret
+ * (`|` would split a cell, `<` open a tag, backticks open code), and newlines become spaces
+ * so a value cannot break out of its line or row. Entities render as the plain character.
+ */
+function escapeInline(text) {
+    return stripAnsi(String(text))
+        .replace(/\r\n|\r|\n|\t/g, ' ')
+        .replace(CONTROL, '')
+        .replace(/[&<>|`\\*_[\]~"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+/** Same as escapeInline; named for where it is used. */
+const escapeCell = (/* unused pure expression or super */ null && (escapeInline));
+/** Cuts text to at most `max` characters, marking the cut with `…`; never splits a surrogate pair. */
+function truncate(text, max, keep = 'head') {
+    const chars = Array.from(text);
+    if (chars.length <= max)
+        return text;
+    if (max <= 1)
+        return '…'.slice(0, Math.max(0, max));
+    return keep === 'head'
+        ? chars.slice(0, max - 1).join('') + '…'
+        : '…' + chars.slice(chars.length - (max - 1)).join('');
+}
+/**
+ * A fenced code block whose content cannot close it: the fence is one backtick longer than the
+ * longest backtick run inside (CommonMark), so hook output is shown verbatim, never rendered.
+ */
+function codeBlock(text, lang = 'text') {
+    const body = stripAnsi(text).replace(/\r\n?/g, '\n').replace(CONTROL, '').replace(/\n+$/, '');
+    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}${lang}\n${body}\n${fence}`;
+}
+/**
+ * A URL safe to put in `[text](url)`: only http(s) (no `javascript:`), with the characters that
+ * would end the link percent-encoded. Undefined when the value is not such a URL.
+ */
+function safeUrl(url) {
+    if (!url)
+        return undefined;
+    let parsed;
+    try {
+        parsed = new URL(url.trim());
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+        return undefined;
+    return parsed.href.replace(/[()<>\s"'`|\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+}
+/** `[label](url)` with the label escaped, or the escaped label alone when the URL is unusable. */
+function markdown_link(label, url) {
+    const u = safeUrl(url);
+    return u ? `[${escapeInline(label)}](${u})` : escapeInline(label);
+}
+
 ;// CONCATENATED MODULE: ./src/report/plan-render.ts
 // Renders a Plan for people: log lines as it runs, and a markdown section for the job summary.
+
 
 const MAX_COMMAND = 80;
 /** One line per phase, framed by the strategy and the total. Slots are unknown in plan mode. */
@@ -102963,7 +103036,7 @@ function renderPlanMarkdown(plan) {
     const out = [
         '### Glidepath plan',
         '',
-        `Strategy: **${escapeMarkdown(plan.strategy)}** · ${shifts.length} shift ${shifts.length === 1 ? 'step' : 'steps'}${steps ? `: ${steps}` : ''}`,
+        `Strategy: **${escapeInline(plan.strategy)}** · ${shifts.length} shift ${shifts.length === 1 ? 'step' : 'steps'}${steps ? `: ${steps}` : ''}`,
         '',
         '| # | phase | new-slot weight | hold | what is checked |',
         '|---|---|---|---|---|',
@@ -102992,7 +103065,7 @@ function tableCells(p) {
         case 'pre-traffic': {
             const parts = [];
             if (p.urls.length > 0)
-                parts.push(`probes on the new slot: ${p.urls.map(escapeMarkdown).join(', ')}`);
+                parts.push(`probes on the new slot: ${p.urls.map(escapeInline).join(', ')}`);
             if (p.smoke)
                 parts.push(`smoke-command ${codeCell(p.smoke)}`);
             return ['pre-traffic', '0%', none, parts.join('; ')];
@@ -103002,7 +103075,7 @@ function tableCells(p) {
                 `shift ${p.step}/${p.of}`,
                 `${p.weight}%`,
                 p.holdMs > 0 ? formatDuration(p.holdMs) : 'no bake',
-                p.checks.length > 0 ? escapeMarkdown(p.checks.join(', ')) : 'none',
+                p.checks.length > 0 ? escapeInline(p.checks.join(', ')) : 'none',
             ];
         case 'keep-previous':
             return [
@@ -103063,10 +103136,6 @@ function shortCommand(command) {
     const one = command.trim().replace(/\s*\n\s*/g, ' ⏎ ');
     return one.length > MAX_COMMAND ? `${one.slice(0, MAX_COMMAND - 1)}…` : one;
 }
-/** User text outside code spans: cannot split a table cell or open HTML. */
-function escapeMarkdown(text) {
-    return text.replace(/[&<>|]/g, (c) => c === '|' ? '\\|' : c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;');
-}
 /**
  * A command as a code span in a table cell. Inside a code span `&lt;` would show literally, and
  * `<`/`>`/`&` are inert there anyway, so only the cell separator `|` is escaped (GFM unescapes
@@ -103098,7 +103167,10 @@ function readSlots(state, holdAt) {
     const { blue, green } = state.weights;
     const ineligible = new Set(state.ineligible ?? []);
     if (blue <= 0 && green <= 0) {
-        return { kind: 'invalid', message: `both slots have weight 0 (${state.detail ?? describeWeights(state.weights)}): no slot is live` };
+        return {
+            kind: 'invalid',
+            message: `both slots have weight 0 (${state.detail ?? describeWeights(state.weights)}): no slot is live`,
+        };
     }
     if (blue > 0 && green > 0) {
         let target;
@@ -103154,7 +103226,7 @@ function formatLimitMs(ms) {
     return formatDuration(ms);
 }
 /** A user-facing quote of text we did not write, cut to `max` characters. */
-function truncate(text, max) {
+function format_truncate(text, max) {
     const flat = text.replace(/\s+/g, ' ').trim();
     return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
@@ -103378,7 +103450,7 @@ function probeCriterion(probes, limits, m, reportAsErrorRate) {
         Object.assign(m, { requests: total, errors: failed.length, errorRate: rate, errorSource: 'probes' });
     const first = failed[0];
     if (first && above(rate, limits.maxErrorRate)) {
-        const why = truncate(first.error ?? (first.status !== undefined ? `status ${first.status}` : 'failed'), REASON_QUOTE_MAX);
+        const why = format_truncate(first.error ?? (first.status !== undefined ? `status ${first.status}` : 'failed'), REASON_QUOTE_MAX);
         return {
             status: 'fail',
             text: `${failed.length} of ${total} probes failed (${formatPercent(rate)}), above the ${limit} limit, first ${first.url}: ${why}`,
@@ -103419,7 +103491,7 @@ function alarmCriterion(alarms) {
             latest.set(a.name, a);
     }
     if (firing.size > 0) {
-        const named = [...firing.values()].map((a) => a.reason ? `${a.name} (${truncate(a.reason, REASON_QUOTE_MAX)})` : a.name);
+        const named = [...firing.values()].map((a) => a.reason ? `${a.name} (${format_truncate(a.reason, REASON_QUOTE_MAX)})` : a.name);
         return {
             status: 'fail',
             text: firing.size === 1 ? `alarm ${named[0]} is in ALARM` : `alarms ${named.join(', ')} are in ALARM`,
@@ -103446,7 +103518,7 @@ function targetsCriterion(readings, limits, target) {
     if (last.total === 0)
         return { status: 'fail', text: `${target} has no registered targets` };
     const reasons = [...new Set(last.reasons)].join(', ');
-    const detail = reasons ? ` (${truncate(reasons, REASON_QUOTE_MAX)})` : '';
+    const detail = reasons ? ` (${format_truncate(reasons, REASON_QUOTE_MAX)})` : '';
     if (last.unhealthy > limits.maxUnhealthyTargets) {
         return {
             status: 'fail',
@@ -103479,7 +103551,7 @@ function commandCriterion(runs) {
     return {
         status: 'fail',
         text: lastLine
-            ? `check command exited ${failed.exitCode}: ${truncate(lastLine, REASON_QUOTE_MAX)}`
+            ? `check command exited ${failed.exitCode}: ${format_truncate(lastLine, REASON_QUOTE_MAX)}`
             : `check command exited ${failed.exitCode} with no output`,
     };
 }
@@ -103525,11 +103597,31 @@ const limitsOf = (c) => ({
 async function holdStep(deps, phase, target, live) {
     const { config, clock, timeline, checks, signal } = deps;
     const startedAt = clock.now();
-    const ctx = (windowStart) => ({ target, live, weight: phase.weight, now: clock.now(), windowStart, signal });
+    const ctx = (windowStart) => ({
+        target,
+        live,
+        weight: phase.weight,
+        now: clock.now(),
+        windowStart,
+        signal,
+    });
     if (checks.length === 0) {
         await clock.sleep(phase.holdMs, signal);
-        const verdict = { status: 'pass', reason: 'no checks configured: held for time only', measures: {} };
-        timeline.add({ at: clock.now(), type: 'step-verdict', step: phase.step, weight: phase.weight, startedAt, heldMs: clock.now() - startedAt, evaluations: 0, verdict });
+        const verdict = {
+            status: 'pass',
+            reason: 'no checks configured: held for time only',
+            measures: {},
+        };
+        timeline.add({
+            at: clock.now(),
+            type: 'step-verdict',
+            step: phase.step,
+            weight: phase.weight,
+            startedAt,
+            heldMs: clock.now() - startedAt,
+            evaluations: 0,
+            verdict,
+        });
         return undefined;
     }
     await raceAbort(Promise.all(checks.map((c) => c.begin?.(ctx(startedAt)))), signal);
@@ -103595,7 +103687,11 @@ async function holdStep(deps, phase, target, live) {
         extended = true;
         const extra = Math.max(phase.holdMs, config.probeIntervalMs);
         holdEnd += extra;
-        timeline.add({ at: clock.now(), type: 'warning', message: `step ${phase.step} at ${phase.weight}% is inconclusive (${stepVerdict.reason}): extending it once by ${Math.round(extra / 1000)}s` });
+        timeline.add({
+            at: clock.now(),
+            type: 'warning',
+            message: `step ${phase.step} at ${phase.weight}% is inconclusive (${stepVerdict.reason}): extending it once by ${Math.round(extra / 1000)}s`,
+        });
     }
 }
 /** Every check once, concurrently; a check that throws or hangs becomes a failing signal, not a crash. */
@@ -103612,7 +103708,15 @@ async function collectAll(checks, ctx, probeTimeoutMs) {
             ]);
         }
         catch (e) {
-            return [{ kind: 'command', at: ctx.now, command: `check ${check.name}`, exitCode: 1, output: `check ${check.name} failed: ${errorMessage(e)}` }];
+            return [
+                {
+                    kind: 'command',
+                    at: ctx.now,
+                    command: `check ${check.name}`,
+                    exitCode: 1,
+                    output: `check ${check.name} failed: ${errorMessage(e)}`,
+                },
+            ];
         }
         finally {
             clearTimeout(timer);
@@ -103707,12 +103811,23 @@ async function dispatch(deps) {
         return failed(`could not read the current weights from ${router.description}: ${errorMessage(e)}`);
     }
     const reading = readSlots(state, config.holdAt);
-    const start = { at: clock.now(), type: 'run-start', command: config.command, strategy: deps.plan.strategy, router: router.description, before: state.weights };
+    const start = {
+        at: clock.now(),
+        type: 'run-start',
+        command: config.command,
+        strategy: deps.plan.strategy,
+        router: router.description,
+        before: state.weights,
+    };
     if (reading.kind === 'invalid') {
         timeline.add(start);
         return failed(reading.message);
     }
-    timeline.add({ ...start, live: reading.live, target: reading.kind === 'split' ? reading.target : otherSlot(reading.live) });
+    timeline.add({
+        ...start,
+        live: reading.live,
+        target: reading.kind === 'split' ? reading.target : otherSlot(reading.live),
+    });
     switch (config.command) {
         case 'status':
             return {
@@ -103729,21 +103844,39 @@ async function dispatch(deps) {
             return withLock(deps, () => shiftThrough(deps, deps.plan, reading.live, otherSlot(reading.live), state.weights));
         case 'promote': {
             if (reading.kind !== 'split') {
-                return { result: 'unchanged', live: reading.live, previous: otherSlot(reading.live), weight: 100, reason: `nothing to promote: ${reading.live} already has 100%` };
+                return {
+                    result: 'unchanged',
+                    live: reading.live,
+                    previous: otherSlot(reading.live),
+                    weight: 100,
+                    reason: `nothing to promote: ${reading.live} already has 100%`,
+                };
             }
             const rest = promotePlan(config, state.weights[reading.target]);
             return withLock(deps, () => shiftThrough(deps, rest, reading.live, reading.target, state.weights));
         }
         case 'abort': {
             if (reading.kind !== 'split') {
-                return { result: 'unchanged', live: reading.live, previous: otherSlot(reading.live), weight: 0, reason: `nothing to abort: ${reading.live} already has 100%` };
+                return {
+                    result: 'unchanged',
+                    live: reading.live,
+                    previous: otherSlot(reading.live),
+                    weight: 0,
+                    reason: `nothing to abort: ${reading.live} already has 100%`,
+                };
             }
             return withLock(deps, async () => {
                 const restored = await restoreLive(deps, reading.live, state.weights);
                 if (!restored.ok)
                     return failed(restored.message, reading.live);
                 await runHook(deps, 'rollback', reading.target, reading.live, 0);
-                return { result: 'aborted', live: reading.live, previous: reading.target, weight: 0, reason: `aborted on request: ${reading.live} back to 100%` };
+                return {
+                    result: 'aborted',
+                    live: reading.live,
+                    previous: reading.target,
+                    weight: 0,
+                    reason: `aborted on request: ${reading.live} back to 100%`,
+                };
             });
         }
         case 'rollback': {
@@ -103779,7 +103912,11 @@ async function withLock(deps, body) {
                 await router.unlock(deps.runId);
             }
             catch (e) {
-                deps.timeline.add({ at: deps.clock.now(), type: 'warning', message: `could not release the lock: ${errorMessage(e)}` });
+                deps.timeline.add({
+                    at: deps.clock.now(),
+                    type: 'warning',
+                    message: `could not release the lock: ${errorMessage(e)}`,
+                });
             }
         }
     }
@@ -103816,7 +103953,12 @@ async function shiftThrough(deps, plan, live, target, before) {
     try {
         for (const phase of plan.phases) {
             deps.signal.throwIfAborted();
-            timeline.add({ at: clock.now(), type: 'phase', name: phaseName(phase), detail: phaseDetail(phase, target) });
+            timeline.add({
+                at: clock.now(),
+                type: 'phase',
+                name: phaseName(phase),
+                detail: phaseDetail(phase, target),
+            });
             switch (phase.kind) {
                 case 'backup':
                 case 'deploy': {
@@ -103877,7 +104019,11 @@ async function shiftThrough(deps, plan, live, target, before) {
                 case 'cleanup': {
                     const r = await runHook(deps, 'cleanup', target, live, weight);
                     if (r)
-                        timeline.add({ at: clock.now(), type: 'warning', message: `cleanup-command ${r} (the deploy itself is promoted)` });
+                        timeline.add({
+                            at: clock.now(),
+                            type: 'warning',
+                            message: `cleanup-command ${r} (the deploy itself is promoted)`,
+                        });
                     break;
                 }
             }
@@ -103887,7 +104033,13 @@ async function shiftThrough(deps, plan, live, target, before) {
         return bail(`${deps.signal.aborted ? '' : 'fault: '}${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`);
     }
     if (held) {
-        return { result: 'held', live, previous: target, weight, reason: `held at ${weight}% on ${target} (hold-at)` };
+        return {
+            result: 'held',
+            live,
+            previous: target,
+            weight,
+            reason: `held at ${weight}% on ${target} (hold-at)`,
+        };
     }
     if (weight < 100) {
         // a plan always ends at 100 unless held; anything else is a planner bug: never leave traffic split
@@ -103921,7 +104073,11 @@ async function recordSlots(deps, live, previous) {
         await deps.router.record({ live, previous, runUrl: deps.runUrl });
     }
     catch (e) {
-        deps.timeline.add({ at: deps.clock.now(), type: 'warning', message: `could not record the live slot on the load balancer: ${errorMessage(e)}` });
+        deps.timeline.add({
+            at: deps.clock.now(),
+            type: 'warning',
+            message: `could not record the live slot on the load balancer: ${errorMessage(e)}`,
+        });
     }
 }
 /** Runs a hook when configured; returns why it failed, or undefined. */
@@ -104806,6 +104962,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 
 
 
+
 const coreLogger = {
     startGroup: (name) => startGroup(name),
     endGroup: () => endGroup(),
@@ -105031,7 +105188,7 @@ function runShell(command, env, opts) {
             let note = '';
             if (timedOut) {
                 exitCode = TIMEOUT_EXIT_CODE;
-                note = `[glidepath: timed out after ${shell_formatMs(opts.timeoutMs)}; the command and its children were killed]`;
+                note = `[glidepath: timed out after ${formatDuration(opts.timeoutMs)}; the command and its children were killed]`;
             }
             else if (cancelled) {
                 exitCode = CANCELLED_EXIT_CODE;
@@ -105109,12 +105266,6 @@ function secretMargin(secrets) {
     }
     return m;
 }
-function shell_formatMs(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    const s = ms / 1000;
-    return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
-}
 /** The last `n` non-empty lines of an output, for an error message. */
 function lastLines(output, n = 10, maxChars = 1000) {
     const lines = output.split('\n').filter((l) => l.trim() !== '');
@@ -105125,6 +105276,8 @@ function lastLines(output, n = 10, maxChars = 1000) {
 }
 
 ;// CONCATENATED MODULE: ./src/traffic/command.ts
+// The `command` traffic provider: the user's traffic-command sets weights, traffic-status-command reads them back.
+
 
 
 /**
@@ -105209,7 +105362,7 @@ function checkWeights(w) {
     }
 }
 function describeFailure(r) {
-    const head = r.timedOut ? `timed out after ${shell_formatMs(r.durationMs)}` : `exit code ${r.exitCode}`;
+    const head = r.timedOut ? `timed out after ${formatDuration(r.durationMs)}` : `exit code ${r.exitCode}`;
     const tail = lastLines(r.output);
     return tail ? `${head}; last output:\n${tail}` : `${head}, no output`;
 }
@@ -105684,6 +105837,7 @@ class CommandCheck {
 // unhealthy targets of the new slot as a `targets` signal during the shift.
 
 
+
 // `draining` and `unhealthy.draining` are targets being deregistered: they no longer take new
 // requests from this group, so they neither count for nor against the new slot.
 const LEAVING = new Set(['draining', 'unhealthy.draining']);
@@ -105734,18 +105888,6 @@ async function describeTargets(client, targetGroupArn, retry) {
     const out = await withThrottleRetry(() => client.send(new dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn })), retry);
     return (out.TargetHealthDescriptions ?? []).map(view);
 }
-/** `20s`, `5m`, `1m30s`. */
-function target_health_formatDuration(ms) {
-    const s = Math.round(ms / 1000);
-    if (s < 60)
-        return `${s}s`;
-    const m = Math.floor(s / 60);
-    const rest = s % 60;
-    if (m < 60)
-        return rest ? `${m}m${rest}s` : `${m}m`;
-    const h = Math.floor(m / 60);
-    return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
-}
 /** `2/3 healthy (1 initial: Elb.InitialHealthChecking)` */
 function describeSummary(s) {
     if (s.total === 0)
@@ -105770,12 +105912,12 @@ async function waitForHealthyTargets(client, targetGroupArn, opts) {
         opts.signal?.throwIfAborted();
         const s = summarize(await describeTargets(client, targetGroupArn, retry));
         const elapsed = opts.now() - start;
-        opts.log(`${opts.label}: ${describeSummary(s)} · ${target_health_formatDuration(elapsed)}/${target_health_formatDuration(opts.timeoutMs)}`);
+        opts.log(`${opts.label}: ${describeSummary(s)} · ${formatElapsed(elapsed)}/${formatElapsed(opts.timeoutMs)}`);
         if (s.total > 0 && s.healthy === s.total)
             return s;
         if (elapsed + opts.intervalMs > opts.timeoutMs) {
             const why = s.reasons.length ? `: ${s.reasons.join('; ')}` : '';
-            throw new Error(`target group of ${opts.label} not healthy after ${target_health_formatDuration(elapsed)} (bound ${target_health_formatDuration(opts.timeoutMs)}): ${describeSummary(s)}${why}`);
+            throw new Error(`target group of ${opts.label} not healthy after ${formatElapsed(elapsed)} (bound ${formatElapsed(opts.timeoutMs)}): ${describeSummary(s)}${why}`);
         }
         await opts.sleep(opts.intervalMs);
     }
@@ -106058,12 +106200,18 @@ function createChecks(config, secrets = []) {
                     signal,
                 });
                 const failedProbes = results.filter((r) => !r.ok);
-                return failedProbes.length ? failedProbes.map((r) => `GET ${r.url}: ${r.error ?? 'failed'}`).join('; ') : undefined;
+                return failedProbes.length
+                    ? failedProbes.map((r) => `GET ${r.url}: ${r.error ?? 'failed'}`).join('; ')
+                    : undefined;
             },
         });
     }
     if (config.checkCommand) {
-        checks.push(new CommandCheck({ command: config.checkCommand, timeoutMs: Math.min(config.hookTimeoutMs, config.probeTimeoutMs + 4000), secrets }));
+        checks.push(new CommandCheck({
+            command: config.checkCommand,
+            timeoutMs: Math.min(config.hookTimeoutMs, config.probeTimeoutMs + 4000),
+            secrets,
+        }));
     }
     switch (p.kind) {
         case 'haproxy':
@@ -106077,7 +106225,10 @@ function createChecks(config, secrets = []) {
             checks.push(new CloudWatchCheck({
                 client: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(awsClientConfig(config)),
                 loadBalancer: loadBalancerDimension((p.ruleArn ?? p.listenerArn)),
-                targetGroups: { blue: targetGroupDimension(p.blueTargetGroupArn), green: targetGroupDimension(p.greenTargetGroupArn) },
+                targetGroups: {
+                    blue: targetGroupDimension(p.blueTargetGroupArn),
+                    green: targetGroupDimension(p.greenTargetGroupArn),
+                },
                 alarms: config.cloudwatchAlarms,
                 ...(config.maxLatency ? { maxLatency: config.maxLatency } : {}),
             }));
@@ -106111,10 +106262,6 @@ function createChecks(config, secrets = []) {
 ;// CONCATENATED MODULE: ./src/report/progress.ts
 
 
-/** Elapsed and held times to the second (`1m10s`, not `1m10s123ms`); sub-second spans keep their ms. */
-function formatElapsed(ms) {
-    return formatDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
-}
 /** 0.4 → `0.4%`, 0.41666 → `0.42%`, 12 → `12%` (no trailing zeros, two decimals at most). */
 function progress_formatPercent(p) {
     if (!Number.isFinite(p))
@@ -106407,76 +106554,9 @@ async function writeReport(dir, report, secrets) {
     return path;
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-// Escaping for markdown that GitHub renders (job summary, PR comment): user text must stay text.
-/** Terminal colour codes and other control sequences that hook output carries. */
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-_]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-function stripAnsi(text) {
-    return text.replace(ANSI, '');
-}
-/**
- * Inline text and table cells: HTML entities for everything markdown or HTML would interpret
- * (`|` would split a cell, `<` open a tag, backticks open code), and newlines become spaces
- * so a value cannot break out of its line or row. Entities render as the plain character.
- */
-function escapeInline(text) {
-    return stripAnsi(String(text))
-        .replace(/\r\n|\r|\n|\t/g, ' ')
-        .replace(CONTROL, '')
-        .replace(/[&<>|`\\*_[\]~"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-/** Same as escapeInline; named for where it is used. */
-const escapeCell = (/* unused pure expression or super */ null && (escapeInline));
-/** Cuts text to at most `max` characters, marking the cut with `…`; never splits a surrogate pair. */
-function markdown_truncate(text, max, keep = 'head') {
-    const chars = Array.from(text);
-    if (chars.length <= max)
-        return text;
-    if (max <= 1)
-        return '…'.slice(0, Math.max(0, max));
-    return keep === 'head'
-        ? chars.slice(0, max - 1).join('') + '…'
-        : '…' + chars.slice(chars.length - (max - 1)).join('');
-}
-/**
- * A fenced code block whose content cannot close it: the fence is one backtick longer than the
- * longest backtick run inside (CommonMark), so hook output is shown verbatim, never rendered.
- */
-function codeBlock(text, lang = 'text') {
-    const body = stripAnsi(text).replace(/\r\n?/g, '\n').replace(CONTROL, '').replace(/\n+$/, '');
-    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length));
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    return `${fence}${lang}\n${body}\n${fence}`;
-}
-/**
- * A URL safe to put in `[text](url)`: only http(s) (no `javascript:`), with the characters that
- * would end the link percent-encoded. Undefined when the value is not such a URL.
- */
-function safeUrl(url) {
-    if (!url)
-        return undefined;
-    let parsed;
-    try {
-        parsed = new URL(url.trim());
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-        return undefined;
-    return parsed.href.replace(/[()<>\s"'`|\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
-}
-/** `[label](url)` with the label escaped, or the escaped label alone when the URL is unusable. */
-function markdown_link(label, url) {
-    const u = safeUrl(url);
-    return u ? `[${escapeInline(label)}](${u})` : escapeInline(label);
-}
-
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 // The job summary: what a run did, rendered as GitHub markdown from the timeline at the end.
+
 
 
 
@@ -106665,7 +106745,7 @@ function hookOutputs(events, secrets) {
         const r = e.result;
         const status = r.timedOut ? 'timed out' : `exit ${r.exitCode}`;
         // mask before cutting, so a cut cannot leave half a secret unmasked
-        const text = markdown_truncate(redact(r.output, secrets), HOOK_OUTPUT_MAX, 'tail');
+        const text = truncate(redact(r.output, secrets), HOOK_OUTPUT_MAX, 'tail');
         out.push('<details>', `<summary>${escapeInline(e.hook)} · ${status} · ${formatElapsed(r.durationMs)}</summary>`, '', `<code>${escapeInline(redact(r.command, secrets))}</code>`, '', text.trim() ? codeBlock(text) : '_(no output)_', '', '</details>', '');
     }
     return out.length ? ['### Hook output', '', ...out] : [];
@@ -106734,7 +106814,7 @@ function renderSummary(input) {
     let markdown = redact(lines.join('\n'), secrets);
     if (Buffer.byteLength(markdown, 'utf8') > SUMMARY_MAX_BYTES) {
         markdown =
-            markdown_truncate(markdown, Math.floor(SUMMARY_MAX_BYTES / 4)) +
+            truncate(markdown, Math.floor(SUMMARY_MAX_BYTES / 4)) +
                 '\n\n_(summary cut to fit GitHub’s 1 MiB limit; the JSON report has everything)_\n';
     }
     return markdown;
@@ -106758,7 +106838,15 @@ async function writeSummary(markdown) {
 
 /** Every output is set in every outcome (empty when it has no value), so `steps.x.outputs.y` never surprises. */
 function setOutputs(o, secrets) {
-    const names = ['result', 'live-slot', 'previous-slot', 'weight', 'rollback-reason', 'deployment-id', 'report'];
+    const names = [
+        'result',
+        'live-slot',
+        'previous-slot',
+        'weight',
+        'rollback-reason',
+        'deployment-id',
+        'report',
+    ];
     for (const name of names) {
         const v = o[name];
         setOutput(name, v === undefined ? '' : redact(String(v), secrets));
@@ -106781,7 +106869,14 @@ async function publishInputErrors(errors, secrets) {
         error(redact(e.message, secrets), { title: `Glidepath input ${e.input}` });
     setOutputs({ result: 'failed' }, secrets);
     const rows = errors.map((e) => `| \`${escapeInline(e.input)}\` | ${escapeInline(redact(e.message, secrets))} |`);
-    await writeSummary([`## ❌ Glidepath: bad input, nothing was changed`, '', '| input | problem |', '|---|---|', ...rows, ''].join('\n'));
+    await writeSummary([
+        `## ❌ Glidepath: bad input, nothing was changed`,
+        '',
+        '| input | problem |',
+        '|---|---|',
+        ...rows,
+        '',
+    ].join('\n'));
     setFailed(`${errors.length} input problem${errors.length === 1 ? '' : 's'}: no traffic was moved`);
 }
 async function publishPlan(plan, markdown) {
@@ -106806,7 +106901,13 @@ async function publish(p) {
         'rollback-reason': outcome.result === 'rolled-back' || outcome.result === 'failed' ? outcome.reason : undefined,
         report: reportPath,
     }, secrets);
-    await writeSummary(renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: p.runUrl, environmentUrl: config.environmentUrl, limits: p.limits }));
+    await writeSummary(renderSummary({
+        events: timeline.events,
+        secrets: [...secrets],
+        runUrl: p.runUrl,
+        environmentUrl: config.environmentUrl,
+        limits: p.limits,
+    }));
     const reason = outcome.reason ? redact(outcome.reason, secrets) : undefined;
     if (failsStep(outcome, config)) {
         setFailed(`${outcome.result}${reason ? `: ${reason}` : ''}`);
@@ -107123,7 +107224,12 @@ async function execute(config, secrets) {
         });
         if (outcome.result === 'held')
             markHeld();
-        notifier.outcome(outcome.result, { live: outcome.live, target, weight: outcome.weight, reason: outcome.reason });
+        notifier.outcome(outcome.result, {
+            live: outcome.live,
+            target,
+            weight: outcome.weight,
+            reason: outcome.reason,
+        });
         await publish({ config, outcome, timeline, secrets, runUrl, runId, limits });
         await notifier.settle();
         return outcome;

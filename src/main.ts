@@ -82,7 +82,9 @@ async function execute(config: Config, secrets: string[]): Promise<RunOutcome | 
     else core.info(line);
   });
 
-  const router = createRouter(config, secrets, (message) => timeline.add({ at: Date.now(), type: 'warning', message }));
+  const router = createRouter(config, secrets, (message) =>
+    timeline.add({ at: Date.now(), type: 'warning', message }),
+  );
   const { checks, gates } = createChecks(config, secrets);
   const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
   try {
@@ -101,7 +103,12 @@ async function execute(config: Config, secrets: string[]): Promise<RunOutcome | 
       onSplit: saveSplit,
     });
     if (outcome.result === 'held') markHeld();
-    notifier.outcome(outcome.result, { live: outcome.live, target, weight: outcome.weight, reason: outcome.reason });
+    notifier.outcome(outcome.result, {
+      live: outcome.live,
+      target,
+      weight: outcome.weight,
+      reason: outcome.reason,
+    });
     await publish({ config, outcome, timeline, secrets, runUrl, runId, limits });
     await notifier.settle();
     return outcome;

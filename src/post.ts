@@ -11,22 +11,32 @@ import { createRouter } from './traffic/create-router.js';
 async function post(): Promise<void> {
   const { split, held } = loadSplit();
   if (!split || held) {
-    core.debug(held ? 'the deploy was held on purpose: leaving traffic as it is' : 'main left traffic at rest: nothing to do');
+    core.debug(
+      held
+        ? 'the deploy was held on purpose: leaving traffic as it is'
+        : 'main left traffic at rest: nothing to do',
+    );
     return;
   }
   const parsed = parseInputs(readInputs());
   for (const s of parsed.secrets) core.setSecret(s);
   if (!parsed.ok) {
-    core.setFailed(`main left traffic split (${describeWeights(split.weights)}) and the inputs no longer parse: set ${split.live} to 100% by hand`);
+    core.setFailed(
+      `main left traffic split (${describeWeights(split.weights)}) and the inputs no longer parse: set ${split.live} to 100% by hand`,
+    );
     return;
   }
   const router = createRouter(parsed.config);
   try {
-    core.warning(`the main step did not finish its shift (last set ${describeWeights(split.weights)}): restoring ${split.live} to 100%`);
+    core.warning(
+      `the main step did not finish its shift (last set ${describeWeights(split.weights)}): restoring ${split.live} to 100%`,
+    );
     const restored = await restoreLive({ router, clock: systemClock }, split.live, split.weights);
     if (restored.ok) {
       core.saveState('split', '');
-      core.notice(`traffic restored: ${describeWeights(restored.state.weights)} on ${router.description}`, { title: 'Glidepath restored the live slot' });
+      core.notice(`traffic restored: ${describeWeights(restored.state.weights)} on ${router.description}`, {
+        title: 'Glidepath restored the live slot',
+      });
       core.setFailed(`the deploy did not finish; ${split.live} has 100% of traffic again`);
     } else {
       core.setFailed(restored.message);
@@ -36,4 +46,6 @@ async function post(): Promise<void> {
   }
 }
 
-post().catch((e: unknown) => core.setFailed(`Glidepath post step crashed: ${e instanceof Error ? e.message : String(e)}`));
+post().catch((e: unknown) =>
+  core.setFailed(`Glidepath post step crashed: ${e instanceof Error ? e.message : String(e)}`),
+);

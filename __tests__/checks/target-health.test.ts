@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { formatElapsed } from '../../src/config/durations.js';
 import {
   DescribeTargetHealthCommand,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   TargetHealthCheck,
-  formatDuration,
   targetHealthGate,
   waitForHealthyTargets,
 } from '../../src/checks/target-health.js';
@@ -137,7 +137,7 @@ describe('waitForHealthyTargets', () => {
   });
 
   it('formats durations', () => {
-    expect([0, 20_000, 60_000, 90_000, 300_000, 3_600_000, 5_400_000].map(formatDuration)).toEqual([
+    expect([0, 20_000, 60_000, 90_000, 300_000, 3_600_000, 5_400_000].map(formatElapsed)).toEqual([
       '0s',
       '20s',
       '1m',

@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { runBundle } from '../helpers/bundle.js';
 
-const haproxy = { provider: 'haproxy', 'haproxy-socket': '/tmp/glidepath-none.sock', 'blue-target': 'be/blue', 'green-target': 'be/green' };
+const haproxy = {
+  provider: 'haproxy',
+  'haproxy-socket': '/tmp/glidepath-none.sock',
+  'blue-target': 'be/blue',
+  'green-target': 'be/green',
+};
 
 describe('dist/index.js: plan', () => {
   it('prints ten one-minute steps for Linear10PercentEvery1Minute and sets result=planned', async () => {
@@ -10,7 +15,18 @@ describe('dist/index.js: plan', () => {
     expect(r.code).toBe(0);
     const steps = r.stdout.split('\n').filter((l) => /^step \d+\/10 .*hold 1m/.test(l));
     expect(steps).toHaveLength(10);
-    expect(steps.map((l) => /→(\d+)%/.exec(l)?.[1])).toEqual(['10', '20', '30', '40', '50', '60', '70', '80', '90', '100']);
+    expect(steps.map((l) => /→(\d+)%/.exec(l)?.[1])).toEqual([
+      '10',
+      '20',
+      '30',
+      '40',
+      '50',
+      '60',
+      '70',
+      '80',
+      '90',
+      '100',
+    ]);
     expect(r.outputs.result).toBe('planned');
     expect(r.summary).toContain('xychart-beta');
     expect(r.summary).toMatch(/\| 10 \| shift 10\/10 \| 100% \| 1m \|/);
@@ -18,7 +34,14 @@ describe('dist/index.js: plan', () => {
   });
 
   it('a held canary plan stops at hold-at', async () => {
-    const r = await runBundle({ command: 'plan', strategy: 'canary', 'canary-steps': '5,25,50', 'hold-at': '25', interval: '2m', ...haproxy });
+    const r = await runBundle({
+      command: 'plan',
+      strategy: 'canary',
+      'canary-steps': '5,25,50',
+      'hold-at': '25',
+      interval: '2m',
+      ...haproxy,
+    });
     expect(r.code).toBe(0);
     expect(r.outputs).toMatchObject({ result: 'planned', weight: '25' });
     expect(r.summary).toContain('4m');
@@ -38,12 +61,19 @@ describe('dist/index.js: plan', () => {
     });
     expect(r.code).not.toBe(0);
     const annotations = r.stdout.split('\n').filter((l) => l.startsWith('::error title=Glidepath input'));
-    expect(annotations.map((l) => /input ([a-z-]+)::/.exec(l)?.[1]).sort()).toEqual(['canary-steps', 'max-latency', 'probe-timeout']);
+    expect(annotations.map((l) => /input ([a-z-]+)::/.exec(l)?.[1]).sort()).toEqual([
+      'canary-steps',
+      'max-latency',
+      'probe-timeout',
+    ]);
     expect(r.outputs.result).toBe('failed');
     expect(r.summary).toContain('nothing was changed');
     // `::add-mask::` is how the runner learns a secret (it never prints that line); nothing else may carry it
     expect(r.stdout).toContain('::add-mask::Bearer s3cr3t-token-value');
-    const visible = r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    const visible = r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
     expect(visible + r.stderr + r.summary + JSON.stringify(r.outputs)).not.toContain('s3cr3t-token-value');
   });
 });

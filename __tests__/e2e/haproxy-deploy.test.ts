@@ -10,22 +10,34 @@ import { HaproxyRouter } from '../../src/traffic/haproxy.js';
 
 const available = haproxyAvailable();
 if (!available) {
-  if (process.env.GLIDEPATH_REQUIRE_HAPROXY) throw new Error('haproxy is required here (GLIDEPATH_REQUIRE_HAPROXY) but not installed');
-  console.warn('\n!!! haproxy is not installed: SKIPPING the end-to-end HAProxy deploy tests (apt-get install -y haproxy) !!!\n');
+  if (process.env.GLIDEPATH_REQUIRE_HAPROXY)
+    throw new Error('haproxy is required here (GLIDEPATH_REQUIRE_HAPROXY) but not installed');
+  console.warn(
+    '\n!!! haproxy is not installed: SKIPPING the end-to-end HAProxy deploy tests (apt-get install -y haproxy) !!!\n',
+  );
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 interface Load {
   proc: ChildProcess;
-  stop(): Promise<{ requests: number; failures: number; byVersion: Record<string, number>; firstFailures: string[] }>;
+  stop(): Promise<{
+    requests: number;
+    failures: number;
+    byVersion: Record<string, number>;
+    firstFailures: string[];
+  }>;
 }
 
 /** Constant load from a second process, as users reach the service. */
 async function startLoad(url: string): Promise<Load> {
-  const proc = spawn(process.execPath, [path.join(here, '../helpers/load.mjs'), `--url=${url}`, '--concurrency=4', '--pause=2', '--ms=60000'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [path.join(here, '../helpers/load.mjs'), `--url=${url}`, '--concurrency=4', '--pause=2', '--ms=60000'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve) => proc.stdout!.once('data', () => resolve()));
@@ -50,7 +62,12 @@ describe.skipIf(!available)('bundled action on real HAProxy', () => {
     blue = await startAppServer({ name: 'v1' });
     green = await startAppServer({ name: 'v2' });
     hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
-    router = new HaproxyRouter({ kind: 'haproxy', socket: hp.socketAddress, blue: { backend: 'web', server: 'blue' }, green: { backend: 'web', server: 'green' } });
+    router = new HaproxyRouter({
+      kind: 'haproxy',
+      socket: hp.socketAddress,
+      blue: { backend: 'web', server: 'blue' },
+      green: { backend: 'web', server: 'green' },
+    });
     base = {
       command: 'deploy',
       strategy: 'canary',
@@ -121,21 +138,34 @@ describe.skipIf(!available)('bundled action on real HAProxy', () => {
 
   it('blue-green: a failing pre-traffic URL moves nothing and the message names the URL', async () => {
     const closed = await freePort();
-    const r = await runBundle({ ...base, strategy: 'blue-green', 'pre-traffic-urls': `http://127.0.0.1:${closed}/{slot}/health` });
+    const r = await runBundle({
+      ...base,
+      strategy: 'blue-green',
+      'pre-traffic-urls': `http://127.0.0.1:${closed}/{slot}/health`,
+    });
     expect(r.code).not.toBe(0);
     expect(r.outputs.result).toBe('failed');
     expect(r.outputs['rollback-reason']).toContain(`http://127.0.0.1:${closed}/green/health`);
     expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
   }, 30_000);
 
-  it.each(['backup', 'deploy'])('a failing %s hook moves nothing', async (hook) => {
-    const r = await runBundle({ ...base, [`${hook}-command`]: 'echo "about to fail on $GLIDEPATH_TARGET_SLOT"; exit 3' });
-    expect(r.code).not.toBe(0);
-    expect(r.outputs.result).toBe('failed');
-    expect(r.outputs['rollback-reason']).toContain(`${hook}-command exited with code 3; no traffic was moved`);
-    expect(r.stdout).toContain('about to fail on green');
-    expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
-  }, 30_000);
+  it.each(['backup', 'deploy'])(
+    'a failing %s hook moves nothing',
+    async (hook) => {
+      const r = await runBundle({
+        ...base,
+        [`${hook}-command`]: 'echo "about to fail on $GLIDEPATH_TARGET_SLOT"; exit 3',
+      });
+      expect(r.code).not.toBe(0);
+      expect(r.outputs.result).toBe('failed');
+      expect(r.outputs['rollback-reason']).toContain(
+        `${hook}-command exited with code 3; no traffic was moved`,
+      );
+      expect(r.stdout).toContain('about to fail on green');
+      expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
+    },
+    30_000,
+  );
 
   it('SIGTERM mid-canary: weights are back on the live slot within 5 s', async () => {
     const run = new BundleProcess(MAIN, { ...base, interval: '20s' });
@@ -195,7 +225,9 @@ describe.skipIf(!available)('bundled action on real HAProxy', () => {
     const r = await run.done;
     expect(r.code).not.toBe(0);
     expect(r.outputs.result).toBe('failed');
-    expect(r.outputs['rollback-reason']).toMatch(/could not restore blue to 100%.*last seen at blue 95% \/ green 5%.*may still be split/);
+    expect(r.outputs['rollback-reason']).toMatch(
+      /could not restore blue to 100%.*last seen at blue 95% \/ green 5%.*may still be split/,
+    );
     expect(r.stdout).toMatch(/::error::/);
   }, 60_000);
 });

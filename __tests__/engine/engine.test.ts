@@ -9,12 +9,27 @@ import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeHooks, FakeRouter, ScriptedCheck, bad, ok } from '../helpers/fakes.js';
 
 function config(inputs: Record<string, string> = {}): Config {
-  const r = parseInputs({ provider: 'command', 'traffic-command': 'true', interval: '1m', 'probe-interval': '10s', ...inputs });
+  const r = parseInputs({
+    provider: 'command',
+    'traffic-command': 'true',
+    interval: '1m',
+    'probe-interval': '10s',
+    ...inputs,
+  });
   if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
   return r.config;
 }
 
-function setup(opts: { inputs?: Record<string, string>; checks?: Check[]; router?: FakeRouter; hooks?: FakeHooks; gates?: Gate[]; signal?: AbortSignal } = {}) {
+function setup(
+  opts: {
+    inputs?: Record<string, string>;
+    checks?: Check[];
+    router?: FakeRouter;
+    hooks?: FakeHooks;
+    gates?: Gate[];
+    signal?: AbortSignal;
+  } = {},
+) {
   const cfg = config(opts.inputs);
   const router = opts.router ?? new FakeRouter();
   const clock = new FakeClock();
@@ -50,12 +65,11 @@ describe('engine: deploy', () => {
     // four holds of one minute, evaluated every 10 s
     expect(clock.now() - start).toBe(4 * 60_000);
     expect(timeline.events.filter((e) => e.type === 'evaluation')).toHaveLength(4 * 6);
-    expect(timeline.events.filter((e) => e.type === 'step-verdict').map((e) => e.type === 'step-verdict' && e.verdict.status)).toEqual([
-      'pass',
-      'pass',
-      'pass',
-      'pass',
-    ]);
+    expect(
+      timeline.events
+        .filter((e) => e.type === 'step-verdict')
+        .map((e) => e.type === 'step-verdict' && e.verdict.status),
+    ).toEqual(['pass', 'pass', 'pass', 'pass']);
   });
 
   it('deploys to blue when green is live', async () => {
@@ -67,8 +81,13 @@ describe('engine: deploy', () => {
   });
 
   it('rolls back after failure-threshold consecutive failed evaluations and says why', async () => {
-    const check = new ScriptedCheck((ctx) => (ctx.weight >= 25 ? [bad(ctx.now, 'checkout returns 500')] : [ok(ctx.now)]));
-    const { router, hooks, timeline, run } = setup({ inputs: { 'canary-steps': '5,25,50', 'rollback-command': 'echo back' }, checks: [check] });
+    const check = new ScriptedCheck((ctx) =>
+      ctx.weight >= 25 ? [bad(ctx.now, 'checkout returns 500')] : [ok(ctx.now)],
+    );
+    const { router, hooks, timeline, run } = setup({
+      inputs: { 'canary-steps': '5,25,50', 'rollback-command': 'echo back' },
+      checks: [check],
+    });
     const out = await run();
     expect(out.result).toBe('rolled-back');
     expect(out.live).toBe('blue');
@@ -92,7 +111,10 @@ describe('engine: deploy', () => {
     const check = new ScriptedCheck((ctx) => [
       { kind: 'traffic', at: ctx.now, slot: ctx.target, source: 'haproxy', requests: 1, errors5xx: 0 },
     ]);
-    const { router, timeline, run } = setup({ checks: [check], inputs: { 'canary-steps': '10', 'min-requests': '100' } });
+    const { router, timeline, run } = setup({
+      checks: [check],
+      inputs: { 'canary-steps': '10', 'min-requests': '100' },
+    });
     const out = await run();
     expect(out.result).toBe('rolled-back');
     expect(out.reason).toMatch(/not enough data/);
@@ -139,7 +161,16 @@ describe('engine: deploy', () => {
 
   it('hooks get the slots and weight', async () => {
     const hooks = new FakeHooks();
-    const { run } = setup({ hooks, inputs: { strategy: 'blue-green', 'deploy-command': 'd', 'verify-command': 'v', 'cleanup-command': 'c', 'keep-previous': '5m' } });
+    const { run } = setup({
+      hooks,
+      inputs: {
+        strategy: 'blue-green',
+        'deploy-command': 'd',
+        'verify-command': 'v',
+        'cleanup-command': 'c',
+        'keep-previous': '5m',
+      },
+    });
     expect((await run()).result).toBe('promoted');
     expect(hooks.runs).toEqual([
       { hook: 'deploy', env: { target: 'green', live: 'blue', weight: 0 } },
@@ -158,8 +189,14 @@ describe('engine: deploy', () => {
   });
 
   it('a failing pre-traffic gate: nothing moves and the reason names it', async () => {
-    const gate: Gate = { name: 'pre-traffic probes', run: async ({ target }) => `GET http://127.0.0.1:1/${target}/health: connection refused` };
-    const { router, run } = setup({ gates: [gate], inputs: { 'pre-traffic-urls': 'http://127.0.0.1:1/{slot}/health' } });
+    const gate: Gate = {
+      name: 'pre-traffic probes',
+      run: async ({ target }) => `GET http://127.0.0.1:1/${target}/health: connection refused`,
+    };
+    const { router, run } = setup({
+      gates: [gate],
+      inputs: { 'pre-traffic-urls': 'http://127.0.0.1:1/{slot}/health' },
+    });
     const out = await run();
     expect(out.result).toBe('failed');
     expect(out.reason).toContain('http://127.0.0.1:1/green/health');
@@ -216,7 +253,11 @@ describe('engine: deploy', () => {
       if (call === 2) cancel.abort(new Error('the run was cancelled (SIGTERM)'));
       return [ok(ctx.now)];
     });
-    const { router, run } = setup({ checks: [check], signal: cancel.signal, inputs: { 'canary-steps': '10,50' } });
+    const { router, run } = setup({
+      checks: [check],
+      signal: cancel.signal,
+      inputs: { 'canary-steps': '10,50' },
+    });
     const out = await run();
     expect(out.result).toBe('rolled-back');
     expect(out.reason).toContain('SIGTERM');
@@ -234,7 +275,10 @@ describe('engine: deploy', () => {
 describe('engine: promote, abort, rollback, status', () => {
   it('promote continues a held canary from its weight', async () => {
     const router = new FakeRouter({ blue: 75, green: 25 });
-    const { run } = setup({ router, inputs: { command: 'promote', 'canary-steps': '5,25,50', 'hold-at': '25' } });
+    const { run } = setup({
+      router,
+      inputs: { command: 'promote', 'canary-steps': '5,25,50', 'hold-at': '25' },
+    });
     const out = await run();
     expect(out).toMatchObject({ result: 'promoted', live: 'green', previous: 'blue' });
     expect(greens(router)).toEqual([50, 100]);

@@ -47,13 +47,28 @@ export class BundleProcess {
   stderr = '';
   readonly done: Promise<BundleRun>;
 
-  constructor(script: string, inputs: Record<string, string>, opts: { dir?: string; env?: Record<string, string> } = {}) {
+  constructor(
+    script: string,
+    inputs: Record<string, string>,
+    opts: { dir?: string; env?: Record<string, string> } = {},
+  ) {
     const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'glidepath-run-'));
-    const files = { GITHUB_OUTPUT: path.join(dir, 'output'), GITHUB_STATE: path.join(dir, 'state'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary') };
+    const files = {
+      GITHUB_OUTPUT: path.join(dir, 'output'),
+      GITHUB_STATE: path.join(dir, 'state'),
+      GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
+    };
     for (const f of Object.values(files)) if (!existsSync(f)) writeFileSync(f, '');
     this.child = spawn(NODE, [script], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, RUNNER_TEMP: dir, ...files, ...inputEnv(inputs), ...opts.env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        RUNNER_TEMP: dir,
+        ...files,
+        ...inputEnv(inputs),
+        ...opts.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
@@ -78,19 +93,28 @@ export class BundleProcess {
   async waitFor(re: RegExp, timeoutMs = 20_000): Promise<void> {
     const start = Date.now();
     while (!re.test(this.stdout)) {
-      if (this.child.exitCode !== null) throw new Error(`the action exited before printing ${re}:\n${this.stdout}\n${this.stderr}`);
-      if (Date.now() - start > timeoutMs) throw new Error(`no line matching ${re} within ${timeoutMs}ms:\n${this.stdout}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`the action exited before printing ${re}:\n${this.stdout}\n${this.stderr}`);
+      if (Date.now() - start > timeoutMs)
+        throw new Error(`no line matching ${re} within ${timeoutMs}ms:\n${this.stdout}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 }
 
-export function runBundle(inputs: Record<string, string>, opts: { dir?: string; env?: Record<string, string> } = {}): Promise<BundleRun> {
+export function runBundle(
+  inputs: Record<string, string>,
+  opts: { dir?: string; env?: Record<string, string> } = {},
+): Promise<BundleRun> {
   return new BundleProcess(MAIN, inputs, opts).done;
 }
 
 /** The post step as the runner runs it: same inputs, and the saved state as STATE_* env. */
-export function runPost(inputs: Record<string, string>, state: Record<string, string>, dir: string): Promise<BundleRun> {
+export function runPost(
+  inputs: Record<string, string>,
+  state: Record<string, string>,
+  dir: string,
+): Promise<BundleRun> {
   const env = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
   return new BundleProcess(POST, inputs, { dir, env }).done;
 }

@@ -1,6 +1,15 @@
 // In-memory ports for engine tests: a router that records every write, scripted checks and hooks.
 import type { HookName } from '../../src/config/types.js';
-import type { Check, CheckContext, HookEnv, HookResult, HookRunner, RouterState, TrafficRouter, Weights } from '../../src/engine/ports.js';
+import type {
+  Check,
+  CheckContext,
+  HookEnv,
+  HookResult,
+  HookRunner,
+  RouterState,
+  TrafficRouter,
+  Weights,
+} from '../../src/engine/ports.js';
 import type { Signal } from '../../src/judge/types.js';
 
 export class FakeRouter implements TrafficRouter {
@@ -38,14 +47,33 @@ export class ScriptedCheck implements Check {
   }
 }
 
-export const ok = (at: number): Signal => ({ kind: 'command', at, command: 'check', exitCode: 0, output: 'fine' });
-export const bad = (at: number, why = 'the new version is broken'): Signal => ({ kind: 'command', at, command: 'check', exitCode: 1, output: why });
+export const ok = (at: number): Signal => ({
+  kind: 'command',
+  at,
+  command: 'check',
+  exitCode: 0,
+  output: 'fine',
+});
+export const bad = (at: number, why = 'the new version is broken'): Signal => ({
+  kind: 'command',
+  at,
+  command: 'check',
+  exitCode: 1,
+  output: why,
+});
 
 export class FakeHooks implements HookRunner {
   readonly runs: { hook: HookName; env: HookEnv }[] = [];
   constructor(private readonly exitCodes: Partial<Record<HookName, number>> = {}) {}
   async run(hook: HookName, command: string, env: HookEnv): Promise<HookResult> {
     this.runs.push({ hook, env });
-    return { hook, command, exitCode: this.exitCodes[hook] ?? 0, output: `${hook} output`, durationMs: 5, timedOut: false };
+    return {
+      hook,
+      command,
+      exitCode: this.exitCodes[hook] ?? 0,
+      output: `${hook} output`,
+      durationMs: 5,
+      timedOut: false,
+    };
   }
 }

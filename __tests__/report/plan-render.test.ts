@@ -122,7 +122,7 @@ describe('renderPlanMarkdown', () => {
     const rows = tableRows(md);
     expect(rows).toHaveLength(canary.phases.length);
     for (const r of rows) expect(cells(r)).toHaveLength(5);
-    expect(cells(rows[3]!)).toEqual(['4', 'shift 1/3', '10%', '5m', checks.join(', ').replace('<', '&lt;')]);
+    expect(cells(rows[3]!)).toEqual(['4', 'shift 1/3', '10%', '5m', checks.join(', ').replace('<', '&#60;')]);
     expect(cells(rows[6]!).slice(1, 4)).toEqual(['keep previous slot', '100%', '10m']);
   });
 
@@ -133,7 +133,7 @@ describe('renderPlanMarkdown', () => {
     ]);
     const row = tableRows(renderPlanMarkdown(urlPlan))[0]!;
     expect(cells(row)).toHaveLength(5);
-    expect(row).toContain('http://h/{slot}?a=&lt;b&gt;&amp;c\\|d');
+    expect(row).toContain('http://h/{slot}?a=&#60;b&#62;&#38;c&#124;d');
     expect(row).not.toContain('<b>');
   });
 

@@ -59861,6 +59861,10 @@ function formatDuration(ms) {
     }
     return out;
 }
+/** Elapsed and held times to the second (`1m10s`, not `1m10s123ms`); sub-second spans keep their ms. */
+function formatElapsed(ms) {
+    return formatDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
+}
 
 ;// CONCATENATED MODULE: ./src/config/strategy.ts
 /** The accepted form, for error messages. */
@@ -60531,7 +60535,10 @@ function readSlots(state, holdAt) {
     const { blue, green } = state.weights;
     const ineligible = new Set(state.ineligible ?? []);
     if (blue <= 0 && green <= 0) {
-        return { kind: 'invalid', message: `both slots have weight 0 (${state.detail ?? describeWeights(state.weights)}): no slot is live` };
+        return {
+            kind: 'invalid',
+            message: `both slots have weight 0 (${state.detail ?? describeWeights(state.weights)}): no slot is live`,
+        };
     }
     if (blue > 0 && green > 0) {
         let target;
@@ -61455,6 +61462,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 
 
 
+
 const coreLogger = {
     startGroup: (name) => startGroup(name),
     endGroup: () => endGroup(),
@@ -61680,7 +61688,7 @@ function runShell(command, env, opts) {
             let note = '';
             if (timedOut) {
                 exitCode = TIMEOUT_EXIT_CODE;
-                note = `[glidepath: timed out after ${formatMs(opts.timeoutMs)}; the command and its children were killed]`;
+                note = `[glidepath: timed out after ${formatDuration(opts.timeoutMs)}; the command and its children were killed]`;
             }
             else if (cancelled) {
                 exitCode = CANCELLED_EXIT_CODE;
@@ -61758,12 +61766,6 @@ function secretMargin(secrets) {
     }
     return m;
 }
-function formatMs(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    const s = ms / 1000;
-    return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
-}
 /** The last `n` non-empty lines of an output, for an error message. */
 function lastLines(output, n = 10, maxChars = 1000) {
     const lines = output.split('\n').filter((l) => l.trim() !== '');
@@ -61774,6 +61776,8 @@ function lastLines(output, n = 10, maxChars = 1000) {
 }
 
 ;// CONCATENATED MODULE: ./src/traffic/command.ts
+// The `command` traffic provider: the user's traffic-command sets weights, traffic-status-command reads them back.
+
 
 
 /**
@@ -61858,7 +61862,7 @@ function checkWeights(w) {
     }
 }
 function describeFailure(r) {
-    const head = r.timedOut ? `timed out after ${formatMs(r.durationMs)}` : `exit code ${r.exitCode}`;
+    const head = r.timedOut ? `timed out after ${formatDuration(r.durationMs)}` : `exit code ${r.exitCode}`;
     const tail = lastLines(r.output);
     return tail ? `${head}; last output:\n${tail}` : `${head}, no output`;
 }
@@ -61953,7 +61957,9 @@ function createRouter(config, secrets = [], onWarning = (m) => warning(m)) {
 async function post() {
     const { split, held } = loadSplit();
     if (!split || held) {
-        core_debug(held ? 'the deploy was held on purpose: leaving traffic as it is' : 'main left traffic at rest: nothing to do');
+        core_debug(held
+            ? 'the deploy was held on purpose: leaving traffic as it is'
+            : 'main left traffic at rest: nothing to do');
         return;
     }
     const parsed = parseInputs(readInputs());
@@ -61969,7 +61975,9 @@ async function post() {
         const restored = await restoreLive({ router, clock: systemClock }, split.live, split.weights);
         if (restored.ok) {
             saveState('split', '');
-            notice(`traffic restored: ${describeWeights(restored.state.weights)} on ${router.description}`, { title: 'Glidepath restored the live slot' });
+            notice(`traffic restored: ${describeWeights(restored.state.weights)} on ${router.description}`, {
+                title: 'Glidepath restored the live slot',
+            });
             setFailed(`the deploy did not finish; ${split.live} has 100% of traffic again`);
         }
         else {

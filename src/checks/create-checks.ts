@@ -21,7 +21,8 @@ export function createChecks(config: Config, secrets: string[] = []): { checks: 
   const gates: Gate[] = [];
   const p = config.provider;
 
-  if (config.healthUrls.length > 0 || config.preTrafficUrls.length > 0) checks.push(new HttpProbeCheck(config));
+  if (config.healthUrls.length > 0 || config.preTrafficUrls.length > 0)
+    checks.push(new HttpProbeCheck(config));
   if (config.preTrafficUrls.length > 0) {
     gates.push({
       name: 'pre-traffic-urls',
@@ -35,12 +36,20 @@ export function createChecks(config: Config, secrets: string[] = []): { checks: 
           signal,
         });
         const failedProbes = results.filter((r) => !r.ok);
-        return failedProbes.length ? failedProbes.map((r) => `GET ${r.url}: ${r.error ?? 'failed'}`).join('; ') : undefined;
+        return failedProbes.length
+          ? failedProbes.map((r) => `GET ${r.url}: ${r.error ?? 'failed'}`).join('; ')
+          : undefined;
       },
     });
   }
   if (config.checkCommand) {
-    checks.push(new CommandCheck({ command: config.checkCommand, timeoutMs: Math.min(config.hookTimeoutMs, config.probeTimeoutMs + 4000), secrets }));
+    checks.push(
+      new CommandCheck({
+        command: config.checkCommand,
+        timeoutMs: Math.min(config.hookTimeoutMs, config.probeTimeoutMs + 4000),
+        secrets,
+      }),
+    );
   }
 
   switch (p.kind) {
@@ -56,7 +65,10 @@ export function createChecks(config: Config, secrets: string[] = []): { checks: 
         new CloudWatchCheck({
           client: new CloudWatchClient(awsClientConfig(config)),
           loadBalancer: loadBalancerDimension((p.ruleArn ?? p.listenerArn)!),
-          targetGroups: { blue: targetGroupDimension(p.blueTargetGroupArn), green: targetGroupDimension(p.greenTargetGroupArn) },
+          targetGroups: {
+            blue: targetGroupDimension(p.blueTargetGroupArn),
+            green: targetGroupDimension(p.greenTargetGroupArn),
+          },
           alarms: config.cloudwatchAlarms,
           ...(config.maxLatency ? { maxLatency: config.maxLatency } : {}),
         }),

@@ -1,5 +1,6 @@
 // ALB target health: wait until the new slot's targets are all healthy before any shift, and report
 // unhealthy targets of the new slot as a `targets` signal during the shift.
+import { formatElapsed } from '../config/durations.js';
 import {
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
@@ -93,17 +94,6 @@ export async function describeTargets(
   return (out.TargetHealthDescriptions ?? []).map(view);
 }
 
-/** `20s`, `5m`, `1m30s`. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  const rest = s % 60;
-  if (m < 60) return rest ? `${m}m${rest}s` : `${m}m`;
-  const h = Math.floor(m / 60);
-  return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
-}
-
 /** `2/3 healthy (1 initial: Elb.InitialHealthChecking)` */
 export function describeSummary(s: HealthSummary): string {
   if (s.total === 0) return `no targets registered${s.draining ? ` (${s.draining} draining)` : ''}`;
@@ -145,13 +135,13 @@ export async function waitForHealthyTargets(
     const s = summarize(await describeTargets(client, targetGroupArn, retry));
     const elapsed = opts.now() - start;
     opts.log(
-      `${opts.label}: ${describeSummary(s)} · ${formatDuration(elapsed)}/${formatDuration(opts.timeoutMs)}`,
+      `${opts.label}: ${describeSummary(s)} · ${formatElapsed(elapsed)}/${formatElapsed(opts.timeoutMs)}`,
     );
     if (s.total > 0 && s.healthy === s.total) return s;
     if (elapsed + opts.intervalMs > opts.timeoutMs) {
       const why = s.reasons.length ? `: ${s.reasons.join('; ')}` : '';
       throw new Error(
-        `target group of ${opts.label} not healthy after ${formatDuration(elapsed)} (bound ${formatDuration(opts.timeoutMs)}): ${describeSummary(s)}${why}`,
+        `target group of ${opts.label} not healthy after ${formatElapsed(elapsed)} (bound ${formatElapsed(opts.timeoutMs)}): ${describeSummary(s)}${why}`,
       );
     }
     await opts.sleep(opts.intervalMs);

@@ -45,3 +45,8 @@ export function formatDuration(ms: number): string {
   }
   return out;
 }
+
+/** Elapsed and held times to the second (`1m10s`, not `1m10s123ms`); sub-second spans keep their ms. */
+export function formatElapsed(ms: number): string {
+  return formatDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
+}

@@ -52,7 +52,8 @@ export async function runEngine(deps: EngineDeps): Promise<RunOutcome> {
   if (deps.signal?.aborted) onCancel();
   deps.signal?.addEventListener('abort', onCancel, { once: true });
   const deadline = setTimeout(
-    () => run.abort(new Fault(`the run hit its timeout of ${formatDuration(config.timeoutMs)} (input timeout)`)),
+    () =>
+      run.abort(new Fault(`the run hit its timeout of ${formatDuration(config.timeoutMs)} (input timeout)`)),
     // setTimeout clamps delays above 2^31-1 ms (~24.8 days) to 1 ms
     Math.min(config.timeoutMs, 2 ** 31 - 1),
   );
@@ -86,12 +87,23 @@ async function dispatch(deps: Deps): Promise<RunOutcome> {
     return failed(`could not read the current weights from ${router.description}: ${errorMessage(e)}`);
   }
   const reading = readSlots(state, config.holdAt);
-  const start = { at: clock.now(), type: 'run-start' as const, command: config.command, strategy: deps.plan.strategy, router: router.description, before: state.weights };
+  const start = {
+    at: clock.now(),
+    type: 'run-start' as const,
+    command: config.command,
+    strategy: deps.plan.strategy,
+    router: router.description,
+    before: state.weights,
+  };
   if (reading.kind === 'invalid') {
     timeline.add(start);
     return failed(reading.message);
   }
-  timeline.add({ ...start, live: reading.live, target: reading.kind === 'split' ? reading.target : otherSlot(reading.live) });
+  timeline.add({
+    ...start,
+    live: reading.live,
+    target: reading.kind === 'split' ? reading.target : otherSlot(reading.live),
+  });
 
   switch (config.command) {
     case 'status':
@@ -100,7 +112,8 @@ async function dispatch(deps: Deps): Promise<RunOutcome> {
         live: reading.live,
         previous: otherSlot(reading.live),
         weight: reading.kind === 'split' ? state.weights[reading.target] : 100,
-        reason: reading.kind === 'split' ? `a deploy is in progress: ${describeWeights(state.weights)}` : undefined,
+        reason:
+          reading.kind === 'split' ? `a deploy is in progress: ${describeWeights(state.weights)}` : undefined,
       };
     case 'deploy':
       if (reading.kind === 'split') {
@@ -108,28 +121,50 @@ async function dispatch(deps: Deps): Promise<RunOutcome> {
           `a deploy is already in progress (${describeWeights(state.weights)}): run command promote to finish it or abort to go back to ${reading.live}`,
         );
       }
-      return withLock(deps, () => shiftThrough(deps, deps.plan, reading.live, otherSlot(reading.live), state.weights));
+      return withLock(deps, () =>
+        shiftThrough(deps, deps.plan, reading.live, otherSlot(reading.live), state.weights),
+      );
     case 'promote': {
       if (reading.kind !== 'split') {
-        return { result: 'unchanged', live: reading.live, previous: otherSlot(reading.live), weight: 100, reason: `nothing to promote: ${reading.live} already has 100%` };
+        return {
+          result: 'unchanged',
+          live: reading.live,
+          previous: otherSlot(reading.live),
+          weight: 100,
+          reason: `nothing to promote: ${reading.live} already has 100%`,
+        };
       }
       const rest = promotePlan(config, state.weights[reading.target]);
       return withLock(deps, () => shiftThrough(deps, rest, reading.live, reading.target, state.weights));
     }
     case 'abort': {
       if (reading.kind !== 'split') {
-        return { result: 'unchanged', live: reading.live, previous: otherSlot(reading.live), weight: 0, reason: `nothing to abort: ${reading.live} already has 100%` };
+        return {
+          result: 'unchanged',
+          live: reading.live,
+          previous: otherSlot(reading.live),
+          weight: 0,
+          reason: `nothing to abort: ${reading.live} already has 100%`,
+        };
       }
       return withLock(deps, async () => {
         const restored = await restoreLive(deps, reading.live, state.weights);
         if (!restored.ok) return failed(restored.message, reading.live);
         await runHook(deps, 'rollback', reading.target, reading.live, 0);
-        return { result: 'aborted', live: reading.live, previous: reading.target, weight: 0, reason: `aborted on request: ${reading.live} back to 100%` };
+        return {
+          result: 'aborted',
+          live: reading.live,
+          previous: reading.target,
+          weight: 0,
+          reason: `aborted on request: ${reading.live} back to 100%`,
+        };
       });
     }
     case 'rollback': {
       if (reading.kind === 'split') {
-        return failed(`traffic is split (${describeWeights(state.weights)}): use command abort to return to ${reading.live}`);
+        return failed(
+          `traffic is split (${describeWeights(state.weights)}): use command abort to return to ${reading.live}`,
+        );
       }
       const back = otherSlot(reading.live);
       return withLock(deps, () => switchBack(deps, reading.live, back, state.weights));
@@ -159,14 +194,24 @@ async function withLock(deps: Deps, body: () => Promise<RunOutcome>): Promise<Ru
       try {
         await router.unlock(deps.runId);
       } catch (e) {
-        deps.timeline.add({ at: deps.clock.now(), type: 'warning', message: `could not release the lock: ${errorMessage(e)}` });
+        deps.timeline.add({
+          at: deps.clock.now(),
+          type: 'warning',
+          message: `could not release the lock: ${errorMessage(e)}`,
+        });
       }
     }
   }
 }
 
 /** Runs the phases of a plan: hooks, gates, then each shift with its hold. */
-async function shiftThrough(deps: Deps, plan: Plan, live: Slot, target: Slot, before: Weights): Promise<RunOutcome> {
+async function shiftThrough(
+  deps: Deps,
+  plan: Plan,
+  live: Slot,
+  target: Slot,
+  before: Weights,
+): Promise<RunOutcome> {
   const { router, timeline, clock } = deps;
   let applied = before;
   let weight = before[target];
@@ -177,7 +222,8 @@ async function shiftThrough(deps: Deps, plan: Plan, live: Slot, target: Slot, be
     if (weight === 0) return failed(reason, live);
     const restored = await restoreLive(deps, live, applied);
     deps.onSplit?.(undefined);
-    if (!restored.ok) return { result: 'failed', live, previous: target, weight, reason: `${reason}; ${restored.message}` };
+    if (!restored.ok)
+      return { result: 'failed', live, previous: target, weight, reason: `${reason}; ${restored.message}` };
     timeline.add({ at: clock.now(), type: 'rollback', reason, restored: restored.state });
     await runHook(deps, 'rollback', target, live, 0);
     return { result: 'rolled-back', live, previous: target, weight: 0, reason };
@@ -197,7 +243,12 @@ async function shiftThrough(deps: Deps, plan: Plan, live: Slot, target: Slot, be
   try {
     for (const phase of plan.phases) {
       deps.signal.throwIfAborted();
-      timeline.add({ at: clock.now(), type: 'phase', name: phaseName(phase), detail: phaseDetail(phase, target) });
+      timeline.add({
+        at: clock.now(),
+        type: 'phase',
+        name: phaseName(phase),
+        detail: phaseDetail(phase, target),
+      });
       switch (phase.kind) {
         case 'backup':
         case 'deploy': {
@@ -236,7 +287,9 @@ async function shiftThrough(deps: Deps, plan: Plan, live: Slot, target: Slot, be
           weight = state.weights[target];
           timeline.add({ at: clock.now(), type: 'weights', step: phase.step, requested, applied: state });
           if (!sameWeights(state.weights, requested)) {
-            return await bail(`the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`);
+            return await bail(
+              `the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`,
+            );
           }
           if (phase.weight >= 100) {
             const r = await runHook(deps, 'verify', target, live, weight);
@@ -252,17 +305,30 @@ async function shiftThrough(deps: Deps, plan: Plan, live: Slot, target: Slot, be
           break;
         case 'cleanup': {
           const r = await runHook(deps, 'cleanup', target, live, weight);
-          if (r) timeline.add({ at: clock.now(), type: 'warning', message: `cleanup-command ${r} (the deploy itself is promoted)` });
+          if (r)
+            timeline.add({
+              at: clock.now(),
+              type: 'warning',
+              message: `cleanup-command ${r} (the deploy itself is promoted)`,
+            });
           break;
         }
       }
     }
   } catch (e) {
-    return bail(`${deps.signal.aborted ? '' : 'fault: '}${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`);
+    return bail(
+      `${deps.signal.aborted ? '' : 'fault: '}${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`,
+    );
   }
 
   if (held) {
-    return { result: 'held', live, previous: target, weight, reason: `held at ${weight}% on ${target} (hold-at)` };
+    return {
+      result: 'held',
+      live,
+      previous: target,
+      weight,
+      reason: `held at ${weight}% on ${target} (hold-at)`,
+    };
   }
   if (weight < 100) {
     // a plan always ends at 100 unless held; anything else is a planner bug: never leave traffic split
@@ -278,7 +344,11 @@ async function switchBack(deps: Deps, live: Slot, back: Slot, before: Weights): 
   const { timeline, clock } = deps;
   for (const gate of deps.gates ?? []) {
     const why = await gate.run({ target: back, live, signal: deps.signal });
-    if (why) return failed(`pre-traffic check ${gate.name} failed on ${back}: ${why}; traffic stays on ${live}`, live);
+    if (why)
+      return failed(
+        `pre-traffic check ${gate.name} failed on ${back}: ${why}; traffic stays on ${live}`,
+        live,
+      );
   }
   const restored = await restoreLive(deps, back, before);
   if (!restored.ok) return failed(restored.message, live);
@@ -294,15 +364,30 @@ async function recordSlots(deps: Deps, live: Slot, previous: Slot): Promise<void
   try {
     await deps.router.record({ live, previous, runUrl: deps.runUrl });
   } catch (e) {
-    deps.timeline.add({ at: deps.clock.now(), type: 'warning', message: `could not record the live slot on the load balancer: ${errorMessage(e)}` });
+    deps.timeline.add({
+      at: deps.clock.now(),
+      type: 'warning',
+      message: `could not record the live slot on the load balancer: ${errorMessage(e)}`,
+    });
   }
 }
 
 /** Runs a hook when configured; returns why it failed, or undefined. */
-async function runHook(deps: Deps, hook: HookName, target: Slot, live: Slot, weight: number): Promise<string | undefined> {
+async function runHook(
+  deps: Deps,
+  hook: HookName,
+  target: Slot,
+  live: Slot,
+  weight: number,
+): Promise<string | undefined> {
   const command = deps.config.hooks[hook];
   if (!command) return undefined;
-  const result = await deps.hooks.run(hook, command, { target, live, weight }, hook === 'rollback' ? undefined : deps.signal);
+  const result = await deps.hooks.run(
+    hook,
+    command,
+    { target, live, weight },
+    hook === 'rollback' ? undefined : deps.signal,
+  );
   deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
   if (result.timedOut) return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
   if (result.exitCode !== 0) return `exited with code ${result.exitCode}`;

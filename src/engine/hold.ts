@@ -26,15 +26,40 @@ export const limitsOf = (c: Config): Limits => ({
 });
 
 /** Resolves with the rollback reason, or undefined when the step passed. */
-export async function holdStep(deps: HoldDeps, phase: Shift, target: Slot, live: Slot): Promise<string | undefined> {
+export async function holdStep(
+  deps: HoldDeps,
+  phase: Shift,
+  target: Slot,
+  live: Slot,
+): Promise<string | undefined> {
   const { config, clock, timeline, checks, signal } = deps;
   const startedAt = clock.now();
-  const ctx = (windowStart: number): CheckContext => ({ target, live, weight: phase.weight, now: clock.now(), windowStart, signal });
+  const ctx = (windowStart: number): CheckContext => ({
+    target,
+    live,
+    weight: phase.weight,
+    now: clock.now(),
+    windowStart,
+    signal,
+  });
 
   if (checks.length === 0) {
     await clock.sleep(phase.holdMs, signal);
-    const verdict = { status: 'pass' as const, reason: 'no checks configured: held for time only', measures: {} };
-    timeline.add({ at: clock.now(), type: 'step-verdict', step: phase.step, weight: phase.weight, startedAt, heldMs: clock.now() - startedAt, evaluations: 0, verdict });
+    const verdict = {
+      status: 'pass' as const,
+      reason: 'no checks configured: held for time only',
+      measures: {},
+    };
+    timeline.add({
+      at: clock.now(),
+      type: 'step-verdict',
+      step: phase.step,
+      weight: phase.weight,
+      startedAt,
+      heldMs: clock.now() - startedAt,
+      evaluations: 0,
+      verdict,
+    });
     return undefined;
   }
 
@@ -93,11 +118,16 @@ export async function holdStep(deps: HoldDeps, phase: Shift, target: Slot, live:
     });
     if (stepVerdict.status === 'pass') return undefined;
     if (stepVerdict.status === 'fail') return stepVerdict.reason;
-    if (extended) return `not enough data to promote after extending step ${phase.step}: ${stepVerdict.reason}`;
+    if (extended)
+      return `not enough data to promote after extending step ${phase.step}: ${stepVerdict.reason}`;
     extended = true;
     const extra = Math.max(phase.holdMs, config.probeIntervalMs);
     holdEnd += extra;
-    timeline.add({ at: clock.now(), type: 'warning', message: `step ${phase.step} at ${phase.weight}% is inconclusive (${stepVerdict.reason}): extending it once by ${Math.round(extra / 1000)}s` });
+    timeline.add({
+      at: clock.now(),
+      type: 'warning',
+      message: `step ${phase.step} at ${phase.weight}% is inconclusive (${stepVerdict.reason}): extending it once by ${Math.round(extra / 1000)}s`,
+    });
   }
 }
 
@@ -111,11 +141,22 @@ async function collectAll(checks: Check[], ctx: CheckContext, probeTimeoutMs: nu
         return await Promise.race([
           check.collect(ctx),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(boundMs / 1000)}s`)), boundMs);
+            timer = setTimeout(
+              () => reject(new Error(`no answer within ${Math.round(boundMs / 1000)}s`)),
+              boundMs,
+            );
           }),
         ]);
       } catch (e) {
-        return [{ kind: 'command', at: ctx.now, command: `check ${check.name}`, exitCode: 1, output: `check ${check.name} failed: ${errorMessage(e)}` }];
+        return [
+          {
+            kind: 'command',
+            at: ctx.now,
+            command: `check ${check.name}`,
+            exitCode: 1,
+            output: `check ${check.name} failed: ${errorMessage(e)}`,
+          },
+        ];
       } finally {
         clearTimeout(timer);
       }

@@ -25,7 +25,8 @@ export function loadSplit(): { split?: SplitState; held: boolean } {
   if (!raw) return { held };
   try {
     const s = JSON.parse(raw) as SplitState;
-    if ((s.live === 'blue' || s.live === 'green') && (s.target === 'blue' || s.target === 'green')) return { split: s, held };
+    if ((s.live === 'blue' || s.live === 'green') && (s.target === 'blue' || s.target === 'green'))
+      return { split: s, held };
   } catch {
     // a torn write: nothing usable
   }

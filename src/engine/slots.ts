@@ -24,12 +24,17 @@ export function readSlots(state: RouterState, holdAt?: number): SlotReading {
   const { blue, green } = state.weights;
   const ineligible = new Set(state.ineligible ?? []);
   if (blue <= 0 && green <= 0) {
-    return { kind: 'invalid', message: `both slots have weight 0 (${state.detail ?? describeWeights(state.weights)}): no slot is live` };
+    return {
+      kind: 'invalid',
+      message: `both slots have weight 0 (${state.detail ?? describeWeights(state.weights)}): no slot is live`,
+    };
   }
   if (blue > 0 && green > 0) {
     let target: Slot | undefined;
-    if (holdAt !== undefined && Math.abs(blue - holdAt) < 0.5 && Math.abs(green - holdAt) >= 0.5) target = 'blue';
-    else if (holdAt !== undefined && Math.abs(green - holdAt) < 0.5 && Math.abs(blue - holdAt) >= 0.5) target = 'green';
+    if (holdAt !== undefined && Math.abs(blue - holdAt) < 0.5 && Math.abs(green - holdAt) >= 0.5)
+      target = 'blue';
+    else if (holdAt !== undefined && Math.abs(green - holdAt) < 0.5 && Math.abs(blue - holdAt) >= 0.5)
+      target = 'green';
     else if (blue !== green) target = blue < green ? 'blue' : 'green';
     if (!target) {
       return {

@@ -7,7 +7,15 @@ import type { HookResult, RouterState, Weights } from './ports.js';
 export type Result = 'promoted' | 'rolled-back' | 'held' | 'aborted' | 'failed' | 'planned' | 'unchanged';
 
 export type TimelineEvent = { at: number } & (
-  | { type: 'run-start'; command: Command; strategy: string; router: string; live?: Slot; target?: Slot; before?: Weights }
+  | {
+      type: 'run-start';
+      command: Command;
+      strategy: string;
+      router: string;
+      live?: Slot;
+      target?: Slot;
+      before?: Weights;
+    }
   | { type: 'plan'; plan: Plan }
   | { type: 'phase'; name: string; detail?: string }
   | { type: 'weights'; step?: number; requested: Weights; applied: RouterState }
@@ -23,7 +31,15 @@ export type TimelineEvent = { at: number } & (
       consecutiveFailures: number;
     }
   /** the verdict over a whole step's window */
-  | { type: 'step-verdict'; step: number; weight: number; startedAt: number; heldMs: number; evaluations: number; verdict: Verdict }
+  | {
+      type: 'step-verdict';
+      step: number;
+      weight: number;
+      startedAt: number;
+      heldMs: number;
+      evaluations: number;
+      verdict: Verdict;
+    }
   | { type: 'hook'; hook: HookName | 'check' | 'traffic'; result: HookResult }
   | { type: 'drift'; expected: Weights; found: Weights }
   | { type: 'rollback'; reason: string; restored?: RouterState }

@@ -4,6 +4,7 @@
 // everything it started (`deploy.sh` → `docker compose up` → ...). That needs the child in its
 // own process group (`detached: true`, i.e. setsid) and a signal sent to the whole group
 // (`process.kill(-pid)`); @actions/exec neither spawns detached nor exposes the child to kill.
+import { formatDuration } from '../config/durations.js';
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -287,7 +288,7 @@ export function runShell(
       let note = '';
       if (timedOut) {
         exitCode = TIMEOUT_EXIT_CODE;
-        note = `[glidepath: timed out after ${formatMs(opts.timeoutMs)}; the command and its children were killed]`;
+        note = `[glidepath: timed out after ${formatDuration(opts.timeoutMs)}; the command and its children were killed]`;
       } else if (cancelled) {
         exitCode = CANCELLED_EXIT_CODE;
         note = '[glidepath: cancelled; the command and its children were killed]';
@@ -358,12 +359,6 @@ function secretMargin(secrets: string[]): number {
     m = Math.max(m, s.length, encoded, JSON.stringify(s).length);
   }
   return m;
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const s = ms / 1000;
-  return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
 }
 
 /** The last `n` non-empty lines of an output, for an error message. */

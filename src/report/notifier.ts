@@ -26,7 +26,10 @@ export class Notifier {
     this.send('start', { target });
   }
 
-  outcome(result: Result, d: Omit<MessageDetails, 'repository' | 'environment' | 'runUrl' | 'environmentUrl'>): void {
+  outcome(
+    result: Result,
+    d: Omit<MessageDetails, 'repository' | 'environment' | 'runUrl' | 'environmentUrl'>,
+  ): void {
     const kind = KIND[result];
     if (kind) this.send(kind, d);
   }
@@ -49,7 +52,10 @@ export class Notifier {
     });
     this.pending.push(
       notify(url, message, { secrets: this.secrets }).then((r) => {
-        if (!r.ok) core.warning(`the ${kind} notification was not delivered: ${r.error ?? 'unknown error'} (the deploy is not affected)`);
+        if (!r.ok)
+          core.warning(
+            `the ${kind} notification was not delivered: ${r.error ?? 'unknown error'} (the deploy is not affected)`,
+          );
       }),
     );
   }

@@ -1,4 +1,5 @@
 // Renders a Plan for people: log lines as it runs, and a markdown section for the job summary.
+import { escapeInline } from './markdown.js';
 import { formatDuration } from '../config/durations.js';
 import type { Phase, Plan } from '../plan/types.js';
 
@@ -51,7 +52,7 @@ export function renderPlanMarkdown(plan: Plan): string {
   const out = [
     '### Glidepath plan',
     '',
-    `Strategy: **${escapeMarkdown(plan.strategy)}** · ${shifts.length} shift ${shifts.length === 1 ? 'step' : 'steps'}${
+    `Strategy: **${escapeInline(plan.strategy)}** · ${shifts.length} shift ${shifts.length === 1 ? 'step' : 'steps'}${
       steps ? `: ${steps}` : ''
     }`,
     '',
@@ -84,7 +85,7 @@ function tableCells(p: Phase): [string, string, string, string] {
       return ['deploy', '0%', none, `deploy-command ${codeCell(p.command)} on the new slot`];
     case 'pre-traffic': {
       const parts: string[] = [];
-      if (p.urls.length > 0) parts.push(`probes on the new slot: ${p.urls.map(escapeMarkdown).join(', ')}`);
+      if (p.urls.length > 0) parts.push(`probes on the new slot: ${p.urls.map(escapeInline).join(', ')}`);
       if (p.smoke) parts.push(`smoke-command ${codeCell(p.smoke)}`);
       return ['pre-traffic', '0%', none, parts.join('; ')];
     }
@@ -93,7 +94,7 @@ function tableCells(p: Phase): [string, string, string, string] {
         `shift ${p.step}/${p.of}`,
         `${p.weight}%`,
         p.holdMs > 0 ? formatDuration(p.holdMs) : 'no bake',
-        p.checks.length > 0 ? escapeMarkdown(p.checks.join(', ')) : 'none',
+        p.checks.length > 0 ? escapeInline(p.checks.join(', ')) : 'none',
       ];
     case 'keep-previous':
       return [
@@ -158,13 +159,6 @@ const isShift = (p: Phase): p is Shift => p.kind === 'shift';
 export function shortCommand(command: string): string {
   const one = command.trim().replace(/\s*\n\s*/g, ' ⏎ ');
   return one.length > MAX_COMMAND ? `${one.slice(0, MAX_COMMAND - 1)}…` : one;
-}
-
-/** User text outside code spans: cannot split a table cell or open HTML. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[&<>|]/g, (c) =>
-    c === '|' ? '\\|' : c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;',
-  );
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Slot } from '../config/types.js';
 import type { Limits, Measures, Verdict } from '../judge/types.js';
 import type { RouterState, Weights } from '../engine/ports.js';
 import type { TimelineEvent } from '../engine/timeline.js';
-import { formatDuration } from '../config/durations.js';
+import { formatDuration, formatElapsed } from '../config/durations.js';
 import { redact } from './redact.js';
 
 /** Limits as the judge applies them; the timeline's measures carry values only. */
@@ -16,11 +16,6 @@ export interface ProgressContext {
   limits?: DisplayLimits;
   /** masked in every line */
   secrets?: readonly string[];
-}
-
-/** Elapsed and held times to the second (`1m10s`, not `1m10s123ms`); sub-second spans keep their ms. */
-export function formatElapsed(ms: number): string {
-  return formatDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
 }
 
 /** 0.4 → `0.4%`, 0.41666 → `0.42%`, 12 → `12%` (no trailing zeros, two decimals at most). */

@@ -23,7 +23,15 @@ export interface Outputs {
 
 /** Every output is set in every outcome (empty when it has no value), so `steps.x.outputs.y` never surprises. */
 export function setOutputs(o: Outputs, secrets: readonly string[]): void {
-  const names = ['result', 'live-slot', 'previous-slot', 'weight', 'rollback-reason', 'deployment-id', 'report'] as const;
+  const names = [
+    'result',
+    'live-slot',
+    'previous-slot',
+    'weight',
+    'rollback-reason',
+    'deployment-id',
+    'report',
+  ] as const;
   for (const name of names) {
     const v = o[name];
     core.setOutput(name, v === undefined ? '' : redact(String(v), secrets));
@@ -46,9 +54,18 @@ export function failsStep(outcome: RunOutcome, config: Pick<Config, 'failOnRollb
 export async function publishInputErrors(errors: ConfigError[], secrets: readonly string[]): Promise<void> {
   for (const e of errors) core.error(redact(e.message, secrets), { title: `Glidepath input ${e.input}` });
   setOutputs({ result: 'failed' }, secrets);
-  const rows = errors.map((e) => `| \`${escapeInline(e.input)}\` | ${escapeInline(redact(e.message, secrets))} |`);
+  const rows = errors.map(
+    (e) => `| \`${escapeInline(e.input)}\` | ${escapeInline(redact(e.message, secrets))} |`,
+  );
   await writeSummary(
-    [`## ❌ Glidepath: bad input, nothing was changed`, '', '| input | problem |', '|---|---|', ...rows, ''].join('\n'),
+    [
+      `## ❌ Glidepath: bad input, nothing was changed`,
+      '',
+      '| input | problem |',
+      '|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
   );
   core.setFailed(`${errors.length} input problem${errors.length === 1 ? '' : 's'}: no traffic was moved`);
 }
@@ -81,13 +98,20 @@ export async function publish(p: {
       'live-slot': outcome.live,
       'previous-slot': outcome.previous,
       weight: outcome.weight,
-      'rollback-reason': outcome.result === 'rolled-back' || outcome.result === 'failed' ? outcome.reason : undefined,
+      'rollback-reason':
+        outcome.result === 'rolled-back' || outcome.result === 'failed' ? outcome.reason : undefined,
       report: reportPath,
     },
     secrets,
   );
   await writeSummary(
-    renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: p.runUrl, environmentUrl: config.environmentUrl, limits: p.limits }),
+    renderSummary({
+      events: timeline.events,
+      secrets: [...secrets],
+      runUrl: p.runUrl,
+      environmentUrl: config.environmentUrl,
+      limits: p.limits,
+    }),
   );
   const reason = outcome.reason ? redact(outcome.reason, secrets) : undefined;
   if (failsStep(outcome, config)) {

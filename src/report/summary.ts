@@ -6,13 +6,13 @@ import type { TimelineEvent, TimelineEventOf } from '../engine/timeline.js';
 import { collectSteps, finalWeights, targetOf, type StepSummary } from './json-report.js';
 import { codeBlock, escapeInline, link, truncate } from './markdown.js';
 import {
-  formatElapsed,
   formatMeasures,
   formatPercent,
   formatTargetWeight,
   formatWeights,
   type DisplayLimits,
 } from './progress.js';
+import { formatElapsed } from '../config/durations.js';
 import { redact, redactDeep } from './redact.js';
 
 export interface SummaryInput {

@@ -1,8 +1,9 @@
 // The `command` traffic provider: the user's traffic-command sets weights, traffic-status-command reads them back.
+import { formatDuration } from '../config/durations.js';
 import type { Slot } from '../config/types.js';
 import type { RouterState, TrafficRouter, Weights } from '../engine/ports.js';
 import { redact } from '../report/redact.js';
-import { formatMs, lastLines, runShell, type ShellLogger, type ShellResult } from '../hooks/shell.js';
+import { lastLines, runShell, type ShellLogger, type ShellResult } from '../hooks/shell.js';
 
 export interface CommandRouterOptions {
   trafficCommand: string;
@@ -104,7 +105,7 @@ function checkWeights(w: Weights): void {
 }
 
 function describeFailure(r: ShellResult): string {
-  const head = r.timedOut ? `timed out after ${formatMs(r.durationMs)}` : `exit code ${r.exitCode}`;
+  const head = r.timedOut ? `timed out after ${formatDuration(r.durationMs)}` : `exit code ${r.exitCode}`;
   const tail = lastLines(r.output);
   return tail ? `${head}; last output:\n${tail}` : `${head}, no output`;
 }
