@@ -103358,6 +103358,10 @@ function judge(signals, limits, target) {
     const targetTraffic = traffic.filter((s) => s.slot === target);
     const stableTraffic = traffic.filter((s) => s.slot !== target);
     const probes = signals.filter((s) => s.kind === 'probe');
+    const upTo = traffic.map((s) => s.dataUpTo).filter((t) => t !== undefined);
+    // a late source judges the past: say how fresh the data was
+    if (upTo.length)
+        measures.dataUpTo = Math.max(...upTo);
     const criteria = [];
     const add = (c) => c && criteria.push(c);
     add(errorRateCriterion(targetTraffic, limits, target, measures));
@@ -104001,7 +104005,8 @@ async function shiftThrough(deps, plan, live, target, before) {
                     if (!sameWeights(state.weights, requested)) {
                         return await bail(`the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`);
                     }
-                    if (phase.weight >= 100) {
+                    if (phase.weight >= 100 && deps.config.hooks.verify) {
+                        timeline.add({ at: clock.now(), type: 'phase', name: 'verify', detail: `${target} at 100%` });
                         const r = await runHook(deps, 'verify', target, live, weight);
                         if (r)
                             return await bail(`verify-command ${r}`);
@@ -106307,6 +106312,8 @@ function formatMeasures(m, limits) {
         const ok = `${m.probesOk ?? 0} ok`;
         parts.push(m.probesFailed ? `${ok}, ${m.probesFailed} failed` : ok);
     }
+    if (m.dataUpTo !== undefined)
+        parts.push(`metrics up to ${new Date(m.dataUpTo).toISOString().slice(11, 19)}`);
     return parts;
 }
 /** ` · FAIL: <reason>` / ` · inconclusive: <reason>`; nothing for a pass. */
@@ -106403,6 +106410,54 @@ function formatEvent(e, ctx = {}) {
     if (text === undefined)
         return undefined;
     return redact(text, ctx.secrets ?? []).replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+;// CONCATENATED MODULE: ./src/report/log-stream.ts
+// The live log: each timeline event as one line as it happens, a log group per traffic step,
+// warnings and the rollback as annotations.
+
+
+class LogStream {
+    opts;
+    target;
+    groupOpen = false;
+    constructor(opts) {
+        this.opts = opts;
+    }
+    /** the slot being deployed to, once the run knows it */
+    get targetSlot() {
+        return this.target;
+    }
+    onEvent = (e) => {
+        if (e.type === 'run-start')
+            this.target = e.target;
+        // a step's evaluations fold under its group; phases and outcomes stand outside so they stay visible
+        if (e.type === 'phase' || e.type === 'rollback' || e.type === 'run-end' || e.type === 'drift')
+            this.closeGroup();
+        const line = formatEvent(e, {
+            target: this.target,
+            limits: this.opts.limits,
+            secrets: this.opts.secrets,
+        });
+        if (line === undefined)
+            return;
+        if (e.type === 'phase' && e.name.startsWith('step ')) {
+            startGroup(line);
+            this.groupOpen = true;
+        }
+        else if (e.type === 'warning')
+            warning(line);
+        else if (e.type === 'rollback')
+            notice(line, { title: 'Glidepath rolled back' });
+        else
+            info(line);
+    };
+    closeGroup() {
+        if (!this.groupOpen)
+            return;
+        endGroup();
+        this.groupOpen = false;
+    }
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -107185,24 +107240,13 @@ async function execute(config, secrets) {
     const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
     process.on('SIGINT', handlers.SIGINT);
     process.on('SIGTERM', handlers.SIGTERM);
-    let target;
     const limits = { maxErrorRate: config.maxErrorRate, maxLatency: config.maxLatency };
     const notifier = new Notifier(config, secrets, { runUrl });
+    const log = new LogStream({ limits, secrets });
     const timeline = new Timeline((e) => {
-        if (e.type === 'run-start') {
-            target = e.target;
-            if (config.command === 'deploy' || config.command === 'promote')
-                notifier.start(target);
-        }
-        const line = formatEvent(e, { target, limits, secrets });
-        if (line === undefined)
-            return;
-        if (e.type === 'warning')
-            warning(line);
-        else if (e.type === 'rollback')
-            notice(line, { title: 'Glidepath rolled back' });
-        else
-            info(line);
+        log.onEvent(e);
+        if (e.type === 'run-start' && (config.command === 'deploy' || config.command === 'promote'))
+            notifier.start(e.target);
     });
     const router = createRouter(config, secrets, (message) => timeline.add({ at: Date.now(), type: 'warning', message }));
     const { checks, gates } = createChecks(config, secrets);
@@ -107226,13 +107270,12 @@ async function execute(config, secrets) {
             markHeld();
         notifier.outcome(outcome.result, {
             live: outcome.live,
-            target,
+            target: log.targetSlot,
             weight: outcome.weight,
             reason: outcome.reason,
         });
         await publish({ config, outcome, timeline, secrets, runUrl, runId, limits });
         await notifier.settle();
-        return outcome;
     }
     finally {
         process.off('SIGINT', handlers.SIGINT);

@@ -6,14 +6,14 @@ import { parseInputs } from './config/parse.js';
 import type { Config } from './config/types.js';
 import { buildPlan } from './plan/build.js';
 import { renderPlanLog, renderPlanMarkdown } from './report/plan-render.js';
-import { runEngine, type RunOutcome } from './engine/engine.js';
+import { runEngine } from './engine/engine.js';
 import { Timeline } from './engine/timeline.js';
 import { systemClock } from './engine/ports.js';
 import { Fault } from './engine/fault.js';
 import { createRouter } from './traffic/create-router.js';
 import { createChecks } from './checks/create-checks.js';
 import { ShellHookRunner } from './hooks/runner.js';
-import { formatEvent } from './report/progress.js';
+import { LogStream } from './report/log-stream.js';
 import { publish, publishInputErrors, publishPlan } from './report/publish.js';
 import { saveSplit, markHeld } from './engine/run-state.js';
 import { Notifier } from './report/notifier.js';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   await execute(config, parsed.secrets);
 }
 
-async function execute(config: Config, secrets: string[]): Promise<RunOutcome | undefined> {
+async function execute(config: Config, secrets: string[]): Promise<void> {
   const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}`;
   const runUrl = process.env.GITHUB_RUN_ID
     ? `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
@@ -67,19 +67,13 @@ async function execute(config: Config, secrets: string[]): Promise<RunOutcome | 
   process.on('SIGINT', handlers.SIGINT);
   process.on('SIGTERM', handlers.SIGTERM);
 
-  let target: 'blue' | 'green' | undefined;
   const limits = { maxErrorRate: config.maxErrorRate, maxLatency: config.maxLatency };
   const notifier = new Notifier(config, secrets, { runUrl });
+  const log = new LogStream({ limits, secrets });
   const timeline = new Timeline((e) => {
-    if (e.type === 'run-start') {
-      target = e.target;
-      if (config.command === 'deploy' || config.command === 'promote') notifier.start(target);
-    }
-    const line = formatEvent(e, { target, limits, secrets });
-    if (line === undefined) return;
-    if (e.type === 'warning') core.warning(line);
-    else if (e.type === 'rollback') core.notice(line, { title: 'Glidepath rolled back' });
-    else core.info(line);
+    log.onEvent(e);
+    if (e.type === 'run-start' && (config.command === 'deploy' || config.command === 'promote'))
+      notifier.start(e.target);
   });
 
   const router = createRouter(config, secrets, (message) =>
@@ -105,13 +99,12 @@ async function execute(config: Config, secrets: string[]): Promise<RunOutcome | 
     if (outcome.result === 'held') markHeld();
     notifier.outcome(outcome.result, {
       live: outcome.live,
-      target,
+      target: log.targetSlot,
       weight: outcome.weight,
       reason: outcome.reason,
     });
     await publish({ config, outcome, timeline, secrets, runUrl, runId, limits });
     await notifier.settle();
-    return outcome;
   } finally {
     process.off('SIGINT', handlers.SIGINT);
     process.off('SIGTERM', handlers.SIGTERM);

@@ -13,8 +13,11 @@ const APP = path.join(ROOT, 'demo/app.mjs');
 
 const hasHaproxy = haproxyAvailable();
 if (!hasHaproxy) {
-  if (process.env.GLIDEPATH_REQUIRE_HAPROXY) throw new Error('haproxy is required here (GLIDEPATH_REQUIRE_HAPROXY) but not installed');
-  console.warn('\n!!! haproxy is not installed: SKIPPING the HAProxy mode of `npm run demo` (apt-get install -y haproxy) !!!\n');
+  if (process.env.GLIDEPATH_REQUIRE_HAPROXY)
+    throw new Error('haproxy is required here (GLIDEPATH_REQUIRE_HAPROXY) but not installed');
+  console.warn(
+    '\n!!! haproxy is not installed: SKIPPING the HAProxy mode of `npm run demo` (apt-get install -y haproxy) !!!\n',
+  );
 }
 
 interface DemoRun {
@@ -25,7 +28,11 @@ interface DemoRun {
 }
 
 /** The demo as `npm run demo` runs it; the env picks the mode. */
-function startDemo(env: Record<string, string>): { child: ChildProcess; done: Promise<DemoRun>; output: () => string } {
+function startDemo(env: Record<string, string>): {
+  child: ChildProcess;
+  done: Promise<DemoRun>;
+  output: () => string;
+} {
   const start = Date.now();
   const child = spawn(process.execPath, [RUN], {
     cwd: ROOT,
@@ -76,7 +83,9 @@ function expectSuccessfulDemo(r: DemoRun, mode: RegExp): void {
   // run 1: promoted, no user request failed, the summary printed
   expect(run1).toMatch(/^\s+result: promoted$/m);
   expect(run1).toMatch(/^\s+live-slot: green$/m);
-  expect(run1).toMatch(/load generator \(what users saw\): [1-9]\d* requests, 0 failed · by version: v1 \d+, v2 \d+/);
+  expect(run1).toMatch(
+    /load generator \(what users saw\): [1-9]\d* requests, 0 failed · by version: v1 \d+, v2 \d+/,
+  );
   expect(run1).toMatch(/│ ## ✅ Promoted: green is live/);
   expect(run1).toMatch(/main +\d+\.\ds │ step 1 · weights → blue 90% \/ green 10%/);
   // run 2: rolled back for the error rate, and said so
@@ -93,11 +102,15 @@ function expectSuccessfulDemo(r: DemoRun, mode: RegExp): void {
 }
 
 describe('npm run demo', () => {
-  it.skipIf(!hasHaproxy)('HAProxy mode: promotes the healthy v2, rolls back the faulty one, exits 0', async () => {
-    const r = await startDemo({}).done;
-    expectSuccessfulDemo(r, /mode: HAProxy [\d.]+.* found/);
-    expect(r.out).toMatch(/rollback-reason: green error rate [\d.]+% \(\d+ of \d+ requests, HAProxy\)/);
-  }, 90_000);
+  it.skipIf(!hasHaproxy)(
+    'HAProxy mode: promotes the healthy v2, rolls back the faulty one, exits 0',
+    async () => {
+      const r = await startDemo({}).done;
+      expectSuccessfulDemo(r, /mode: HAProxy [\d.]+.* found/);
+      expect(r.out).toMatch(/rollback-reason: green error rate [\d.]+% \(\d+ of \d+ requests, HAProxy\)/);
+    },
+    90_000,
+  );
 
   it('no-HAProxy mode (GLIDEPATH_DEMO_NO_HAPROXY=1): the command provider and the demo proxy do the same', async () => {
     const r = await startDemo({ GLIDEPATH_DEMO_NO_HAPROXY: '1' }).done;
@@ -135,7 +148,9 @@ describe('weighted-proxy check (the demo check-command)', () => {
 
   function server(script: string, args: string[]): Promise<number> {
     return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, [script, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, [script, '--port', '0', ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       started.push(p);
       let out = '';
       p.stdout!.on('data', (d: Buffer) => {
@@ -149,9 +164,13 @@ describe('weighted-proxy check (the demo check-command)', () => {
 
   function check(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
     return new Promise((resolve) => {
-      const p = spawn(process.execPath, [PROXY, 'check', '--port', String(port), '--baseline', baseline, ...args], {
-        env: { ...process.env, GLIDEPATH_TARGET_SLOT: '', ...env },
-      });
+      const p = spawn(
+        process.execPath,
+        [PROXY, 'check', '--port', String(port), '--baseline', baseline, ...args],
+        {
+          env: { ...process.env, GLIDEPATH_TARGET_SLOT: '', ...env },
+        },
+      );
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       p.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -177,7 +196,10 @@ describe('weighted-proxy check (the demo check-command)', () => {
       '--state',
       path.join(dir, 'weights.json'),
     ]);
-    await fetch(`http://127.0.0.1:${port}/__glidepath/weights`, { method: 'PUT', body: '{"blue":0,"green":100}' });
+    await fetch(`http://127.0.0.1:${port}/__glidepath/weights`, {
+      method: 'PUT',
+      body: '{"blue":0,"green":100}',
+    });
   });
 
   afterAll(() => {
@@ -203,16 +225,22 @@ describe('weighted-proxy check (the demo check-command)', () => {
     await requests(10);
     const waiting = await check(['--slot', 'green', '--min-requests', '20', '--max-error-rate', '10']);
     expect(waiting.code).toBe(0);
-    expect(waiting.out).toContain('1 of 10 requests answered 5xx (10%) since the last check: fewer than min-requests 20');
+    expect(waiting.out).toContain(
+      '1 of 10 requests answered 5xx (10%) since the last check: fewer than min-requests 20',
+    );
     await requests(10);
     const enough = await check(['--slot', 'green', '--min-requests', '20', '--max-error-rate', '10']);
     expect(enough.code).toBe(0);
-    expect(enough.out).toContain('green: 2 of 20 requests answered 5xx (10%) since the last check: ok, within 10%');
+    expect(enough.out).toContain(
+      'green: 2 of 20 requests answered 5xx (10%) since the last check: ok, within 10%',
+    );
 
     await requests(30);
     const over = await check(['--slot', 'green', '--min-requests', '20', '--max-error-rate', '1']);
     expect(over.code).toBe(1);
-    expect(over.out).toContain('green: 3 of 30 requests answered 5xx (10%) since the last check: FAIL, above the 1% limit');
+    expect(over.out).toContain(
+      'green: 3 of 30 requests answered 5xx (10%) since the last check: FAIL, above the 1% limit',
+    );
   });
 
   it('takes the slot from GLIDEPATH_TARGET_SLOT, as the action sets it for check commands', async () => {
@@ -233,7 +261,10 @@ describe('weighted-proxy check (the demo check-command)', () => {
 
   it.each([
     [['--slot', 'purple'], /--slot \(or GLIDEPATH_TARGET_SLOT\) must be blue or green, got "purple"/],
-    [['--slot', 'green', '--max-error-rate', 'lots'], /--max-error-rate must be a number from 0 to 100, got "lots"/],
+    [
+      ['--slot', 'green', '--max-error-rate', 'lots'],
+      /--max-error-rate must be a number from 0 to 100, got "lots"/,
+    ],
     [['--slot', 'green', '--min-requests=-1'], /--min-requests must be a number/],
   ])('refuses bad arguments %j with a message naming them', async (args, message) => {
     const r = await check(args);
@@ -243,7 +274,16 @@ describe('weighted-proxy check (the demo check-command)', () => {
 
   it('fails (exit 1) when the proxy cannot be reached, saying where it looked', async () => {
     const r = await new Promise<{ code: number; out: string }>((resolve) => {
-      const p = spawn(process.execPath, [PROXY, 'check', '--port', '1', '--slot', 'green', '--baseline', baseline]);
+      const p = spawn(process.execPath, [
+        PROXY,
+        'check',
+        '--port',
+        '1',
+        '--slot',
+        'green',
+        '--baseline',
+        baseline,
+      ]);
       let out = '';
       p.stderr.on('data', (d: Buffer) => (out += d.toString()));
       p.on('close', (code) => resolve({ code: code ?? -1, out }));

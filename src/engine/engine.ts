@@ -291,7 +291,8 @@ async function shiftThrough(
               `the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`,
             );
           }
-          if (phase.weight >= 100) {
+          if (phase.weight >= 100 && deps.config.hooks.verify) {
+            timeline.add({ at: clock.now(), type: 'phase', name: 'verify', detail: `${target} at 100%` });
             const r = await runHook(deps, 'verify', target, live, weight);
             if (r) return await bail(`verify-command ${r}`);
           }

@@ -31,6 +31,9 @@ export function judge(signals: readonly Signal[], limits: Limits, target: Slot):
   const targetTraffic = traffic.filter((s) => s.slot === target);
   const stableTraffic = traffic.filter((s) => s.slot !== target);
   const probes = signals.filter((s): s is Probe => s.kind === 'probe');
+  const upTo = traffic.map((s) => s.dataUpTo).filter((t): t is number => t !== undefined);
+  // a late source judges the past: say how fresh the data was
+  if (upTo.length) measures.dataUpTo = Math.max(...upTo);
 
   const criteria: Criterion[] = [];
   const add = (c: Criterion | undefined) => c && criteria.push(c);

@@ -47,6 +47,8 @@ export interface Measures {
   probesOk?: number;
   probesFailed?: number;
   stableErrorRate?: number;
+  /** newest data point behind the traffic figures (late sources: CloudWatch), epoch ms */
+  dataUpTo?: number;
 }
 
 export interface Verdict {

@@ -61,6 +61,8 @@ export function formatMeasures(m: Measures, limits?: DisplayLimits): string[] {
     const ok = `${m.probesOk ?? 0} ok`;
     parts.push(m.probesFailed ? `${ok}, ${m.probesFailed} failed` : ok);
   }
+  if (m.dataUpTo !== undefined)
+    parts.push(`metrics up to ${new Date(m.dataUpTo).toISOString().slice(11, 19)}`);
   return parts;
 }
 

@@ -1,0 +1,43 @@
+// The live log: each timeline event as one line as it happens, a log group per traffic step,
+// warnings and the rollback as annotations.
+import * as core from '@actions/core';
+import type { Slot } from '../config/types.js';
+import type { TimelineEvent } from '../engine/timeline.js';
+import { formatEvent, type DisplayLimits } from './progress.js';
+
+export class LogStream {
+  private target: Slot | undefined;
+  private groupOpen = false;
+
+  constructor(private readonly opts: { limits: DisplayLimits; secrets: readonly string[] }) {}
+
+  /** the slot being deployed to, once the run knows it */
+  get targetSlot(): Slot | undefined {
+    return this.target;
+  }
+
+  readonly onEvent = (e: TimelineEvent): void => {
+    if (e.type === 'run-start') this.target = e.target;
+    // a step's evaluations fold under its group; phases and outcomes stand outside so they stay visible
+    if (e.type === 'phase' || e.type === 'rollback' || e.type === 'run-end' || e.type === 'drift')
+      this.closeGroup();
+    const line = formatEvent(e, {
+      target: this.target,
+      limits: this.opts.limits,
+      secrets: this.opts.secrets,
+    });
+    if (line === undefined) return;
+    if (e.type === 'phase' && e.name.startsWith('step ')) {
+      core.startGroup(line);
+      this.groupOpen = true;
+    } else if (e.type === 'warning') core.warning(line);
+    else if (e.type === 'rollback') core.notice(line, { title: 'Glidepath rolled back' });
+    else core.info(line);
+  };
+
+  closeGroup(): void {
+    if (!this.groupOpen) return;
+    core.endGroup();
+    this.groupOpen = false;
+  }
+}
