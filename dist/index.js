@@ -103932,7 +103932,12 @@ async function shiftThrough(deps, plan, live, target, before) {
     let weight = before[target];
     let held = false;
     deps.timeline.add({ at: clock.now(), type: 'plan', plan });
-    const bail = async (reason) => {
+    /**
+     * Puts the live slot back. A verdict against the new version ends `rolled-back`; a fault (API
+     * error, drift, cancellation, timeout) ends `failed` even once traffic is restored: the deploy
+     * did not get an answer, and fail-on-rollback must not turn that green.
+     */
+    const bail = async (reason, cause = 'verdict') => {
         if (weight === 0)
             return failed(reason, live);
         const restored = await restoreLive(deps, live, applied);
@@ -103941,6 +103946,15 @@ async function shiftThrough(deps, plan, live, target, before) {
             return { result: 'failed', live, previous: target, weight, reason: `${reason}; ${restored.message}` };
         timeline.add({ at: clock.now(), type: 'rollback', reason, restored: restored.state });
         await runHook(deps, 'rollback', target, live, 0);
+        if (cause === 'fault') {
+            return {
+                result: 'failed',
+                live,
+                previous: target,
+                weight: 0,
+                reason: `${reason}; traffic restored to ${live}`,
+            };
+        }
         return { result: 'rolled-back', live, previous: target, weight: 0, reason };
     };
     // Gates (pre-traffic probes, target health) run once, before the first shift, whatever the plan shows.
@@ -103994,7 +104008,7 @@ async function shiftThrough(deps, plan, live, target, before) {
                         const expected = applied;
                         timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
                         applied = now.weights;
-                        return await bail(`weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`);
+                        return await bail(`weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`, 'fault');
                     }
                     const requested = weightsFor(target, phase.weight);
                     deps.onSplit?.({ live, target, weights: requested });
@@ -104003,7 +104017,7 @@ async function shiftThrough(deps, plan, live, target, before) {
                     weight = state.weights[target];
                     timeline.add({ at: clock.now(), type: 'weights', step: phase.step, requested, applied: state });
                     if (!sameWeights(state.weights, requested)) {
-                        return await bail(`the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`);
+                        return await bail(`the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`, 'fault');
                     }
                     if (phase.weight >= 100 && deps.config.hooks.verify) {
                         timeline.add({ at: clock.now(), type: 'phase', name: 'verify', detail: `${target} at 100%` });
@@ -104035,7 +104049,7 @@ async function shiftThrough(deps, plan, live, target, before) {
         }
     }
     catch (e) {
-        return bail(`${deps.signal.aborted ? '' : 'fault: '}${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`);
+        return bail(`${deps.signal.aborted ? '' : 'fault: '}${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`, 'fault');
     }
     if (held) {
         return {
@@ -104048,7 +104062,7 @@ async function shiftThrough(deps, plan, live, target, before) {
     }
     if (weight < 100) {
         // a plan always ends at 100 unless held; anything else is a planner bug: never leave traffic split
-        return bail(`the plan ended at ${weight}% without hold-at`);
+        return bail(`the plan ended at ${weight}% without hold-at`, 'fault');
     }
     deps.onSplit?.(undefined);
     await recordSlots(deps, target, live);

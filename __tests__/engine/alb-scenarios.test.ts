@@ -310,9 +310,9 @@ describe('ALB canary through the engine', () => {
       }
     };
     const out = await s.run();
-    expect(out.result).toBe('rolled-back');
+    expect(out.result).toBe('failed');
     expect(out.reason).toBe(
-      'weights changed outside this run: expected blue 95% / green 5% but found blue 80% / green 20%',
+      'weights changed outside this run: expected blue 95% / green 5% but found blue 80% / green 20%; traffic restored to blue',
     );
     expect(s.timeline.events.find((e) => e.type === 'drift')).toMatchObject({
       expected: { blue: 95, green: 5 },
@@ -356,7 +356,7 @@ describe('ALB canary through the engine', () => {
       }
     };
     const out = await s.run();
-    expect(out.result).toBe('rolled-back');
+    expect(out.result).toBe('failed');
     expect(out.reason).toMatch(/^fault: ALB ModifyRule on .* failed: Throttling: Rate exceeded/);
     // four throttled attempts at 25%, then the restore to blue goes through
     expect(s.greenWrites()).toEqual([50, 250, 250, 250, 250, 0]);

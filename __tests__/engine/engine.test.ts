@@ -211,8 +211,10 @@ describe('engine: deploy', () => {
       if (router.writes.length === 1 && now > 0) router.weights = { blue: 70, green: 30 };
     };
     const out = await run();
-    expect(out.result).toBe('rolled-back');
-    expect(out.reason).toContain('expected blue 90% / green 10% but found blue 70% / green 30%');
+    expect(out.result).toBe('failed');
+    expect(out.reason).toContain(
+      'expected blue 90% / green 10% but found blue 70% / green 30%; traffic restored to blue',
+    );
     expect(router.weights).toEqual({ blue: 100, green: 0 });
     expect(timeline.events.some((e) => e.type === 'drift')).toBe(true);
   });
@@ -225,8 +227,8 @@ describe('engine: deploy', () => {
     });
     const { run } = setup({ router, checks: [check], inputs: { 'canary-steps': '10,50' } });
     const out = await run();
-    expect(out.result).toBe('rolled-back');
-    expect(out.reason).toMatch(/fault: socket closed/);
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/fault: socket closed; traffic restored to blue/);
     expect(router.weights).toEqual({ blue: 100, green: 0 });
   });
 
@@ -259,8 +261,28 @@ describe('engine: deploy', () => {
       inputs: { 'canary-steps': '10,50' },
     });
     const out = await run();
-    expect(out.result).toBe('rolled-back');
+    expect(out.result).toBe('failed');
     expect(out.reason).toContain('SIGTERM');
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('timeout bounds the whole run: a check that hangs is cut off and the live slot restored', async () => {
+    const hanging = new ScriptedCheck(() => new Promise(() => {}));
+    const { router, run } = setup({
+      checks: [hanging],
+      inputs: {
+        'canary-steps': '10',
+        timeout: '300ms',
+        'probe-timeout': '5s',
+        'probe-interval': '6s',
+        interval: '1m',
+      },
+    });
+    const t0 = Date.now();
+    const out = await run();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/timeout of 300ms \(input timeout\)/);
     expect(router.weights).toEqual({ blue: 100, green: 0 });
   });
 

@@ -218,7 +218,12 @@ async function shiftThrough(
   let held = false;
   deps.timeline.add({ at: clock.now(), type: 'plan', plan });
 
-  const bail = async (reason: string): Promise<RunOutcome> => {
+  /**
+   * Puts the live slot back. A verdict against the new version ends `rolled-back`; a fault (API
+   * error, drift, cancellation, timeout) ends `failed` even once traffic is restored: the deploy
+   * did not get an answer, and fail-on-rollback must not turn that green.
+   */
+  const bail = async (reason: string, cause: 'verdict' | 'fault' = 'verdict'): Promise<RunOutcome> => {
     if (weight === 0) return failed(reason, live);
     const restored = await restoreLive(deps, live, applied);
     deps.onSplit?.(undefined);
@@ -226,6 +231,15 @@ async function shiftThrough(
       return { result: 'failed', live, previous: target, weight, reason: `${reason}; ${restored.message}` };
     timeline.add({ at: clock.now(), type: 'rollback', reason, restored: restored.state });
     await runHook(deps, 'rollback', target, live, 0);
+    if (cause === 'fault') {
+      return {
+        result: 'failed',
+        live,
+        previous: target,
+        weight: 0,
+        reason: `${reason}; traffic restored to ${live}`,
+      };
+    }
     return { result: 'rolled-back', live, previous: target, weight: 0, reason };
   };
 
@@ -278,6 +292,7 @@ async function shiftThrough(
             applied = now.weights;
             return await bail(
               `weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`,
+              'fault',
             );
           }
           const requested = weightsFor(target, phase.weight);
@@ -289,6 +304,7 @@ async function shiftThrough(
           if (!sameWeights(state.weights, requested)) {
             return await bail(
               `the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`,
+              'fault',
             );
           }
           if (phase.weight >= 100 && deps.config.hooks.verify) {
@@ -319,6 +335,7 @@ async function shiftThrough(
   } catch (e) {
     return bail(
       `${deps.signal.aborted ? '' : 'fault: '}${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`,
+      'fault',
     );
   }
 
@@ -333,7 +350,7 @@ async function shiftThrough(
   }
   if (weight < 100) {
     // a plan always ends at 100 unless held; anything else is a planner bug: never leave traffic split
-    return bail(`the plan ended at ${weight}% without hold-at`);
+    return bail(`the plan ended at ${weight}% without hold-at`, 'fault');
   }
   deps.onSplit?.(undefined);
   await recordSlots(deps, target, live);
