@@ -82,7 +82,8 @@ export async function benchBundleStartup(opts: StartupOptions): Promise<BenchRes
   const nodes: [string, string][] = [[`node ${process.version}`, process.execPath]];
   if (opts.node24) {
     const v = spawnSync(opts.node24, ['-v'], { encoding: 'utf8' });
-    if (v.status !== 0) throw new Error(`GLIDEPATH_BENCH_NODE24=${opts.node24} does not run: ${v.stderr || v.error?.message}`);
+    if (v.status !== 0)
+      throw new Error(`GLIDEPATH_BENCH_NODE24=${opts.node24} does not run: ${v.stderr || v.error?.message}`);
     nodes.push([`node ${v.stdout.trim()}`, opts.node24]);
   }
   for (const [label, bin] of nodes) {
@@ -94,7 +95,11 @@ export async function benchBundleStartup(opts: StartupOptions): Promise<BenchRes
       { name: `${label}: plan cold start (median of ${p.n})`, value: roundMs(p.median), unit: 'ms' },
       { name: `${label}: plan cold start min–max`, value: `${roundMs(p.min)}–${roundMs(p.max)}`, unit: 'ms' },
       { name: `${label}: bare \`node -e 0\` (median)`, value: roundMs(b.median), unit: 'ms' },
-      { name: `${label}: plan ÷ bare node (this run)`, value: Math.round((p.median / b.median) * 10) / 10, unit: '×' },
+      {
+        name: `${label}: plan ÷ bare node (this run)`,
+        value: Math.round((p.median / b.median) * 10) / 10,
+        unit: '×',
+      },
     );
     samples[label] = { planMs: plan.map(roundMs), bareMs: bare.map(roundMs), command: planCommand(bin) };
   }

@@ -3,7 +3,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const LOAD_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../__tests__/helpers/load.mjs');
+const LOAD_SCRIPT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../__tests__/helpers/load.mjs',
+);
 
 export interface LoadResult {
   requests: number;
@@ -32,7 +35,13 @@ export const describeLoad = (o: LoadOptions) =>
 export async function startLoad(url: string, opts: LoadOptions): Promise<RunningLoad> {
   const proc = spawn(
     process.execPath,
-    [LOAD_SCRIPT, `--url=${url}`, `--concurrency=${opts.concurrency}`, `--pause=${opts.pauseMs}`, `--ms=${opts.maxMs}`],
+    [
+      LOAD_SCRIPT,
+      `--url=${url}`,
+      `--concurrency=${opts.concurrency}`,
+      `--pause=${opts.pauseMs}`,
+      `--ms=${opts.maxMs}`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
@@ -51,7 +60,9 @@ export async function startLoad(url: string, opts: LoadOptions): Promise<Running
       try {
         return JSON.parse(last) as LoadResult;
       } catch {
-        throw new Error(`the load process (exit ${code}) printed no result line; it printed: ${out.slice(-300)}`);
+        throw new Error(
+          `the load process (exit ${code}) printed no result line; it printed: ${out.slice(-300)}`,
+        );
       }
     },
   };

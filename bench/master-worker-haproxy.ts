@@ -69,7 +69,10 @@ export async function startMasterWorker(opts: {
     process.off('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
       process.kill(child.pid, 'SIGTERM');
-      const t = setTimeout(() => child.exitCode === null && child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 3000);
+      const t = setTimeout(
+        () => child.exitCode === null && child.pid !== undefined && process.kill(child.pid, 'SIGKILL'),
+        3000,
+      );
       await exited;
       clearTimeout(t);
     }
@@ -80,7 +83,9 @@ export async function startMasterWorker(opts: {
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
-      throw new Error(`haproxy -W exited (${child.exitCode ?? child.signalCode}) before its socket answered:\n${out}`);
+      throw new Error(
+        `haproxy -W exited (${child.exitCode ?? child.signalCode}) before its socket answered:\n${out}`,
+      );
     }
     try {
       if ((await sendCommand(socket, 'show info', { timeoutMs: 500 })).includes('Pid:')) break;

@@ -1,4 +1,5 @@
 // The shape of bench/results.json and the table printed from it: every figure carries its workload.
+import { writeFileSync } from 'node:fs';
 
 export interface Figure {
   name: string;
@@ -42,10 +43,15 @@ export function renderTable(report: BenchReport): string {
   const rows: [string, string, string, string][] = [];
   const head: [string, string, string, string] = ['figure', 'value', 'target', ''];
   for (const b of report.benchmarks) {
-    for (const f of b.figures) rows.push([f.name, fmt(f), f.target ?? '', f.ok === undefined ? '' : f.ok ? 'ok' : 'MISSED']);
+    for (const f of b.figures)
+      rows.push([f.name, fmt(f), f.target ?? '', f.ok === undefined ? '' : f.ok ? 'ok' : 'MISSED']);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   lines.push(
     `Glidepath bench · ${report.generatedAt} · node ${report.machine.node} · ${report.machine.cpus}× ${report.machine.cpuModel}` +
       `${report.machine.haproxy ? ` · ${report.machine.haproxy}` : ''} · ${(report.totalMs / 1000).toFixed(1)} s`,
@@ -57,22 +63,35 @@ export function renderTable(report: BenchReport): string {
       continue;
     }
     lines.push('   ' + line(head));
-    for (const f of b.figures) lines.push('   ' + line([f.name, fmt(f), f.target ?? '', f.ok === undefined ? '' : f.ok ? 'ok' : 'MISSED']));
+    for (const f of b.figures)
+      lines.push(
+        '   ' + line([f.name, fmt(f), f.target ?? '', f.ok === undefined ? '' : f.ok ? 'ok' : 'MISSED']),
+      );
   }
   return lines.join('\n');
 }
 
 /** Throws naming the first malformed part; the smoke test and run.ts use it before writing. */
 export function assertWellFormed(report: BenchReport): void {
-  if (!report.generatedAt || Number.isNaN(Date.parse(report.generatedAt))) throw new Error('results: generatedAt is not a date');
-  if (!Array.isArray(report.benchmarks) || report.benchmarks.length === 0) throw new Error('results: no benchmarks');
+  if (!report.generatedAt || Number.isNaN(Date.parse(report.generatedAt)))
+    throw new Error('results: generatedAt is not a date');
+  if (!Array.isArray(report.benchmarks) || report.benchmarks.length === 0)
+    throw new Error('results: no benchmarks');
   for (const b of report.benchmarks) {
-    if (!b.id || !b.title || !b.workload || !b.driver) throw new Error(`results: benchmark ${b.id || '?'} lacks id/title/workload/driver`);
+    if (!b.id || !b.title || !b.workload || !b.driver)
+      throw new Error(`results: benchmark ${b.id || '?'} lacks id/title/workload/driver`);
     if (b.skipped || b.error) continue;
     if (b.figures.length === 0) throw new Error(`results: benchmark ${b.id} has no figures`);
     for (const f of b.figures) {
       if (!f.name) throw new Error(`results: a figure of ${b.id} has no name`);
-      if (typeof f.value === 'number' && !Number.isFinite(f.value)) throw new Error(`results: ${b.id} / ${f.name} is ${f.value}`);
+      if (typeof f.value === 'number' && !Number.isFinite(f.value))
+        throw new Error(`results: ${b.id} / ${f.name} is ${f.value}`);
     }
   }
+}
+
+/** Checks the report, then writes it as pretty JSON (the file `npm run bench` leaves in bench/). */
+export function writeReport(report: BenchReport, file: string): void {
+  assertWellFormed(report);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
 }

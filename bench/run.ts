@@ -1,14 +1,16 @@
 // `npm run bench`: runs every benchmark at full counts, prints the table, writes bench/results.json.
 // GLIDEPATH_BENCH_NODE24=/path/to/node24 adds the bundle's cold start under Node 24;
 // GLIDEPATH_BENCH_ONLY=rollback-time,switch-method runs a subset.
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FULL, runSuite } from './suite.js';
-import { assertWellFormed, renderTable } from './results.js';
+import { renderTable, writeReport } from './results.js';
 
-const out = process.env.GLIDEPATH_BENCH_OUT ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
-const only = process.env.GLIDEPATH_BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const out =
+  process.env.GLIDEPATH_BENCH_OUT ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
+const only = process.env.GLIDEPATH_BENCH_ONLY?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 const report = await runSuite({
   ...FULL,
@@ -16,8 +18,7 @@ const report = await runSuite({
   ...(only?.length ? { only } : {}),
   log: (line) => console.error(line),
 });
-assertWellFormed(report);
-writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+writeReport(report, out);
 console.log(renderTable(report));
 console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
 const missed = report.benchmarks.filter((b) => b.error || b.figures.some((f) => f.ok === false));

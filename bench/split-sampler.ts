@@ -35,7 +35,11 @@ export function sampleSplit(socket: SocketAddress, backend: string, everyMs = 10
     };
     const b = row('blue');
     const g = row('green');
-    return { at: performance.now(), weight: { blue: b.weight, green: g.weight }, req: { blue: b.req, green: g.req } };
+    return {
+      at: performance.now(),
+      weight: { blue: b.weight, green: g.weight },
+      req: { blue: b.req, green: g.req },
+    };
   };
   const loop = (async () => {
     while (!stopping) {
@@ -57,7 +61,7 @@ export function sampleSplit(socket: SocketAddress, backend: string, everyMs = 10
   };
 }
 
-/** Consecutive samples with the same weights form a segment; its requests are the counter deltas across it. */
+/** Consecutive samples with the same weights form a segment; its requests are the counter deltas within it. */
 export function segments(samples: Sample[]): SplitSegment[] {
   const out: SplitSegment[] = [];
   let start = 0;
@@ -65,8 +69,10 @@ export function segments(samples: Sample[]): SplitSegment[] {
     const cur = samples[i];
     const first = samples[start]!;
     if (cur && cur.weight.blue === first.weight.blue && cur.weight.green === first.weight.green) continue;
-    // the delta runs from the sample before the segment (when weights just changed) to its last sample
-    const from = samples[Math.max(0, start - 1)]!;
+    // The interval in which the weights changed is left out, and the next one too: requests
+    // dispatched just before a change are counted when they finish, so they would show up in the
+    // new segment. Each share is then measured at one known weight; two intervals per step are lost.
+    const from = samples[Math.min(start + (start > 0 ? 1 : 0), i - 1)]!;
     const to = samples[i - 1]!;
     const blue = to.req.blue - from.req.blue;
     const green = to.req.green - from.req.green;

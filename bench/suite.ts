@@ -57,20 +57,36 @@ export async function runSuite(opts: SuiteOptions): Promise<BenchReport> {
       title: 'Failed client requests during deploys',
       needsHaproxy: true,
       run: () =>
-        benchZeroFailures({ canarySteps: opts.canarySteps, interval: opts.stepInterval, load: opts.load, log: opts.log }),
+        benchZeroFailures({
+          canarySteps: opts.canarySteps,
+          interval: opts.stepInterval,
+          load: opts.load,
+          log: opts.log,
+        }),
     },
     {
       id: 'switch-method',
       title: 'HAProxy switch: runtime API vs reload',
       needsHaproxy: true,
       run: () =>
-        benchSwitchMethod({ repeats: opts.switchRepeats, load: opts.load, warmupMs: 300, windowMs: opts.switchWindowMs, log: opts.log }),
+        benchSwitchMethod({
+          repeats: opts.switchRepeats,
+          load: opts.load,
+          warmupMs: 300,
+          windowMs: opts.switchWindowMs,
+          log: opts.log,
+        }),
     },
     {
       id: 'bundle-startup',
       title: 'Bundle size and cold start',
       needsHaproxy: false,
-      run: () => benchBundleStartup({ runs: opts.coldStartRuns, ...(opts.node24 ? { node24: opts.node24 } : {}), log: opts.log }),
+      run: () =>
+        benchBundleStartup({
+          runs: opts.coldStartRuns,
+          ...(opts.node24 ? { node24: opts.node24 } : {}),
+          log: opts.log,
+        }),
     },
   ];
   const benchmarks: BenchResult[] = [];
@@ -91,7 +107,9 @@ export async function runSuite(opts: SuiteOptions): Promise<BenchReport> {
     opts.log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
   const cpus = os.cpus();
-  const hv = hasHaproxy ? spawnSync(HAPROXY_BIN, ['-v'], { encoding: 'utf8' }).stdout?.split('\n')[0] : undefined;
+  const hv = hasHaproxy
+    ? spawnSync(HAPROXY_BIN, ['-v'], { encoding: 'utf8' }).stdout?.split('\n')[0]
+    : undefined;
   return {
     generatedAt: new Date().toISOString(),
     command: 'npm run bench',

@@ -64,7 +64,9 @@ async function measure(method: Method, opts: SwitchOptions): Promise<SwitchSampl
       const onNew = after(to);
       const onOld = after(from);
       if (onNew.length === 0) {
-        throw new Error(`${method}: no request reached ${to} within ${opts.windowMs} ms of the switch\n${hp.output()}`);
+        throw new Error(
+          `${method}: no request reached ${to} within ${opts.windowMs} ms of the switch\n${hp.output()}`,
+        );
       }
       const sample = {
         firstOnNewMs: Math.min(...onNew),
@@ -90,21 +92,52 @@ async function measure(method: Method, opts: SwitchOptions): Promise<SwitchSampl
 export async function benchSwitchMethod(opts: SwitchOptions): Promise<BenchResult> {
   const runtime = await measure('runtime-api', opts);
   const reload = await measure('reload', opts);
-  const first = { runtime: summarize(runtime.map((s) => s.firstOnNewMs)), reload: summarize(reload.map((s) => s.firstOnNewMs)) };
-  const last = { runtime: summarize(runtime.map((s) => s.lastOnOldMs)), reload: summarize(reload.map((s) => s.lastOnOldMs)) };
+  const first = {
+    runtime: summarize(runtime.map((s) => s.firstOnNewMs)),
+    reload: summarize(reload.map((s) => s.firstOnNewMs)),
+  };
+  const last = {
+    runtime: summarize(runtime.map((s) => s.lastOnOldMs)),
+    reload: summarize(reload.map((s) => s.lastOnOldMs)),
+  };
   const failed = (xs: SwitchSample[]) => xs.reduce((n, s) => n + s.failures, 0);
   const sent = (xs: SwitchSample[]) => xs.reduce((n, s) => n + s.requests, 0);
   // a sub-millisecond runtime median would make the ratio explode on noise; floor the divisor at 0.1 ms and say so
   const ratio = (a: number, b: number) => Math.round((a / Math.max(b, 0.1)) * 10) / 10;
   const figures: Figure[] = [
-    { name: 'runtime API: first request on new server (median)', value: roundMs(first.runtime.median), unit: 'ms' },
+    {
+      name: 'runtime API: first request on new server (median)',
+      value: roundMs(first.runtime.median),
+      unit: 'ms',
+    },
     { name: 'reload: first request on new server (median)', value: roundMs(first.reload.median), unit: 'ms' },
-    { name: 'reload ÷ runtime API, first request on new (this run)', value: ratio(first.reload.median, first.runtime.median), unit: '×' },
-    { name: 'runtime API: first on new, min–max', value: `${roundMs(first.runtime.min)}–${roundMs(first.runtime.max)}`, unit: 'ms' },
-    { name: 'reload: first on new, min–max', value: `${roundMs(first.reload.min)}–${roundMs(first.reload.max)}`, unit: 'ms' },
-    { name: 'runtime API: last request on old server (median)', value: roundMs(last.runtime.median), unit: 'ms' },
+    {
+      name: 'reload ÷ runtime API, first request on new (this run)',
+      value: ratio(first.reload.median, first.runtime.median),
+      unit: '×',
+    },
+    {
+      name: 'runtime API: first on new, min–max',
+      value: `${roundMs(first.runtime.min)}–${roundMs(first.runtime.max)}`,
+      unit: 'ms',
+    },
+    {
+      name: 'reload: first on new, min–max',
+      value: `${roundMs(first.reload.min)}–${roundMs(first.reload.max)}`,
+      unit: 'ms',
+    },
+    {
+      name: 'runtime API: last request on old server (median)',
+      value: roundMs(last.runtime.median),
+      unit: 'ms',
+    },
     { name: 'reload: last request on old server (median)', value: roundMs(last.reload.median), unit: 'ms' },
-    { name: 'runtime API: requests failed / sent', value: `${failed(runtime)}/${sent(runtime)}`, target: '0 failed', ok: failed(runtime) === 0 },
+    {
+      name: 'runtime API: requests failed / sent',
+      value: `${failed(runtime)}/${sent(runtime)}`,
+      target: '0 failed',
+      ok: failed(runtime) === 0,
+    },
     { name: 'reload: requests failed / sent', value: `${failed(reload)}/${sent(reload)}` },
   ];
   return {

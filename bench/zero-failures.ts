@@ -15,8 +15,10 @@ export interface ZeroFailureOptions {
   log: (line: string) => void;
 }
 
+/** `0→0, 5→4.8, … (% green set→seen, N req)` */
 const splitText = (segs: SplitSegment[]) =>
-  segs.map((s) => `${s.weights.green}%→${s.greenSharePct}% (${s.requests.blue + s.requests.green} req)`).join(', ');
+  `${segs.map((s) => `${s.weights.green}→${s.greenSharePct}`).join(', ')} (% green set→seen, ` +
+  `${segs.reduce((n, s) => n + s.requests.blue + s.requests.green, 0)} req)`;
 
 export async function benchZeroFailures(opts: ZeroFailureOptions): Promise<BenchResult> {
   const blue = await startAppServer({ name: 'blue' });
@@ -49,14 +51,26 @@ export async function benchZeroFailures(opts: ZeroFailureOptions): Promise<Bench
       const ms = performance.now() - t0;
       const segs = await sampler.stop();
       const seen = await load.stop();
-      opts.log(`  ${name}: ${r.outputs.result}, ${seen.requests} requests, ${seen.failures} failed, split ${splitText(segs)}`);
+      opts.log(
+        `  ${name}: ${r.outputs.result}, ${seen.requests} requests, ${seen.failures} failed, split ${splitText(segs)}`,
+      );
       figures.push(
-        { name: `${name}: result`, value: r.outputs.result ?? `(none, exit ${r.code})`, target: 'promoted', ok: r.outputs.result === 'promoted' },
+        {
+          name: `${name}: result`,
+          value: r.outputs.result ?? `(none, exit ${r.code})`,
+          target: 'promoted',
+          ok: r.outputs.result === 'promoted',
+        },
         { name: `${name}: requests sent`, value: seen.requests },
         { name: `${name}: requests failed`, value: seen.failures, target: '0', ok: seen.failures === 0 },
-        { name: `${name}: green weight→observed green share`, value: splitText(segs) },
+        { name: `${name}: split set→seen`, value: splitText(segs) },
       );
-      samples[name] = { durationMs: Math.round(ms), load: seen, segments: segs, live: r.outputs['live-slot'] };
+      samples[name] = {
+        durationMs: Math.round(ms),
+        load: seen,
+        segments: segs,
+        live: r.outputs['live-slot'],
+      };
     }
   } finally {
     await hp.stop();
@@ -69,7 +83,7 @@ export async function benchZeroFailures(opts: ZeroFailureOptions): Promise<Bench
     workload:
       `canary ${opts.canarySteps} → 100 (blue → green), then blue-green (green → blue), interval ${opts.interval}, ` +
       `probe-interval 500ms, health-urls through HAProxy + HAProxy stats; load: ${describeLoad(opts.load)}, ` +
-      'one load process per deploy; split from HAProxy req_tot sampled every 100 ms (boundaries blur by one sample)',
+      'one load process per deploy; split from HAProxy uweight and req_tot sampled every 100 ms (the sampling interval containing each change and the one after it are left out)',
     driver: 'bundle: node dist/index.js with INPUT_* env',
     figures,
     samples,
