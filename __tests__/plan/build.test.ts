@@ -1,3 +1,4 @@
+import { configWith } from '../helpers/config.js';
 import { describe, expect, it } from 'vitest';
 import type { Config, Strategy } from '../../src/config/types.js';
 import type { Phase } from '../../src/plan/types.js';
@@ -5,39 +6,11 @@ import { buildPlan, continuePlan, promotePlan } from '../../src/plan/build.js';
 
 const MIN = 60_000;
 
-function config(overrides: Partial<Config> = {}): Config {
-  return {
-    command: 'deploy',
-    strategy: { name: 'canary', strategy: { kind: 'canary', steps: [10, 50] } },
-    intervalMs: 5 * MIN,
-    provider: { kind: 'command', trafficCommand: 'true' },
-    healthUrls: [],
-    preTrafficUrls: [],
-    healthExpect: [{ min: 200, max: 299 }],
-    healthHeaders: {},
-    probeIntervalMs: 5000,
-    probeTimeoutMs: 3000,
-    failureThreshold: 2,
-    maxErrorRate: 1,
-    compareToStable: false,
-    minRequests: 20,
-    cloudwatchAlarms: [],
-    maxUnhealthyTargets: 0,
-    hooks: {},
-    hookTimeoutMs: 10 * MIN,
-    keepPreviousMs: 0,
-    timeoutMs: 60 * MIN,
-    failOnRollback: true,
-    prComment: true,
-    ...overrides,
-  };
-}
-
 const withStrategy = (
   strategy: Strategy,
   name: string = strategy.kind,
   extra: Partial<Config> = {},
-): Config => config({ strategy: { name, strategy }, ...extra });
+): Config => configWith({ strategy: { name, strategy }, ...extra });
 
 type Shift = Extract<Phase, { kind: 'shift' }>;
 const shifts = (phases: Phase[]): Shift[] => phases.filter((p): p is Shift => p.kind === 'shift');
@@ -117,7 +90,7 @@ describe('buildPlan: shift weights and holds per strategy', () => {
 describe('buildPlan: phases around the shifts', () => {
   it('orders every phase: backup, deploy, pre-traffic, shifts, keep-previous, cleanup', () => {
     const plan = buildPlan(
-      config({
+      configWith({
         hooks: {
           backup: 'pg_dump > b.sql',
           deploy: './deploy.sh',
@@ -152,7 +125,7 @@ describe('buildPlan: phases around the shifts', () => {
   });
 
   it('has only shifts when no hooks, no pre-traffic URLs and no keep-previous', () => {
-    expect(kinds(buildPlan(config()).phases)).toEqual(['shift', 'shift', 'shift']);
+    expect(kinds(buildPlan(configWith()).phases)).toEqual(['shift', 'shift', 'shift']);
   });
 
   it.each<[string, Partial<Config>, string[]]>([
@@ -162,33 +135,37 @@ describe('buildPlan: phases around the shifts', () => {
     ['deploy only', { hooks: { deploy: 'true' } }, ['deploy']],
     ['verify and rollback hooks add no phase', { hooks: { verify: 'true', rollback: 'true' } }, []],
   ])('%s', (_name, overrides, before) => {
-    expect(kinds(buildPlan(config(overrides)).phases)).toEqual([...before, 'shift', 'shift', 'shift']);
+    expect(kinds(buildPlan(configWith(overrides)).phases)).toEqual([...before, 'shift', 'shift', 'shift']);
   });
 
   it('pre-traffic without smoke has no smoke key', () => {
-    const phase = buildPlan(config({ preTrafficUrls: ['http://x/{slot}'] })).phases[0];
+    const phase = buildPlan(configWith({ preTrafficUrls: ['http://x/{slot}'] })).phases[0];
     expect(phase).toEqual({ kind: 'pre-traffic', urls: ['http://x/{slot}'] });
   });
 
   it('keep-previous alone, and cleanup alone', () => {
-    expect(kinds(buildPlan(config({ keepPreviousMs: 1000 })).phases).slice(-1)).toEqual(['keep-previous']);
-    expect(kinds(buildPlan(config({ hooks: { cleanup: 'true' } })).phases).slice(-1)).toEqual(['cleanup']);
+    expect(kinds(buildPlan(configWith({ keepPreviousMs: 1000 })).phases).slice(-1)).toEqual([
+      'keep-previous',
+    ]);
+    expect(kinds(buildPlan(configWith({ hooks: { cleanup: 'true' } })).phases).slice(-1)).toEqual([
+      'cleanup',
+    ]);
   });
 });
 
 describe('buildPlan: checks during each hold', () => {
   it('command provider with probes: probe error rate, no real-traffic metric', () => {
-    const plan = buildPlan(config({ healthUrls: ['http://a', 'http://b'] }));
+    const plan = buildPlan(configWith({ healthUrls: ['http://a', 'http://b'] }));
     expect(shifts(plan.phases)[0]!.checks).toEqual(['health probes (2 URLs)', 'probe error rate ≤ 1%']);
   });
 
   it('command provider with nothing configured checks nothing', () => {
-    expect(shifts(buildPlan(config()).phases)[0]!.checks).toEqual([]);
+    expect(shifts(buildPlan(configWith()).phases)[0]!.checks).toEqual([]);
   });
 
   it('HAProxy: probes, real-traffic 5xx, latency, check-command; verify-command only at 100%', () => {
     const plan = buildPlan(
-      config({
+      configWith({
         provider: {
           kind: 'haproxy',
           socket: { kind: 'unix', path: '/run/h.sock' },
@@ -225,13 +202,13 @@ describe('buildPlan: checks during each hold', () => {
       },
       cloudwatchAlarms: ['a', 'b', 'c'],
     };
-    const strict = shifts(buildPlan(config(base)).phases)[0]!.checks;
+    const strict = shifts(buildPlan(configWith(base)).phases)[0]!.checks;
     expect(strict).toEqual([
       'ALB real-traffic 5xx ≤ 1% (min 20 requests)',
       'CloudWatch alarms (3)',
       'target health',
     ]);
-    const lenient = shifts(buildPlan(config({ ...base, maxUnhealthyTargets: 2 })).phases)[0]!.checks;
+    const lenient = shifts(buildPlan(configWith({ ...base, maxUnhealthyTargets: 2 })).phases)[0]!.checks;
     expect(lenient).toContain('target health (≤ 2 unhealthy)');
   });
 });
@@ -256,19 +233,19 @@ describe('buildPlan: hold-at', () => {
   });
 
   it('hold-at 100 reaches 100 but still leaves the old slot up', () => {
-    const plan = buildPlan(config({ ...full, holdAt: 100 }));
+    const plan = buildPlan(configWith({ ...full, holdAt: 100 }));
     expect(weightsOf(plan.phases)).toEqual([10, 50, 100]);
     expect(kinds(plan.phases)).not.toContain('keep-previous');
     expect(kinds(plan.phases)).not.toContain('cleanup');
   });
 
   it('hold-at between planned weights stops exactly at hold-at rather than overshooting', () => {
-    const plan = buildPlan(config({ holdAt: 25 }));
+    const plan = buildPlan(configWith({ holdAt: 25 }));
     expect(weightsOf(plan.phases)).toEqual([10, 25]);
   });
 
   it('ignoreHoldAt plans the whole way', () => {
-    const plan = buildPlan(config({ ...full, holdAt: 10 }), { ignoreHoldAt: true });
+    const plan = buildPlan(configWith({ ...full, holdAt: 10 }), { ignoreHoldAt: true });
     expect(weightsOf(plan.phases)).toEqual([10, 50, 100]);
     expect(kinds(plan.phases).slice(-2)).toEqual(['keep-previous', 'cleanup']);
     expect(plan.holdAt).toBeUndefined();
@@ -276,7 +253,7 @@ describe('buildPlan: hold-at', () => {
 });
 
 describe('continuePlan / promotePlan', () => {
-  const cfg = config({
+  const cfg = configWith({
     strategy: { name: 'linear', strategy: { kind: 'linear', increment: 20 } },
     intervalMs: MIN,
     hooks: { backup: 'b', deploy: 'd', smoke: 's', cleanup: 'c' },

@@ -1,3 +1,4 @@
+import { configWith } from '../helpers/config.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Config, Strategy } from '../../src/config/types.js';
@@ -42,7 +43,7 @@ const configArb: fc.Arbitrary<Config> = fc
   .map(({ strategy, intervalMs, keepPreviousMs, hooks, preTrafficUrls, holdPick }) => {
     const reachable = shiftWeights(strategy);
     const holdAt = holdPick === undefined ? undefined : reachable[holdPick % reachable.length];
-    return makeConfig({
+    return configWith({
       strategy: { name: strategy.kind, strategy },
       intervalMs,
       keepPreviousMs,
@@ -51,34 +52,6 @@ const configArb: fc.Arbitrary<Config> = fc
       holdAt,
     });
   });
-
-function makeConfig(overrides: Partial<Config>): Config {
-  return {
-    command: 'deploy',
-    strategy: { name: 'canary', strategy: { kind: 'canary', steps: [10, 50] } },
-    intervalMs: 300_000,
-    provider: { kind: 'command', trafficCommand: 'true' },
-    healthUrls: [],
-    preTrafficUrls: [],
-    healthExpect: [{ min: 200, max: 299 }],
-    healthHeaders: {},
-    probeIntervalMs: 5000,
-    probeTimeoutMs: 3000,
-    failureThreshold: 2,
-    maxErrorRate: 1,
-    compareToStable: false,
-    minRequests: 20,
-    cloudwatchAlarms: [],
-    maxUnhealthyTargets: 0,
-    hooks: {},
-    hookTimeoutMs: 600_000,
-    keepPreviousMs: 0,
-    timeoutMs: 3600_000,
-    failOnRollback: true,
-    prComment: true,
-    ...overrides,
-  };
-}
 
 describe('planner properties', () => {
   it('weights are non-decreasing and within 0..100', () => {
