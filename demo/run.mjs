@@ -38,21 +38,23 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Long-lived servers (apps, proxy, HAProxy), spawned in their own process group so Ctrl-C reaches only us and the action. */
 const servers = new Set();
-/** The action while it runs: it shares our process group, so Ctrl-C reaches it as a runner's cancel would. */
+/** The action while it runs; also in its own group, so it gets exactly one signal from us, as from a runner. */
 let action;
 let loadGen;
 let workDir;
 let cleaning;
+/** Set once cleanup starts: nothing new is started after that. */
+let shuttingDown = false;
 
 function alive(child) {
   return child.exitCode === null && child.signalCode === null;
 }
 
-async function stopChild(child, graceMs = 2000) {
+async function stopChild(child, graceMs = 2000, signal = 'SIGTERM') {
   if (!alive(child) || child.pid === undefined) return;
   const exited = new Promise((r) => child.once('exit', r));
   try {
-    process.kill(child.pid, 'SIGTERM');
+    process.kill(child.pid, signal);
   } catch {
     return;
   }
@@ -61,13 +63,15 @@ async function stopChild(child, graceMs = 2000) {
   clearTimeout(timer);
 }
 
-async function cleanup() {
+/** Stops everything; `signal` is what the action gets if it still runs (a runner sends SIGINT on cancel). */
+async function cleanup(signal = 'SIGTERM') {
+  shuttingDown = true;
   cleaning ??= (async () => {
     loadGen?.halt();
     if (action && alive(action)) {
       // Let the action put traffic back on the live slot before its front door goes away.
-      say('  waiting for the action to restore the live slot (up to 10 s)...');
-      await stopChild(action, 10_000);
+      say(`  sent ${signal} to the action; waiting for it to restore the live slot (up to 10 s)...`);
+      await stopChild(action, 10_000, signal);
     }
     await Promise.all([...servers].map((c) => stopChild(c)));
     if (workDir && process.env.GLIDEPATH_DEMO_KEEP !== '1') rmSync(workDir, { recursive: true, force: true });
@@ -83,9 +87,7 @@ process.on('exit', () => {
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     say(`\n${sig}: stopping the demo and everything it started...`);
-    // Ctrl-C in a terminal already reached the action (same process group); a kill by PID did not.
-    if (action && alive(action) && action.pid) process.kill(action.pid, sig);
-    void cleanup().then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    void cleanup(sig).then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
   });
 }
 
@@ -107,7 +109,10 @@ function startServer(label, script, args) {
     servers.add(child);
     child.once('exit', () => servers.delete(child));
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`${label} did not start within 5 s: ${err.trim()}`)), 5000);
+    const timer = setTimeout(
+      () => reject(new Error(`${label} did not start within 5 s: ${err.trim()}`)),
+      5000,
+    );
     child.stderr.on('data', (d) => (err = (err + d).slice(-2000)));
     const lines = readline.createInterface({ input: child.stdout });
     lines.on('line', (line) => {
@@ -208,11 +213,12 @@ async function startHaproxyDoor(bin, dir, ports) {
     if (Date.now() > deadline) throw new Error(`haproxy's runtime API was not ready within 5 s:\n${out}`);
     await sleep(50);
   }
-  const weight = async (slot) => Number(/^(\d+)/.exec(await haproxyCommand(socketPath, `get weight web/${slot}`))?.[1]);
+  const weight = async (slot) =>
+    Number(/^(\d+)/.exec(await haproxyCommand(socketPath, `get weight web/${slot}`))?.[1]);
   return {
     mode: 'haproxy',
     url: `http://127.0.0.1:${front}`,
-    describe: `HAProxy ${bin} (runtime API ${socketPath}), front door http://127.0.0.1:${front}`,
+    describe: `HAProxy (${bin}) on http://127.0.0.1:${front}, runtime API on ${socketPath}`,
     inputs: {
       provider: 'haproxy',
       'haproxy-socket': socketPath,
@@ -243,11 +249,18 @@ async function startProxyDoor(dir, ports) {
   ]);
   const admin = (method, body) =>
     new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, method, path: '/__glidepath/weights', timeout: 2000 }, (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`proxy: HTTP ${res.statusCode} ${text}`))));
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port, method, path: '/__glidepath/weights', timeout: 2000 },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve(JSON.parse(text))
+              : reject(new Error(`proxy: HTTP ${res.statusCode} ${text}`)),
+          );
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('proxy admin API: no answer within 2 s')));
       req.on('error', reject);
       req.end(body);
@@ -257,7 +270,7 @@ async function startProxyDoor(dir, ports) {
   return {
     mode: 'command',
     url: `http://127.0.0.1:${port}`,
-    describe: `demo/weighted-proxy.mjs (DEMO ONLY), front door http://127.0.0.1:${port}`,
+    describe: `demo/weighted-proxy.mjs (DEMO ONLY) on http://127.0.0.1:${port}, weights under /__glidepath/`,
     inputs: {
       provider: 'command',
       'traffic-command': `${client} set --port ${port}`,
@@ -334,8 +347,12 @@ function startLoad(url) {
 }
 
 function describeLoad(t) {
-  const versions = Object.entries(t.byVersion).map(([v, n]) => `${v} ${n}`).join(', ');
-  const statuses = Object.entries(t.byStatus).map(([s, n]) => `${s}×${n}`).join(', ');
+  const versions = Object.entries(t.byVersion)
+    .map(([v, n]) => `${v} ${n}`)
+    .join(', ');
+  const statuses = Object.entries(t.byStatus)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(', ');
   return `${t.requests} requests, ${t.failed} failed · by version: ${versions || 'none'} · statuses: ${statuses || 'none'}`;
 }
 
@@ -343,12 +360,25 @@ function describeLoad(t) {
 
 /** Workflow commands (`::group::`, `::error::`) as a person would read them in the Actions UI. */
 function renderLogLine(line) {
-  const unescape = (s) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+  const unescape = (s) =>
+    s
+      .replace(/%0D/g, '\r')
+      .replace(/%0A/g, '\n')
+      .replace(/%3A/g, ':')
+      .replace(/%2C/g, ',')
+      .replace(/%25/g, '%');
   const m = /^::([a-z-]+)( [^:]*)?::(.*)$/.exec(line);
   if (!m) return line;
   const [, cmd, props = '', msg] = m;
   if (cmd === 'group') return `▸ ${unescape(msg)}`;
-  if (cmd === 'endgroup' || cmd === 'add-mask' || cmd === 'debug' || cmd === 'save-state' || cmd === 'set-output') return undefined;
+  if (
+    cmd === 'endgroup' ||
+    cmd === 'add-mask' ||
+    cmd === 'debug' ||
+    cmd === 'save-state' ||
+    cmd === 'set-output'
+  )
+    return undefined;
   if (cmd === 'error' || cmd === 'warning' || cmd === 'notice') {
     const title = /title=([^,]*)/.exec(props)?.[1];
     return `${cmd.toUpperCase()}${title ? ` (${unescape(title)})` : ''}: ${unescape(msg)}`;
@@ -370,7 +400,8 @@ function parseCommandFile(text) {
   return out;
 }
 
-const inputEnv = (inputs) => Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+const inputEnv = (inputs) =>
+  Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
 
 /** Runs one entry point of the bundle with the runner's env and files, streaming its log with a prefix. */
 function runEntry(script, inputs, dir, extraEnv, tag) {
@@ -380,6 +411,7 @@ function runEntry(script, inputs, dir, extraEnv, tag) {
     GITHUB_STEP_SUMMARY: path.join(dir, 'summary.md'),
   };
   for (const f of Object.values(files)) if (!existsSync(f)) writeFileSync(f, '');
+  if (shuttingDown) throw new Error('stopping: not starting the action again');
   const start = Date.now();
   const child = spawn(NODE, [script], {
     cwd: ROOT, // a runner's working directory is the checked-out repository
@@ -393,6 +425,7 @@ function runEntry(script, inputs, dir, extraEnv, tag) {
       ...inputEnv(inputs),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   action = child;
   for (const stream of [child.stdout, child.stderr]) {
@@ -431,7 +464,8 @@ async function deploy(n, title, door, inputs) {
   say('  the workflow step being run (dist/index.js, then dist/post/index.js as the runner does):');
   say('    - uses: glidepath');
   say('      with:');
-  for (const [k, v] of Object.entries(inputs)) say(`        ${k}: ${/[:#"'$]|^\s|\s$/.test(v) ? JSON.stringify(v) : v}`);
+  for (const [k, v] of Object.entries(inputs))
+    say(`        ${k}: ${/[:#"'$]|^\s|\s$/.test(v) ? JSON.stringify(v) : v}`);
   say(`  load: ${LOAD.concurrency} keep-alive clients through ${door.url} for the whole run`);
   say('');
   loadGen = startLoad(door.url);
@@ -443,9 +477,12 @@ async function deploy(n, title, door, inputs) {
   const weights = await door.weights();
 
   say('');
-  say(`  main step exit code: ${main.code ?? main.signal} (after ${(main.ms / 1000).toFixed(1)} s) · post step exit code: ${post.code ?? post.signal}`);
+  say(
+    `  main step exit code: ${main.code ?? main.signal} (after ${(main.ms / 1000).toFixed(1)} s) · post step exit code: ${post.code ?? post.signal}`,
+  );
   say('  outputs:');
-  for (const k of ['result', 'live-slot', 'previous-slot', 'weight', 'rollback-reason']) say(`    ${k}: ${main.outputs[k] || '(empty)'}`);
+  for (const k of ['result', 'live-slot', 'previous-slot', 'weight', 'rollback-reason'])
+    say(`    ${k}: ${main.outputs[k] || '(empty)'}`);
   say(`  front door weights now: blue ${weights.blue} / green ${weights.green}`);
   say(`  load generator (what users saw): ${describeLoad(load)}`);
   if (load.firstFailures.length) say(`    first failures: ${load.firstFailures.join('; ')}`);
@@ -474,7 +511,9 @@ const COMMON = {
 
 async function demo() {
   if (!existsSync(MAIN) || !existsSync(POST)) {
-    throw new Error(`the bundle is missing (${path.relative(ROOT, MAIN)}, ${path.relative(ROOT, POST)}): run \`npm run package\` first`);
+    throw new Error(
+      `the bundle is missing (${path.relative(ROOT, MAIN)}, ${path.relative(ROOT, POST)}): run \`npm run package\` first`,
+    );
   }
   workDir = mkdtempSync(path.join(os.tmpdir(), 'glidepath-demo-'));
   const hp = findHaproxy();
@@ -484,9 +523,11 @@ async function demo() {
   say('  (node dist/index.js with INPUT_* variables, like a GitHub runner), under constant load:');
   say('    run 1: a healthy v2 goes out by canary 10% → 50% → 100% and is PROMOTED');
   say('    run 2: a v2 answering 5% 500s goes out the same way and is ROLLED BACK (the expected outcome)');
-  say(hp.bin
-    ? `  mode: HAProxy ${hp.version} found (${hp.bin}): provider haproxy, weights over the runtime API`
-    : `  mode: no HAProxy (${hp.why}): provider command with the DEMO-ONLY demo/weighted-proxy.mjs`);
+  say(
+    hp.bin
+      ? `  mode: HAProxy ${hp.version} found (${hp.bin}): provider haproxy, weights over the runtime API`
+      : `  mode: no HAProxy (${hp.why}): provider command with the DEMO-ONLY demo/weighted-proxy.mjs`,
+  );
 
   const ports = { blue: await freePort(), green: await freePort() };
   await startApp('blue app (v1)', ports.blue, 'v1', 0);
@@ -514,17 +555,40 @@ async function demo() {
     say(`  ${ok ? '✔' : '✘'} ${what}`);
     if (!ok) problems.push(what);
   };
-  expect(run1.main.outputs.result === 'promoted', `run 1 result is promoted (got ${run1.main.outputs.result || 'none'})`);
+  expect(
+    run1.main.outputs.result === 'promoted',
+    `run 1 result is promoted (got ${run1.main.outputs.result || 'none'})`,
+  );
   expect(run1.main.code === 0, `run 1 main step succeeded (exit ${run1.main.code ?? run1.main.signal})`);
-  expect(run1.weights.green === 100 && run1.weights.blue === 0, `run 1 left green at 100% (blue ${run1.weights.blue} / green ${run1.weights.green})`);
-  expect(run1.load.failed === 0 && run1.load.requests > 0, `run 1: ${run1.load.failed} failed of ${run1.load.requests} user requests (zero downtime)`);
-  expect(run2.main.outputs.result === 'rolled-back', `run 2 result is rolled-back (got ${run2.main.outputs.result || 'none'})`);
-  expect(run2.main.code !== 0, `run 2 main step failed, as fail-on-rollback (default true) asks (exit ${run2.main.code ?? run2.main.signal})`);
-  expect(run2.weights.blue === 100 && run2.weights.green === 0, `run 2 left blue at 100% (blue ${run2.weights.blue} / green ${run2.weights.green})`);
+  expect(
+    run1.weights.green === 100 && run1.weights.blue === 0,
+    `run 1 left green at 100% (blue ${run1.weights.blue} / green ${run1.weights.green})`,
+  );
+  expect(
+    run1.load.failed === 0 && run1.load.requests > 0,
+    `run 1: ${run1.load.failed} failed of ${run1.load.requests} user requests (zero downtime)`,
+  );
+  expect(
+    run2.main.outputs.result === 'rolled-back',
+    `run 2 result is rolled-back (got ${run2.main.outputs.result || 'none'})`,
+  );
+  expect(
+    run2.main.code !== 0,
+    `run 2 main step failed, as fail-on-rollback (default true) asks (exit ${run2.main.code ?? run2.main.signal})`,
+  );
+  expect(
+    run2.weights.blue === 100 && run2.weights.green === 0,
+    `run 2 left blue at 100% (blue ${run2.weights.blue} / green ${run2.weights.green})`,
+  );
   expect(Boolean(run2.main.outputs['rollback-reason']), 'run 2 says why it rolled back (rollback-reason)');
-  say(`  run 2: users saw ${run2.load.failed} failed of ${run2.load.requests} requests while the canary was at 10%, then none once it was rolled back`);
-  say(`  mode: ${door.mode === 'haproxy' ? 'HAProxy' : 'command provider + demo/weighted-proxy.mjs'} · total ${since()}`);
-  if (process.env.GLIDEPATH_DEMO_KEEP === '1') say(`  kept: ${workDir} (summaries, outputs, JSON reports per run)`);
+  say(
+    `  run 2: users saw ${run2.load.failed} failed of ${run2.load.requests} requests while the canary was at 10%, then none once it was rolled back`,
+  );
+  say(
+    `  mode: ${door.mode === 'haproxy' ? 'HAProxy' : 'command provider + demo/weighted-proxy.mjs'} · total ${since()}`,
+  );
+  if (process.env.GLIDEPATH_DEMO_KEEP === '1')
+    say(`  kept: ${workDir} (summaries, outputs, JSON reports per run)`);
   return problems;
 }
 

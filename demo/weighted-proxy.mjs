@@ -173,7 +173,9 @@ async function check() {
   // Counters only grow while the proxy lives: smaller ones mean it restarted, so start over.
   if (!before || now.requests < before.requests || now.errors5xx < before.errors5xx) {
     save();
-    process.stdout.write(`${slot}: first reading (${now.requests} requests so far), baseline saved; judging from the next call\n`);
+    process.stdout.write(
+      `${slot}: first reading (${now.requests} requests so far), baseline saved; judging from the next call\n`,
+    );
     return;
   }
   const requests = now.requests - before.requests;
@@ -183,7 +185,9 @@ async function check() {
     const bestCase = pct(errors, minRequests);
     if (bestCase > limit) {
       save();
-      process.stdout.write(`${measured}: FAIL, above the ${limit}% limit even if the ${minRequests - requests} requests missing to min-requests ${minRequests} all succeed\n`);
+      process.stdout.write(
+        `${measured}: FAIL, above the ${limit}% limit even if the ${minRequests - requests} requests missing to min-requests ${minRequests} all succeed\n`,
+      );
       process.exit(1);
     }
     // keep the old baseline: the next call judges a longer window
