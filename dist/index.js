@@ -103874,6 +103874,7 @@ async function dispatch(deps) {
                 if (!restored.ok)
                     return failed(restored.message, reading.live);
                 await runHook(deps, 'rollback', reading.target, reading.live, 0);
+                await rejectSlot(deps, reading.target);
                 return {
                     result: 'aborted',
                     live: reading.live,
@@ -103888,7 +103889,7 @@ async function dispatch(deps) {
                 return failed(`traffic is split (${describeWeights(state.weights)}): use command abort to return to ${reading.live}`);
             }
             const back = otherSlot(reading.live);
-            return withLock(deps, () => switchBack(deps, reading.live, back, state.weights));
+            return withLock(deps, () => switchBack(deps, state, reading.live, back));
         }
         case 'plan':
             return { result: 'planned' };
@@ -103946,6 +103947,8 @@ async function shiftThrough(deps, plan, live, target, before) {
             return { result: 'failed', live, previous: target, weight, reason: `${reason}; ${restored.message}` };
         timeline.add({ at: clock.now(), type: 'rollback', reason, restored: restored.state });
         await runHook(deps, 'rollback', target, live, 0);
+        if (cause === 'verdict')
+            await rejectSlot(deps, target);
         if (cause === 'fault') {
             return {
                 result: 'failed',
@@ -103959,6 +103962,7 @@ async function shiftThrough(deps, plan, live, target, before) {
     };
     // Gates (pre-traffic probes, target health) run once, before the first shift, whatever the plan shows.
     let gatesPassed = false;
+    let prepared = false;
     const passGates = async () => {
         for (const gate of deps.gates ?? []) {
             const why = await gate.run({ target, live, signal: deps.signal });
@@ -104009,6 +104013,11 @@ async function shiftThrough(deps, plan, live, target, before) {
                         timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
                         applied = now.weights;
                         return await bail(`weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`, 'fault');
+                    }
+                    if (!prepared) {
+                        // a slot drained after an earlier rollback takes no traffic whatever its weight
+                        await router.prepare?.(target);
+                        prepared = true;
                     }
                     const requested = weightsFor(target, phase.weight);
                     deps.onSplit?.({ live, target, weights: requested });
@@ -104069,8 +104078,17 @@ async function shiftThrough(deps, plan, live, target, before) {
     return { result: 'promoted', live: target, previous: live, weight: 100 };
 }
 /** Manual rollback: the previous slot is probed (gates) and takes 100% in one switch. */
-async function switchBack(deps, live, back, before) {
+async function switchBack(deps, state, live, back) {
     const { timeline, clock } = deps;
+    const before = state.weights;
+    // never send all traffic to the version a deploy just rolled back, or to a server that takes none
+    if (state.ineligible?.includes(back)) {
+        return failed(`nothing was moved: ${back} cannot take traffic (${state.detail ?? 'drained, in maintenance or down'}); after an automatic rollback or an abort Glidepath drains the rejected slot: deploy a fixed version instead`, live);
+    }
+    const rejected = await deps.router.rejected?.();
+    if (rejected === back) {
+        return failed(`nothing was moved: ${back} holds the version the last deploy rolled back or aborted; ${live} is already serving the previous version: deploy a fixed version instead`, live);
+    }
     for (const gate of deps.gates ?? []) {
         const why = await gate.run({ target: back, live, signal: deps.signal });
         if (why)
@@ -104084,6 +104102,20 @@ async function switchBack(deps, live, back, before) {
     await runHook(deps, 'rollback', live, back, 0);
     await recordSlots(deps, back, live);
     return { result: 'rolled-back', live: back, previous: live, weight: 0, reason };
+}
+async function rejectSlot(deps, slot) {
+    if (!deps.router.reject)
+        return;
+    try {
+        await deps.router.reject(slot);
+    }
+    catch (e) {
+        deps.timeline.add({
+            at: deps.clock.now(),
+            type: 'warning',
+            message: `could not mark ${slot} as rejected (a manual rollback could send traffic to it): ${errorMessage(e)}`,
+        });
+    }
 }
 async function recordSlots(deps, live, previous) {
     if (!deps.router.record)
@@ -104385,6 +104417,24 @@ class HaproxyRouter {
         const detail = found.map((f) => `${refText(f.ref)} weight ${f.weight} ${f.status}`).join(', ');
         return ineligible.length ? { weights, ineligible, detail } : { weights, detail };
     }
+    /**
+     * Drains the server of a rolled-back version: it has weight 0 already, and DRAIN makes read()
+     * report it ineligible, so a later manual rollback refuses to send traffic to it.
+     */
+    async reject(slot) {
+        await this.setState(slot, 'drain');
+    }
+    /** A drained or maintained server takes no balanced traffic whatever its weight: ready it before a shift. */
+    async prepare(slot) {
+        await this.setState(slot, 'ready');
+    }
+    async setState(slot, state) {
+        const line = `set server ${refText(this.provider[slot])} state ${state}`;
+        const reply = (await this.send(line)).trim();
+        if (reply !== '') {
+            throw new Error(`HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${reply}`);
+        }
+    }
     async set(requested) {
         validate(requested);
         const target = toAbsolute(requested);
@@ -104567,6 +104617,7 @@ const TAG_LOCK = 'glidepath:lock';
 const TAG_LIVE = 'glidepath:live';
 const TAG_PREVIOUS = 'glidepath:previous';
 const TAG_RUN = 'glidepath:run';
+const TAG_REJECTED = 'glidepath:rejected';
 /** ALB's weight scale: each target group 0..999 (API limit). */
 const ALB_MAX_WEIGHT = 999;
 /**
@@ -104757,6 +104808,20 @@ class AlbRouter {
         if (entry.runUrl)
             tags.push({ Key: TAG_RUN, Value: tagSafe(entry.runUrl) });
         await this.mutate('AddTags', () => this.client.send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: [this.where.arn], Tags: tags })));
+    }
+    /** The slot holding a version that was rolled back or aborted: a manual rollback must not go there. */
+    async reject(slot) {
+        await this.mutate('AddTags', () => this.client.send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: [this.where.arn], Tags: [{ Key: TAG_REJECTED, Value: slot }] })));
+    }
+    async rejected() {
+        const v = (await this.tags())[TAG_REJECTED];
+        return v === 'blue' || v === 'green' ? v : undefined;
+    }
+    /** A new version is going to the slot: it no longer holds the rejected one. */
+    async prepare(slot) {
+        if ((await this.rejected()) !== slot)
+            return;
+        await this.mutate('RemoveTags', () => this.client.send(new dist_cjs/* RemoveTagsCommand */.L1A({ ResourceArns: [this.where.arn], TagKeys: [TAG_REJECTED] })));
     }
     /** What `record` left behind, for `status` and a later `rollback`. */
     async readRecord() {

@@ -105,7 +105,7 @@ describe.skipIf(!available)('bundled action on real HAProxy', () => {
     expect(r.summary).toMatch(/Promoted/i);
   }, 60_000);
 
-  it('rolls back a canary whose new slot answers 20% 500s, naming the error rate and the limit', async () => {
+  it('rolls back a canary whose new slot answers 20% 500s, naming the error rate and the limit; a manual rollback then refuses the rejected slot', async () => {
     green.set({ errorRate: 0.2 });
     const load = await startLoad(hp.frontendUrl);
     const r = await runBundle(base);
@@ -115,7 +115,22 @@ describe.skipIf(!available)('bundled action on real HAProxy', () => {
     expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
     expect(r.outputs['rollback-reason']).toMatch(/error rate [\d.]+%.*1% limit/);
     expect(r.outputs['live-slot']).toBe('blue');
-  }, 60_000);
+
+    // on-call presses rollback afterwards: green holds the rejected version (drained), nothing moves
+    const oncall = await runBundle({ ...base, command: 'rollback' });
+    expect(oncall.outputs.result).toBe('failed');
+    expect(oncall.outputs['rollback-reason']).toMatch(/nothing was moved: green cannot take traffic/);
+    expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
+
+    // a fixed v2 deploys to green again: the drain is lifted before traffic shifts
+    green.set({ errorRate: 0 });
+    const load2 = await startLoad(hp.frontendUrl);
+    const fixed = await runBundle(base);
+    const seen = await load2.stop();
+    expect(fixed.outputs.result, fixed.stdout).toBe('promoted');
+    expect(seen.byVersion.v2).toBeGreaterThan(0);
+    expect((await router.read()).weights).toEqual({ blue: 0, green: 100 });
+  }, 90_000);
 
   it('fail-on-rollback: false keeps the step green when the live slot was restored', async () => {
     green.set({ errorRate: 0.2 });

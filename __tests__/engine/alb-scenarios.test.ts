@@ -20,7 +20,7 @@ import { parseInputs } from '../../src/config/parse.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { runEngine } from '../../src/engine/engine.js';
 import { Timeline } from '../../src/engine/timeline.js';
-import { AlbRouter, TAG_LOCK, type AlbProvider } from '../../src/traffic/alb.js';
+import { AlbRouter, TAG_LOCK, TAG_REJECTED, type AlbProvider } from '../../src/traffic/alb.js';
 import { targetGroupDimension } from '../../src/traffic/alb-arn.js';
 import { CloudWatchCheck } from '../../src/checks/cloudwatch.js';
 import { TargetHealthCheck, targetHealthGate } from '../../src/checks/target-health.js';
@@ -238,9 +238,12 @@ describe('ALB canary through the engine', () => {
       /green error rate 3(\.0+)?% \(3 of 100 requests, ALB\) is above the 2(\.0+)?% limit/,
     );
     expect(s.greenWrites()).toEqual([50, 0]);
-    // two whole minutes judged (12:00 and 12:01), the second at 12:04 (plus the pacing of the ALB writes, < 1 s)
+    // two whole minutes judged (12:00 and 12:01), the second at 12:04 (plus the pacing of the ALB
+    // writes after it: the restore, the rejected-slot tag and the lock release, 334 ms apart)
     expect(s.clock.now() - at(4)).toBeGreaterThanOrEqual(0);
-    expect(s.clock.now() - at(4)).toBeLessThan(1000);
+    expect(s.clock.now() - at(4)).toBeLessThan(1500);
+    // a later manual rollback must not send traffic back to green
+    expect(s.alb.world.tags[TAG_REJECTED]).toBe('green');
     const failing = s.timeline.events.filter((e) => e.type === 'evaluation' && e.verdict.status === 'fail');
     expect(failing.map((e) => e.type === 'evaluation' && e.consecutiveFailures)).toEqual([1, 2]);
   });

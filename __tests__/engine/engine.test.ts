@@ -328,6 +328,31 @@ describe('engine: promote, abort, rollback, status', () => {
     expect(router.writes).toEqual([{ blue: 100, green: 0 }]);
   });
 
+  it('a manual rollback after an automatic one refuses to send traffic to the rejected version', async () => {
+    const router = new FakeRouter();
+    const failing = new ScriptedCheck((ctx) => [bad(ctx.now, 'v2 is broken')]);
+    const first = setup({ router, checks: [failing], inputs: { 'canary-steps': '10' } });
+    expect((await first.run()).result).toBe('rolled-back');
+    expect([...router.drained]).toEqual(['green']);
+    const writes = router.writes.length;
+
+    const oncall = setup({ router, inputs: { command: 'rollback' } });
+    const out = await oncall.run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/nothing was moved: green cannot take traffic/);
+    expect(router.writes.length).toBe(writes);
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('an aborted canary is rejected too; the next deploy readies the slot again', async () => {
+    const router = new FakeRouter({ blue: 75, green: 25 });
+    expect((await setup({ router, inputs: { command: 'abort' } }).run()).result).toBe('aborted');
+    expect([...router.drained]).toEqual(['green']);
+    const out = await setup({ router, inputs: { 'canary-steps': '10' } }).run();
+    expect(out.result).toBe('promoted');
+    expect(router.drained.size).toBe(0);
+  });
+
   it('status reads and changes nothing', async () => {
     const router = new FakeRouter({ blue: 90, green: 10 });
     const { run } = setup({ router, inputs: { command: 'status' } });

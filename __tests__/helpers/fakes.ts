@@ -21,9 +21,23 @@ export class FakeRouter implements TrafficRouter {
   failReads = false;
   constructor(public weights: Weights = { blue: 100, green: 0 }) {}
 
+  /** slots drained by reject(), like HAProxy's DRAIN state: read() reports them ineligible */
+  readonly drained = new Set<'blue' | 'green'>();
+
   async read(): Promise<RouterState> {
     if (this.failReads) throw new Error('router unreachable');
-    return { weights: { ...this.weights } };
+    const ineligible = [...this.drained];
+    return ineligible.length
+      ? { weights: { ...this.weights }, ineligible }
+      : { weights: { ...this.weights } };
+  }
+
+  async reject(slot: 'blue' | 'green'): Promise<void> {
+    this.drained.add(slot);
+  }
+
+  async prepare(slot: 'blue' | 'green'): Promise<void> {
+    this.drained.delete(slot);
   }
 
   async set(w: Weights): Promise<RouterState> {

@@ -60864,6 +60864,24 @@ class HaproxyRouter {
         const detail = found.map((f) => `${refText(f.ref)} weight ${f.weight} ${f.status}`).join(', ');
         return ineligible.length ? { weights, ineligible, detail } : { weights, detail };
     }
+    /**
+     * Drains the server of a rolled-back version: it has weight 0 already, and DRAIN makes read()
+     * report it ineligible, so a later manual rollback refuses to send traffic to it.
+     */
+    async reject(slot) {
+        await this.setState(slot, 'drain');
+    }
+    /** A drained or maintained server takes no balanced traffic whatever its weight: ready it before a shift. */
+    async prepare(slot) {
+        await this.setState(slot, 'ready');
+    }
+    async setState(slot, state) {
+        const line = `set server ${refText(this.provider[slot])} state ${state}`;
+        const reply = (await this.send(line)).trim();
+        if (reply !== '') {
+            throw new Error(`HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${reply}`);
+        }
+    }
     async set(requested) {
         validate(requested);
         const target = toAbsolute(requested);
@@ -61046,6 +61064,7 @@ const TAG_LOCK = 'glidepath:lock';
 const TAG_LIVE = 'glidepath:live';
 const TAG_PREVIOUS = 'glidepath:previous';
 const TAG_RUN = 'glidepath:run';
+const TAG_REJECTED = 'glidepath:rejected';
 /** ALB's weight scale: each target group 0..999 (API limit). */
 const ALB_MAX_WEIGHT = 999;
 /**
@@ -61236,6 +61255,20 @@ class AlbRouter {
         if (entry.runUrl)
             tags.push({ Key: TAG_RUN, Value: tagSafe(entry.runUrl) });
         await this.mutate('AddTags', () => this.client.send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: [this.where.arn], Tags: tags })));
+    }
+    /** The slot holding a version that was rolled back or aborted: a manual rollback must not go there. */
+    async reject(slot) {
+        await this.mutate('AddTags', () => this.client.send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: [this.where.arn], Tags: [{ Key: TAG_REJECTED, Value: slot }] })));
+    }
+    async rejected() {
+        const v = (await this.tags())[TAG_REJECTED];
+        return v === 'blue' || v === 'green' ? v : undefined;
+    }
+    /** A new version is going to the slot: it no longer holds the rejected one. */
+    async prepare(slot) {
+        if ((await this.rejected()) !== slot)
+            return;
+        await this.mutate('RemoveTags', () => this.client.send(new dist_cjs/* RemoveTagsCommand */.L1A({ ResourceArns: [this.where.arn], TagKeys: [TAG_REJECTED] })));
     }
     /** What `record` left behind, for `status` and a later `rollback`. */
     async readRecord() {

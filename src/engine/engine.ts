@@ -151,6 +151,7 @@ async function dispatch(deps: Deps): Promise<RunOutcome> {
         const restored = await restoreLive(deps, reading.live, state.weights);
         if (!restored.ok) return failed(restored.message, reading.live);
         await runHook(deps, 'rollback', reading.target, reading.live, 0);
+        await rejectSlot(deps, reading.target);
         return {
           result: 'aborted',
           live: reading.live,
@@ -167,7 +168,7 @@ async function dispatch(deps: Deps): Promise<RunOutcome> {
         );
       }
       const back = otherSlot(reading.live);
-      return withLock(deps, () => switchBack(deps, reading.live, back, state.weights));
+      return withLock(deps, () => switchBack(deps, state, reading.live, back));
     }
     case 'plan':
       return { result: 'planned' };
@@ -231,6 +232,7 @@ async function shiftThrough(
       return { result: 'failed', live, previous: target, weight, reason: `${reason}; ${restored.message}` };
     timeline.add({ at: clock.now(), type: 'rollback', reason, restored: restored.state });
     await runHook(deps, 'rollback', target, live, 0);
+    if (cause === 'verdict') await rejectSlot(deps, target);
     if (cause === 'fault') {
       return {
         result: 'failed',
@@ -245,6 +247,7 @@ async function shiftThrough(
 
   // Gates (pre-traffic probes, target health) run once, before the first shift, whatever the plan shows.
   let gatesPassed = false;
+  let prepared = false;
   const passGates = async (): Promise<string | undefined> => {
     for (const gate of deps.gates ?? []) {
       const why = await gate.run({ target, live, signal: deps.signal });
@@ -294,6 +297,11 @@ async function shiftThrough(
               `weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`,
               'fault',
             );
+          }
+          if (!prepared) {
+            // a slot drained after an earlier rollback takes no traffic whatever its weight
+            await router.prepare?.(target);
+            prepared = true;
           }
           const requested = weightsFor(target, phase.weight);
           deps.onSplit?.({ live, target, weights: requested });
@@ -358,8 +366,23 @@ async function shiftThrough(
 }
 
 /** Manual rollback: the previous slot is probed (gates) and takes 100% in one switch. */
-async function switchBack(deps: Deps, live: Slot, back: Slot, before: Weights): Promise<RunOutcome> {
+async function switchBack(deps: Deps, state: RouterState, live: Slot, back: Slot): Promise<RunOutcome> {
   const { timeline, clock } = deps;
+  const before = state.weights;
+  // never send all traffic to the version a deploy just rolled back, or to a server that takes none
+  if (state.ineligible?.includes(back)) {
+    return failed(
+      `nothing was moved: ${back} cannot take traffic (${state.detail ?? 'drained, in maintenance or down'}); after an automatic rollback or an abort Glidepath drains the rejected slot: deploy a fixed version instead`,
+      live,
+    );
+  }
+  const rejected = await deps.router.rejected?.();
+  if (rejected === back) {
+    return failed(
+      `nothing was moved: ${back} holds the version the last deploy rolled back or aborted; ${live} is already serving the previous version: deploy a fixed version instead`,
+      live,
+    );
+  }
   for (const gate of deps.gates ?? []) {
     const why = await gate.run({ target: back, live, signal: deps.signal });
     if (why)
@@ -375,6 +398,19 @@ async function switchBack(deps: Deps, live: Slot, back: Slot, before: Weights): 
   await runHook(deps, 'rollback', live, back, 0);
   await recordSlots(deps, back, live);
   return { result: 'rolled-back', live: back, previous: live, weight: 0, reason };
+}
+
+async function rejectSlot(deps: Deps, slot: Slot): Promise<void> {
+  if (!deps.router.reject) return;
+  try {
+    await deps.router.reject(slot);
+  } catch (e) {
+    deps.timeline.add({
+      at: deps.clock.now(),
+      type: 'warning',
+      message: `could not mark ${slot} as rejected (a manual rollback could send traffic to it): ${errorMessage(e)}`,
+    });
+  }
 }
 
 async function recordSlots(deps: Deps, live: Slot, previous: Slot): Promise<void> {

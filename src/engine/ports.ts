@@ -33,6 +33,15 @@ export interface TrafficRouter {
   unlock?(runId: string): Promise<void>;
   /** optional: remember live/previous slot after a promotion or rollback */
   record?(entry: { live: Slot; previous: Slot; runUrl?: string }): Promise<void>;
+  /**
+   * optional: mark a slot whose version was rolled back or aborted, so a later manual `rollback`
+   * never sends traffic to it (HAProxy drains the server, ALB tags the rule/listener)
+   */
+  reject?(slot: Slot): Promise<void>;
+  /** optional: the slot marked by reject(), when the router remembers it somewhere read() doesn't show */
+  rejected?(): Promise<Slot | undefined>;
+  /** optional: undo reject() and any drain before a deploy shifts traffic to the slot */
+  prepare?(slot: Slot): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -32,6 +32,7 @@ export const TAG_LOCK = 'glidepath:lock';
 export const TAG_LIVE = 'glidepath:live';
 export const TAG_PREVIOUS = 'glidepath:previous';
 export const TAG_RUN = 'glidepath:run';
+export const TAG_REJECTED = 'glidepath:rejected';
 
 /** ALB's weight scale: each target group 0..999 (API limit). */
 export const ALB_MAX_WEIGHT = 999;
@@ -288,6 +289,28 @@ export class AlbRouter implements TrafficRouter {
     if (entry.runUrl) tags.push({ Key: TAG_RUN, Value: tagSafe(entry.runUrl) });
     await this.mutate('AddTags', () =>
       this.client.send(new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: tags })),
+    );
+  }
+
+  /** The slot holding a version that was rolled back or aborted: a manual rollback must not go there. */
+  async reject(slot: Slot): Promise<void> {
+    await this.mutate('AddTags', () =>
+      this.client.send(
+        new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: [{ Key: TAG_REJECTED, Value: slot }] }),
+      ),
+    );
+  }
+
+  async rejected(): Promise<Slot | undefined> {
+    const v = (await this.tags())[TAG_REJECTED];
+    return v === 'blue' || v === 'green' ? v : undefined;
+  }
+
+  /** A new version is going to the slot: it no longer holds the rejected one. */
+  async prepare(slot: Slot): Promise<void> {
+    if ((await this.rejected()) !== slot) return;
+    await this.mutate('RemoveTags', () =>
+      this.client.send(new RemoveTagsCommand({ ResourceArns: [this.where.arn], TagKeys: [TAG_REJECTED] })),
     );
   }
 

@@ -112,6 +112,27 @@ export class HaproxyRouter implements TrafficRouter {
     return ineligible.length ? { weights, ineligible, detail } : { weights, detail };
   }
 
+  /**
+   * Drains the server of a rolled-back version: it has weight 0 already, and DRAIN makes read()
+   * report it ineligible, so a later manual rollback refuses to send traffic to it.
+   */
+  async reject(slot: Slot): Promise<void> {
+    await this.setState(slot, 'drain');
+  }
+
+  /** A drained or maintained server takes no balanced traffic whatever its weight: ready it before a shift. */
+  async prepare(slot: Slot): Promise<void> {
+    await this.setState(slot, 'ready');
+  }
+
+  private async setState(slot: Slot, state: 'ready' | 'drain'): Promise<void> {
+    const line = `set server ${refText(this.provider[slot])} state ${state}`;
+    const reply = (await this.send(line)).trim();
+    if (reply !== '') {
+      throw new Error(`HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${reply}`);
+    }
+  }
+
   async set(requested: Weights): Promise<RouterState> {
     validate(requested);
     const target = toAbsolute(requested);
