@@ -102554,7 +102554,7 @@ function parseInputs(raw) {
             r.bad('probe-interval', `is longer than the ${formatDuration(intervalMs)} each step of strategy ${strategy.name} is held, so no probe would run in a step; give a duration like 5s`);
         }
         else {
-            r.bad('interval', `is shorter than probe-interval (${formatDuration(probeInterval)}), so no probe would run in a step; give a duration like 5m`);
+            r.bad('interval', `is shorter than probe-interval (${formatDuration(probeInterval)}), so no probe would run in a step; give a duration of at least ${formatDuration(probeInterval)}, like 5m, or lower probe-interval`);
         }
     }
     const holdAt = readHoldAt(r, strategy?.strategy);
@@ -103018,7 +103018,7 @@ function renderPhaseLine(phase) {
             return parts.join(' · ');
         }
         case 'shift':
-            return `step ${phase.step}/${phase.of} · new slot→${phase.weight}% · ${holdText(phase.holdMs)} · checks: ${phase.checks.length > 0 ? phase.checks.join(', ') : 'none'}`;
+            return `step ${phase.step}/${phase.of} · new slot → ${phase.weight}% · ${holdText(phase.holdMs)} · checks: ${phase.checks.length > 0 ? phase.checks.join(', ') : 'none'}`;
         case 'keep-previous':
             return `keep-previous · old slot kept ${formatDuration(phase.holdMs)} for an instant switch back`;
         case 'cleanup':
@@ -103389,9 +103389,14 @@ function judge(signals, limits, target) {
     const rank = { fail: 0, inconclusive: 1, pass: 2 };
     // Array.prototype.sort is stable, so criteria keep their listed order within each status
     const ordered = [...criteria].sort((a, b) => rank[a.status] - rank[b.status]);
+    const status = ordered[0]?.status ?? 'inconclusive';
     return {
-        status: ordered[0]?.status ?? 'inconclusive',
+        status,
         reason: ordered.map((c) => c.text).join('; '),
+        decisive: ordered
+            .filter((c) => c.status === status)
+            .map((c) => c.text)
+            .join('; '),
         measures,
     };
 }
@@ -103662,7 +103667,7 @@ async function holdStep(deps, phase, target, live) {
             consecutiveFailures: consecutive,
         });
         if (consecutive >= config.failureThreshold) {
-            return `${verdict.reason} (${consecutive} failed evaluations in a row, failure-threshold ${config.failureThreshold})`;
+            return `${verdict.decisive ?? verdict.reason}, ${consecutive} evaluations in a row (failure-threshold ${config.failureThreshold})`;
         }
         // Traffic counts accumulate over the whole step so min-requests can be met; probes, alarms,
         // target health and check commands are states: the latest evaluation speaks for them
@@ -103685,9 +103690,9 @@ async function holdStep(deps, phase, target, live) {
         if (stepVerdict.status === 'pass')
             return undefined;
         if (stepVerdict.status === 'fail')
-            return stepVerdict.reason;
+            return stepVerdict.decisive ?? stepVerdict.reason;
         if (extended)
-            return `not enough data to promote after extending step ${phase.step}: ${stepVerdict.reason}`;
+            return `not enough data to promote after extending step ${phase.step}: ${stepVerdict.decisive ?? stepVerdict.reason}`;
         extended = true;
         const extra = Math.max(phase.holdMs, config.probeIntervalMs);
         holdEnd += extra;
@@ -105387,9 +105392,10 @@ class CommandRouter {
             const r = redact(c, opts.secrets);
             return r.length > 60 ? `${r.slice(0, 59)}…` : r;
         };
+        // plain quotes: the description lands in the log and, escaped, in markdown, where backticks would show
         this.description =
-            `traffic-command \`${shown(opts.trafficCommand)}\`` +
-                (opts.statusCommand ? `, status \`${shown(opts.statusCommand)}\`` : ' (no traffic-status-command)');
+            `traffic-command "${shown(opts.trafficCommand)}"` +
+                (opts.statusCommand ? `, status "${shown(opts.statusCommand)}"` : ' (no traffic-status-command)');
     }
     async set(weights) {
         checkWeights(weights);
@@ -105904,7 +105910,11 @@ class CommandCheck {
         this.opts = opts;
     }
     async collect(ctx) {
-        const r = await runShell(this.opts.command, hookEnv('check', ctx), {
+        const r = await runShell(this.opts.command, {
+            ...hookEnv('check', ctx),
+            // lets a counter-based check judge exactly the window since the previous evaluation
+            GLIDEPATH_WINDOW_START: new Date(ctx.windowStart).toISOString(),
+        }, {
             timeoutMs: this.opts.timeoutMs,
             signal: ctx.signal,
             secrets: this.opts.secrets,
@@ -106374,7 +106384,8 @@ function formatTargetWeight(weight, target) {
 function formatMeasures(m, limits) {
     const parts = [];
     if (m.errorRate !== undefined) {
-        let s = `err ${progress_formatPercent(m.errorRate)}`;
+        // the count says whether a low rate means anything: 0% of 3 requests is not 0% of 3000
+        let s = `err ${progress_formatPercent(m.errorRate)}${m.requests !== undefined ? ` of ${m.requests}` : ''}`;
         if (m.stableErrorRate !== undefined)
             s += ` vs stable ${progress_formatPercent(m.stableErrorRate)}`;
         if (limits?.maxErrorRate !== undefined)
@@ -106388,7 +106399,7 @@ function formatMeasures(m, limits) {
         parts.push(s);
     }
     if (m.probesOk !== undefined || m.probesFailed !== undefined) {
-        const ok = `${m.probesOk ?? 0} ok`;
+        const ok = `${m.probesOk ?? 0} probes ok`;
         parts.push(m.probesFailed ? `${ok}, ${m.probesFailed} failed` : ok);
     }
     if (m.dataUpTo !== undefined)
@@ -107313,6 +107324,9 @@ async function execute(config, secrets) {
         : undefined;
     const cancel = new AbortController();
     const onSignal = (sig) => () => {
+        // the runner sends SIGINT, then SIGTERM ~7.5 s later: the first one starts the restore
+        if (cancel.signal.aborted)
+            return;
         warning(`received ${sig}: putting traffic back on the live slot`);
         cancel.abort(new Fault(`the run was cancelled (${sig})`));
     };

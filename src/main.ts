@@ -60,6 +60,8 @@ async function execute(config: Config, secrets: string[]): Promise<void> {
 
   const cancel = new AbortController();
   const onSignal = (sig: string) => () => {
+    // the runner sends SIGINT, then SIGTERM ~7.5 s later: the first one starts the restore
+    if (cancel.signal.aborted) return;
     core.warning(`received ${sig}: putting traffic back on the live slot`);
     cancel.abort(new Fault(`the run was cancelled (${sig})`));
   };

@@ -13,7 +13,8 @@ const ctx: CheckContext = {
 
 describe('CommandCheck', () => {
   it('runs the command with the hook env and returns one command signal', async () => {
-    const command = 'echo "$GLIDEPATH_HOOK $GLIDEPATH_TARGET_SLOT $GLIDEPATH_LIVE_SLOT $GLIDEPATH_WEIGHT"';
+    const command =
+      'echo "$GLIDEPATH_HOOK $GLIDEPATH_TARGET_SLOT $GLIDEPATH_LIVE_SLOT $GLIDEPATH_WEIGHT $GLIDEPATH_WINDOW_START"';
     const check = new CommandCheck({
       command,
       timeoutMs: 5000,
@@ -23,7 +24,13 @@ describe('CommandCheck', () => {
     expect(check.name).toBe('check-command');
     const signals = await check.collect(ctx);
     expect(signals).toEqual([
-      { kind: 'command', at: ctx.now, command, exitCode: 0, output: 'check green blue 10\n' },
+      {
+        kind: 'command',
+        at: ctx.now,
+        command,
+        exitCode: 0,
+        output: `check green blue 10 ${new Date(ctx.windowStart).toISOString()}\n`,
+      },
     ]);
   });
 

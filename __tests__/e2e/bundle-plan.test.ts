@@ -15,7 +15,7 @@ describe('dist/index.js: plan', () => {
     expect(r.code).toBe(0);
     const steps = r.stdout.split('\n').filter((l) => /^step \d+\/10 .*hold 1m/.test(l));
     expect(steps).toHaveLength(10);
-    expect(steps.map((l) => /→(\d+)%/.exec(l)?.[1])).toEqual([
+    expect(steps.map((l) => /→ (\d+)%/.exec(l)?.[1])).toEqual([
       '10',
       '20',
       '30',

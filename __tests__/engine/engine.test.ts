@@ -92,7 +92,7 @@ describe('engine: deploy', () => {
     expect(out.result).toBe('rolled-back');
     expect(out.live).toBe('blue');
     expect(out.reason).toMatch(/checkout returns 500/);
-    expect(out.reason).toMatch(/2 failed evaluations in a row/);
+    expect(out.reason).toMatch(/checkout returns 500, 2 evaluations in a row \(failure-threshold 2\)$/);
     expect(greens(router)).toEqual([5, 25, 0]);
     expect(router.weights).toEqual({ blue: 100, green: 0 });
     expect(hooks.runs.map((r) => r.hook)).toEqual(['rollback']);

@@ -44,3 +44,27 @@ describe('freshness of late metrics', () => {
     expect(v.measures.dataUpTo).toBeUndefined();
   });
 });
+
+describe('decisive clauses', () => {
+  it('a failing verdict names only the failing clauses in decisive; the reason keeps the context', () => {
+    const v = judge(
+      [
+        { kind: 'traffic', at: 0, slot: 'green', source: 'haproxy', requests: 100, errors5xx: 25 },
+        {
+          kind: 'probe',
+          at: 0,
+          url: 'http://127.0.0.1/health',
+          via: 'service',
+          ok: true,
+          status: 200,
+          latencyMs: 3,
+        },
+      ],
+      limits,
+      'green',
+    );
+    expect(v.status).toBe('fail');
+    expect(v.decisive).toBe('green error rate 25% (25 of 100 requests, HAProxy) is above the 1% limit');
+    expect(v.reason).toContain('probes ok');
+  });
+});

@@ -77,10 +77,10 @@ describe('renderPlanLog', () => {
 
   it('shift lines name the step, the new slot weight, the hold and the checks', () => {
     expect(renderPhaseLine(shift(3, 10, 30, MIN))).toBe(
-      'step 3/10 · new slot→30% · hold 1m · checks: health probes (2 URLs), HAProxy real-traffic 5xx ≤ 1% (min 20 requests), p99 < 2s',
+      'step 3/10 · new slot → 30% · hold 1m · checks: health probes (2 URLs), HAProxy real-traffic 5xx ≤ 1% (min 20 requests), p99 < 2s',
     );
     expect(renderPhaseLine(shift(1, 1, 100, 0, []))).toBe(
-      'step 1/1 · new slot→100% · no bake (one evaluation) · checks: none',
+      'step 1/1 · new slot → 100% · no bake (one evaluation) · checks: none',
     );
   });
 

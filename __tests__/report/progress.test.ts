@@ -32,13 +32,13 @@ describe('formatEvent: evaluation', () => {
 
   it('reads like the brief: step, weight, progress, values with limits, probes', () => {
     expect(formatEvent(evaluation('pass', full), { target: 'green', limits })).toBe(
-      'step 2/4 · green 25% · 1m10s/5m · err 0.4% (limit 2%) · p99 180ms (limit 2s) · 14 ok',
+      'step 2/4 · green 25% · 1m10s/5m · err 0.4% of 250 (limit 2%) · p99 180ms (limit 2s) · 14 probes ok',
     );
   });
 
   it('ends with FAIL or inconclusive and the reason when not a pass', () => {
     expect(formatEvent(evaluation('fail', full, 'error rate 3% > 2%'), { target: 'green', limits })).toMatch(
-      / · 14 ok · FAIL: error rate 3% > 2%$/,
+      / · 14 probes ok · FAIL: error rate 3% > 2%$/,
     );
     expect(formatEvent(evaluation('inconclusive', {}, 'only 3 requests (min 20)'), { target: 'blue' })).toBe(
       'step 2/4 · blue 25% · 1m10s/5m · inconclusive: only 3 requests (min 20)',
@@ -50,7 +50,7 @@ describe('formatEvent: evaluation', () => {
       'step 2/4 · new slot 25% · 1m10s/5m · err 0%',
     );
     expect(formatEvent(evaluation('pass', { probesOk: 3, probesFailed: 1 }), { target: 'green' })).toBe(
-      'step 2/4 · green 25% · 1m10s/5m · 3 ok, 1 failed',
+      'step 2/4 · green 25% · 1m10s/5m · 3 probes ok, 1 failed',
     );
   });
 

@@ -110,10 +110,10 @@ describe('what the summaries say', () => {
 
   it('logs every non-pass evaluation and step verdict with values and limits', () => {
     expect(rolledBack).toContain(
-      '**inconclusive**: only 12 requests on green (min-requests 20) — err 0% (limit 1%) · 6 ok',
+      '**inconclusive**: only 12 requests on green (min-requests 20) — err 0% of 12 (limit 1%) · 6 probes ok',
     );
     expect(rolledBack).toMatch(
-      /\*\*FAIL\*\*: error rate 3\.1% \(15\/480, haproxy\) &#62; 1% — err 3\.1% \(limit 1%\) · p99 2s350ms \(limit 2s\) · 4 ok, 2 failed/,
+      /\*\*FAIL\*\*: error rate 3\.1% \(15\/480, haproxy\) &#62; 1% — err 3\.1% of 480 \(limit 1%\) · p99 2s350ms \(limit 2s\) · 4 probes ok, 2 failed/,
     );
     expect(rolledBack).toContain('**FAIL** (2 in a row)');
     expect(rolledBack).toContain('step 1 verdict · green 10% held 2m over 4 evaluations · **pass**');

@@ -60273,7 +60273,7 @@ function parseInputs(raw) {
             r.bad('probe-interval', `is longer than the ${formatDuration(intervalMs)} each step of strategy ${strategy.name} is held, so no probe would run in a step; give a duration like 5s`);
         }
         else {
-            r.bad('interval', `is shorter than probe-interval (${formatDuration(probeInterval)}), so no probe would run in a step; give a duration like 5m`);
+            r.bad('interval', `is shorter than probe-interval (${formatDuration(probeInterval)}), so no probe would run in a step; give a duration of at least ${formatDuration(probeInterval)}, like 5m, or lower probe-interval`);
         }
     }
     const holdAt = readHoldAt(r, strategy?.strategy);
@@ -61836,9 +61836,10 @@ class CommandRouter {
             const r = redact(c, opts.secrets);
             return r.length > 60 ? `${r.slice(0, 59)}…` : r;
         };
+        // plain quotes: the description lands in the log and, escaped, in markdown, where backticks would show
         this.description =
-            `traffic-command \`${shown(opts.trafficCommand)}\`` +
-                (opts.statusCommand ? `, status \`${shown(opts.statusCommand)}\`` : ' (no traffic-status-command)');
+            `traffic-command "${shown(opts.trafficCommand)}"` +
+                (opts.statusCommand ? `, status "${shown(opts.statusCommand)}"` : ' (no traffic-status-command)');
     }
     async set(weights) {
         checkWeights(weights);

@@ -24,14 +24,22 @@ export class CommandCheck implements Check {
   constructor(private readonly opts: CommandCheckOptions) {}
 
   async collect(ctx: CheckContext): Promise<Signal[]> {
-    const r = await runShell(this.opts.command, hookEnv('check', ctx), {
-      timeoutMs: this.opts.timeoutMs,
-      signal: ctx.signal,
-      secrets: this.opts.secrets,
-      group: 'check-command',
-      logger: this.opts.logger,
-      maxOutputChars: SIGNAL_OUTPUT_CHARS,
-    });
+    const r = await runShell(
+      this.opts.command,
+      {
+        ...hookEnv('check', ctx),
+        // lets a counter-based check judge exactly the window since the previous evaluation
+        GLIDEPATH_WINDOW_START: new Date(ctx.windowStart).toISOString(),
+      },
+      {
+        timeoutMs: this.opts.timeoutMs,
+        signal: ctx.signal,
+        secrets: this.opts.secrets,
+        group: 'check-command',
+        logger: this.opts.logger,
+        maxOutputChars: SIGNAL_OUTPUT_CHARS,
+      },
+    );
     return [{ kind: 'command', at: ctx.now, command: r.command, exitCode: r.exitCode, output: r.output }];
   }
 }

@@ -69,7 +69,7 @@ export function parseInputs(raw: Record<string, string>): ConfigResult {
     } else {
       r.bad(
         'interval',
-        `is shorter than probe-interval (${formatDuration(probeInterval)}), so no probe would run in a step; give a duration like 5m`,
+        `is shorter than probe-interval (${formatDuration(probeInterval)}), so no probe would run in a step; give a duration of at least ${formatDuration(probeInterval)}, like 5m, or lower probe-interval`,
       );
     }
   }

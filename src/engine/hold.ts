@@ -96,7 +96,7 @@ export async function holdStep(
       consecutiveFailures: consecutive,
     });
     if (consecutive >= config.failureThreshold) {
-      return `${verdict.reason} (${consecutive} failed evaluations in a row, failure-threshold ${config.failureThreshold})`;
+      return `${verdict.decisive ?? verdict.reason}, ${consecutive} evaluations in a row (failure-threshold ${config.failureThreshold})`;
     }
     // Traffic counts accumulate over the whole step so min-requests can be met; probes, alarms,
     // target health and check commands are states: the latest evaluation speaks for them
@@ -117,9 +117,9 @@ export async function holdStep(
       verdict: stepVerdict,
     });
     if (stepVerdict.status === 'pass') return undefined;
-    if (stepVerdict.status === 'fail') return stepVerdict.reason;
+    if (stepVerdict.status === 'fail') return stepVerdict.decisive ?? stepVerdict.reason;
     if (extended)
-      return `not enough data to promote after extending step ${phase.step}: ${stepVerdict.reason}`;
+      return `not enough data to promote after extending step ${phase.step}: ${stepVerdict.decisive ?? stepVerdict.reason}`;
     extended = true;
     const extra = Math.max(phase.holdMs, config.probeIntervalMs);
     holdEnd += extra;

@@ -74,9 +74,14 @@ export function judge(signals: readonly Signal[], limits: Limits, target: Slot):
   const rank: Record<VerdictStatus, number> = { fail: 0, inconclusive: 1, pass: 2 };
   // Array.prototype.sort is stable, so criteria keep their listed order within each status
   const ordered = [...criteria].sort((a, b) => rank[a.status] - rank[b.status]);
+  const status = ordered[0]?.status ?? 'inconclusive';
   return {
-    status: ordered[0]?.status ?? 'inconclusive',
+    status,
     reason: ordered.map((c) => c.text).join('; '),
+    decisive: ordered
+      .filter((c) => c.status === status)
+      .map((c) => c.text)
+      .join('; '),
     measures,
   };
 }

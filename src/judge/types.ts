@@ -53,8 +53,10 @@ export interface Measures {
 
 export interface Verdict {
   status: VerdictStatus;
-  /** one sentence with the measured values and the limits */
+  /** one sentence with the measured values and the limits, deciding clauses first */
   reason: string;
+  /** only the clauses that decided the status (the failing ones of a fail): what a rollback reports */
+  decisive?: string;
   measures: Measures;
 }
 

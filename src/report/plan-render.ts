@@ -31,7 +31,7 @@ export function renderPhaseLine(phase: Phase): string {
       return parts.join(' · ');
     }
     case 'shift':
-      return `step ${phase.step}/${phase.of} · new slot→${phase.weight}% · ${holdText(phase.holdMs)} · checks: ${
+      return `step ${phase.step}/${phase.of} · new slot → ${phase.weight}% · ${holdText(phase.holdMs)} · checks: ${
         phase.checks.length > 0 ? phase.checks.join(', ') : 'none'
       }`;
     case 'keep-previous':

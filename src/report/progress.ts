@@ -47,7 +47,8 @@ export function formatTargetWeight(weight: number, target?: Slot): string {
 export function formatMeasures(m: Measures, limits?: DisplayLimits): string[] {
   const parts: string[] = [];
   if (m.errorRate !== undefined) {
-    let s = `err ${formatPercent(m.errorRate)}`;
+    // the count says whether a low rate means anything: 0% of 3 requests is not 0% of 3000
+    let s = `err ${formatPercent(m.errorRate)}${m.requests !== undefined ? ` of ${m.requests}` : ''}`;
     if (m.stableErrorRate !== undefined) s += ` vs stable ${formatPercent(m.stableErrorRate)}`;
     if (limits?.maxErrorRate !== undefined) s += ` (limit ${formatPercent(limits.maxErrorRate)})`;
     parts.push(s);
@@ -58,7 +59,7 @@ export function formatMeasures(m: Measures, limits?: DisplayLimits): string[] {
     parts.push(s);
   }
   if (m.probesOk !== undefined || m.probesFailed !== undefined) {
-    const ok = `${m.probesOk ?? 0} ok`;
+    const ok = `${m.probesOk ?? 0} probes ok`;
     parts.push(m.probesFailed ? `${ok}, ${m.probesFailed} failed` : ok);
   }
   if (m.dataUpTo !== undefined)

@@ -42,9 +42,10 @@ export class CommandRouter implements TrafficRouter {
       const r = redact(c, opts.secrets);
       return r.length > 60 ? `${r.slice(0, 59)}…` : r;
     };
+    // plain quotes: the description lands in the log and, escaped, in markdown, where backticks would show
     this.description =
-      `traffic-command \`${shown(opts.trafficCommand)}\`` +
-      (opts.statusCommand ? `, status \`${shown(opts.statusCommand)}\`` : ' (no traffic-status-command)');
+      `traffic-command "${shown(opts.trafficCommand)}"` +
+      (opts.statusCommand ? `, status "${shown(opts.statusCommand)}"` : ' (no traffic-status-command)');
   }
 
   async set(weights: Weights): Promise<RouterState> {
