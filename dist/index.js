@@ -107009,20 +107009,32 @@ function failsStep(outcome, config) {
             return false;
     }
 }
-async function publishInputErrors(errors, secrets) {
+/**
+ * Bad input: one annotation per problem, and the same outputs, summary and JSON report as any run,
+ * rendered from a timeline of the errors (so there is one way a summary is made).
+ */
+async function publishInputErrors(errors, secrets, meta) {
     for (const e of errors)
         error(redact(e.message, secrets), { title: `Glidepath input ${e.input}` });
-    setOutputs({ result: 'failed' }, secrets);
-    const rows = errors.map((e) => `| \`${escapeInline(e.input)}\` | ${escapeInline(redact(e.message, secrets))} |`);
-    await writeSummary([
-        `## ❌ Glidepath: bad input, nothing was changed`,
-        '',
-        '| input | problem |',
-        '|---|---|',
-        ...rows,
-        '',
-    ].join('\n'));
-    setFailed(`${errors.length} input problem${errors.length === 1 ? '' : 's'}: no traffic was moved`);
+    const timeline = new Timeline();
+    const now = Date.now();
+    for (const e of errors)
+        timeline.add({ at: now, type: 'error', message: e.message });
+    const reason = `${errors.length} input${errors.length === 1 ? ' is' : 's are'} invalid: no traffic was moved`;
+    timeline.add({ at: now, type: 'run-end', result: 'failed', reason });
+    const report = await writeJsonReport(timeline, secrets, meta);
+    setOutputs({ result: 'failed', 'rollback-reason': reason, report }, secrets);
+    await writeSummary(renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: meta.runUrl }));
+    setFailed(reason);
+}
+async function writeJsonReport(timeline, secrets, meta) {
+    try {
+        return await writeReport(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), buildReport(timeline.events, meta), secrets);
+    }
+    catch (e) {
+        warning(`could not write the JSON report: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+    }
 }
 async function publishPlan(plan, markdown) {
     setOutputs({ result: 'planned', weight: plan.holdAt ?? 100 }, []);
@@ -107030,14 +107042,7 @@ async function publishPlan(plan, markdown) {
 }
 async function publish(p) {
     const { config, outcome, timeline, secrets } = p;
-    let reportPath;
-    try {
-        const report = buildReport(timeline.events, { runId: p.runId, runUrl: p.runUrl });
-        reportPath = await writeReport(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), report, secrets);
-    }
-    catch (e) {
-        warning(`could not write the JSON report: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const reportPath = await writeJsonReport(timeline, secrets, { runId: p.runId, runUrl: p.runUrl });
     setOutputs({
         result: outcome.result,
         'live-slot': outcome.live,
@@ -107295,13 +107300,22 @@ function ensureCommandFiles() {
             (0,external_node_fs_.writeFileSync)(path, '');
     }
 }
+/** Which run this is, from the runner's environment: names the report file, the lock and the links. */
+function runIdentity() {
+    const env = process.env;
+    const runId = `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}`;
+    const runUrl = env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : undefined;
+    return { runId, runUrl };
+}
 async function main() {
     ensureCommandFiles();
     const parsed = parseInputs(readInputs());
     for (const s of parsed.secrets)
         core_setSecret(s);
     if (!parsed.ok) {
-        await publishInputErrors(parsed.errors, parsed.secrets);
+        await publishInputErrors(parsed.errors, parsed.secrets, runIdentity());
         return;
     }
     const config = parsed.config;
@@ -107318,10 +107332,7 @@ async function main() {
     await execute(config, parsed.secrets);
 }
 async function execute(config, secrets) {
-    const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}`;
-    const runUrl = process.env.GITHUB_RUN_ID
-        ? `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
-        : undefined;
+    const { runId, runUrl } = runIdentity();
     const cancel = new AbortController();
     const onSignal = (sig) => () => {
         // the runner sends SIGINT, then SIGTERM ~7.5 s later: the first one starts the restore

@@ -29,12 +29,22 @@ function ensureCommandFiles(): void {
   }
 }
 
+/** Which run this is, from the runner's environment: names the report file, the lock and the links. */
+function runIdentity(): { runId: string; runUrl?: string } {
+  const env = process.env;
+  const runId = `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}`;
+  const runUrl = env.GITHUB_RUN_ID
+    ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+    : undefined;
+  return { runId, runUrl };
+}
+
 async function main(): Promise<void> {
   ensureCommandFiles();
   const parsed = parseInputs(readInputs());
   for (const s of parsed.secrets) core.setSecret(s);
   if (!parsed.ok) {
-    await publishInputErrors(parsed.errors, parsed.secrets);
+    await publishInputErrors(parsed.errors, parsed.secrets, runIdentity());
     return;
   }
   const config = parsed.config;
@@ -53,10 +63,7 @@ async function main(): Promise<void> {
 }
 
 async function execute(config: Config, secrets: string[]): Promise<void> {
-  const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}`;
-  const runUrl = process.env.GITHUB_RUN_ID
-    ? `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
-    : undefined;
+  const { runId, runUrl } = runIdentity();
 
   const cancel = new AbortController();
   const onSignal = (sig: string) => () => {

@@ -67,7 +67,8 @@ describe('dist/index.js: plan', () => {
       'probe-timeout',
     ]);
     expect(r.outputs.result).toBe('failed');
-    expect(r.summary).toContain('nothing was changed');
+    expect(r.summary).toContain('3 inputs are invalid: no traffic was moved');
+    expect(r.outputs.report).toMatch(/glidepath-report-.*\.json$/);
     // `::add-mask::` is how the runner learns a secret (it never prints that line); nothing else may carry it
     expect(r.stdout).toContain('::add-mask::Bearer s3cr3t-token-value');
     const visible = r.stdout

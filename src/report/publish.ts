@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import type { Config, ConfigError } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
 import type { RunOutcome } from '../engine/engine.js';
-import type { Result, Timeline } from '../engine/timeline.js';
+import { Timeline, type Result } from '../engine/timeline.js';
 import { renderSummary, writeSummary } from './summary.js';
 import { buildReport, writeReport } from './json-report.js';
-import { escapeInline } from './markdown.js';
 import { redact } from './redact.js';
 import type { DisplayLimits } from './progress.js';
 
@@ -51,23 +50,42 @@ export function failsStep(outcome: RunOutcome, config: Pick<Config, 'failOnRollb
   }
 }
 
-export async function publishInputErrors(errors: ConfigError[], secrets: readonly string[]): Promise<void> {
+/**
+ * Bad input: one annotation per problem, and the same outputs, summary and JSON report as any run,
+ * rendered from a timeline of the errors (so there is one way a summary is made).
+ */
+export async function publishInputErrors(
+  errors: ConfigError[],
+  secrets: readonly string[],
+  meta: { runId: string; runUrl?: string },
+): Promise<void> {
   for (const e of errors) core.error(redact(e.message, secrets), { title: `Glidepath input ${e.input}` });
-  setOutputs({ result: 'failed' }, secrets);
-  const rows = errors.map(
-    (e) => `| \`${escapeInline(e.input)}\` | ${escapeInline(redact(e.message, secrets))} |`,
-  );
-  await writeSummary(
-    [
-      `## ❌ Glidepath: bad input, nothing was changed`,
-      '',
-      '| input | problem |',
-      '|---|---|',
-      ...rows,
-      '',
-    ].join('\n'),
-  );
-  core.setFailed(`${errors.length} input problem${errors.length === 1 ? '' : 's'}: no traffic was moved`);
+  const timeline = new Timeline();
+  const now = Date.now();
+  for (const e of errors) timeline.add({ at: now, type: 'error', message: e.message });
+  const reason = `${errors.length} input${errors.length === 1 ? ' is' : 's are'} invalid: no traffic was moved`;
+  timeline.add({ at: now, type: 'run-end', result: 'failed', reason });
+  const report = await writeJsonReport(timeline, secrets, meta);
+  setOutputs({ result: 'failed', 'rollback-reason': reason, report }, secrets);
+  await writeSummary(renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: meta.runUrl }));
+  core.setFailed(reason);
+}
+
+async function writeJsonReport(
+  timeline: Timeline,
+  secrets: readonly string[],
+  meta: { runId: string; runUrl?: string },
+): Promise<string | undefined> {
+  try {
+    return await writeReport(
+      process.env.RUNNER_TEMP || tmpdir(),
+      buildReport(timeline.events, meta),
+      secrets,
+    );
+  } catch (e) {
+    core.warning(`could not write the JSON report: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
 }
 
 export async function publishPlan(plan: Plan, markdown: string): Promise<void> {
@@ -85,13 +103,7 @@ export async function publish(p: {
   limits?: DisplayLimits;
 }): Promise<void> {
   const { config, outcome, timeline, secrets } = p;
-  let reportPath: string | undefined;
-  try {
-    const report = buildReport(timeline.events, { runId: p.runId, runUrl: p.runUrl });
-    reportPath = await writeReport(process.env.RUNNER_TEMP || tmpdir(), report, secrets);
-  } catch (e) {
-    core.warning(`could not write the JSON report: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  const reportPath = await writeJsonReport(timeline, secrets, { runId: p.runId, runUrl: p.runUrl });
   setOutputs(
     {
       result: outcome.result,
