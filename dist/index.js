@@ -103279,6 +103279,25 @@ function compareToStable(target, stable, minRequests) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/judge/wilson.ts
+// The lower bound of a Wilson score interval: how low a rate can plausibly be, given k of n.
+/** One-sided 95%. */
+const Z_95_ONE_SIDED = 1.645;
+/**
+ * Lower bound, in percent, of the true rate behind `k` events in `n` trials. Small windows give
+ * wide intervals, so a 2-in-100 blip does not "prove" a rate above 1%, while 10 errors in 10
+ * requests does at once.
+ */
+function wilsonLowerBound(k, n, z = Z_95_ONE_SIDED) {
+    if (n <= 0)
+        return 0;
+    const p = Math.min(1, Math.max(0, k / n));
+    const z2 = z * z;
+    const centre = p + z2 / (2 * n);
+    const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+    return (Math.max(0, centre - margin) / (1 + z2 / n)) * 100;
+}
+
 ;// CONCATENATED MODULE: ./src/judge/percentile.ts
 // Nearest-rank percentile: always one of the measured values, never an interpolation between two.
 /**
@@ -103346,13 +103365,9 @@ function sourceOf(traffic) {
 
 
 
+
 const REASON_QUOTE_MAX = 120;
-/**
- * Judge the target (new) slot. Each criterion with data gives pass, fail or inconclusive; the verdict
- * is fail if any fails, else inconclusive if any is, else pass. The reason lists failing clauses
- * first, then inconclusive ones, then passing ones, so its start is always why.
- */
-function judge(signals, limits, target) {
+function judge(signals, limits, target, options = {}) {
     const measures = {};
     const traffic = signals.filter((s) => s.kind === 'traffic');
     const targetTraffic = traffic.filter((s) => s.slot === target);
@@ -103364,7 +103379,7 @@ function judge(signals, limits, target) {
         measures.dataUpTo = Math.max(...upTo);
     const criteria = [];
     const add = (c) => c && criteria.push(c);
-    add(errorRateCriterion(targetTraffic, limits, target, measures));
+    add(errorRateCriterion(targetTraffic, limits, target, measures, options.scope ?? 'step'));
     add(probeCriterion(probes, limits, measures, targetTraffic.length === 0));
     add(latencyCriterion(signals, limits, target, measures));
     add(alarmCriterion(signals.filter((s) => s.kind === 'alarm')));
@@ -103413,7 +103428,7 @@ function percentOf(part, whole) {
     return part > 0 ? 100 : 0;
 }
 /** a. Real-traffic 5xx rate of the target slot, summed over the window's readings. */
-function errorRateCriterion(traffic, limits, target, m) {
+function errorRateCriterion(traffic, limits, target, m, scope) {
     if (traffic.length === 0)
         return undefined;
     const requests = sum(traffic, 'requests');
@@ -103423,6 +103438,21 @@ function errorRateCriterion(traffic, limits, target, m) {
     const limit = formatLimitPercent(limits.maxErrorRate);
     Object.assign(m, { requests, errors, errorRate: rate, errorSource: traffic[0]?.source });
     const measured = `${target} error rate ${formatPercent(rate)} (${errors} of ${requests} requests, ${source})`;
+    if (scope === 'evaluation' && requests > 0 && errors > 0) {
+        const lower = wilsonLowerBound(errors, requests);
+        if (above(lower, limits.maxErrorRate)) {
+            return {
+                status: 'fail',
+                text: `${measured} is above the ${limit} limit (at least ${formatPercent(lower)} with 95% confidence)`,
+            };
+        }
+        if (above(rate, limits.maxErrorRate)) {
+            return {
+                status: 'inconclusive',
+                text: `${measured} is above the ${limit} limit, but too few requests to be sure (95% lower bound ${formatPercent(lower)})`,
+            };
+        }
+    }
     if (requests < limits.minRequests) {
         // Pad the missing requests with successes: if even that best case is above the limit, more
         // traffic cannot rescue the step, so failing now is conclusive.
@@ -103650,7 +103680,7 @@ async function holdStep(deps, phase, target, live) {
         const signals = await raceAbort(collectAll(checks, ctx(windowStart), config.probeTimeoutMs), signal);
         windowStart = clock.now();
         evaluations++;
-        const verdict = judge(signals, limits, target);
+        const verdict = judge(signals, limits, target, { scope: 'evaluation' });
         if (verdict.status === 'fail')
             consecutive++;
         else if (verdict.status === 'pass')

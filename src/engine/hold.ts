@@ -81,7 +81,7 @@ export async function holdStep(
     const signals = await raceAbort(collectAll(checks, ctx(windowStart), config.probeTimeoutMs), signal);
     windowStart = clock.now();
     evaluations++;
-    const verdict = judge(signals, limits, target);
+    const verdict = judge(signals, limits, target, { scope: 'evaluation' });
     if (verdict.status === 'fail') consecutive++;
     else if (verdict.status === 'pass') consecutive = 0;
     timeline.add({

@@ -3,6 +3,7 @@ import type { Slot } from '../config/types.js';
 import { otherSlot } from '../config/types.js';
 import type { Limits, Measures, Signal, Verdict, VerdictStatus } from './types.js';
 import { compareToStable } from './compare-to-stable.js';
+import { wilsonLowerBound } from './wilson.js';
 import { formatLimitMs, formatLimitPercent, formatMs, formatPercent, truncate } from './format.js';
 import { latencyFigure, sourceOf } from './latency.js';
 
@@ -25,7 +26,22 @@ const REASON_QUOTE_MAX = 120;
  * is fail if any fails, else inconclusive if any is, else pass. The reason lists failing clauses
  * first, then inconclusive ones, then passing ones, so its start is always why.
  */
-export function judge(signals: readonly Signal[], limits: Limits, target: Slot): Verdict {
+/**
+ * `scope: 'evaluation'` judges one short evaluation window: there a real-traffic error rate fails
+ * only when it is above the limit with 95% confidence (Wilson lower bound), because a handful of
+ * requests makes a rate noisy and failure-threshold such windows in a row would roll back a
+ * healthy version. `'step'` (default) judges a whole step against the limit as measured.
+ */
+export interface JudgeOptions {
+  scope?: 'evaluation' | 'step';
+}
+
+export function judge(
+  signals: readonly Signal[],
+  limits: Limits,
+  target: Slot,
+  options: JudgeOptions = {},
+): Verdict {
   const measures: Measures = {};
   const traffic = signals.filter((s): s is Traffic => s.kind === 'traffic');
   const targetTraffic = traffic.filter((s) => s.slot === target);
@@ -38,7 +54,7 @@ export function judge(signals: readonly Signal[], limits: Limits, target: Slot):
   const criteria: Criterion[] = [];
   const add = (c: Criterion | undefined) => c && criteria.push(c);
 
-  add(errorRateCriterion(targetTraffic, limits, target, measures));
+  add(errorRateCriterion(targetTraffic, limits, target, measures, options.scope ?? 'step'));
   add(probeCriterion(probes, limits, measures, targetTraffic.length === 0));
   add(latencyCriterion(signals, limits, target, measures));
   add(alarmCriterion(signals.filter((s): s is Alarm => s.kind === 'alarm')));
@@ -106,6 +122,7 @@ function errorRateCriterion(
   limits: Limits,
   target: Slot,
   m: Measures,
+  scope: 'evaluation' | 'step',
 ): Criterion | undefined {
   if (traffic.length === 0) return undefined;
   const requests = sum(traffic, 'requests');
@@ -116,6 +133,21 @@ function errorRateCriterion(
   Object.assign(m, { requests, errors, errorRate: rate, errorSource: traffic[0]?.source });
 
   const measured = `${target} error rate ${formatPercent(rate)} (${errors} of ${requests} requests, ${source})`;
+  if (scope === 'evaluation' && requests > 0 && errors > 0) {
+    const lower = wilsonLowerBound(errors, requests);
+    if (above(lower, limits.maxErrorRate)) {
+      return {
+        status: 'fail',
+        text: `${measured} is above the ${limit} limit (at least ${formatPercent(lower)} with 95% confidence)`,
+      };
+    }
+    if (above(rate, limits.maxErrorRate)) {
+      return {
+        status: 'inconclusive',
+        text: `${measured} is above the ${limit} limit, but too few requests to be sure (95% lower bound ${formatPercent(lower)})`,
+      };
+    }
+  }
   if (requests < limits.minRequests) {
     // Pad the missing requests with successes: if even that best case is above the limit, more
     // traffic cannot rescue the step, so failing now is conclusive.
