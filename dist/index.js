@@ -103283,6 +103283,7 @@ function compareToStable(target, stable, minRequests) {
 // The lower bound of a Wilson score interval: how low a rate can plausibly be, given k of n.
 /** One-sided 95%. */
 const Z_95_ONE_SIDED = 1.645;
+const Z_99_ONE_SIDED = 2.326;
 /**
  * Lower bound, in percent, of the true rate behind `k` events in `n` trials. Small windows give
  * wide intervals, so a 2-in-100 blip does not "prove" a rate above 1%, while 10 errors in 10
@@ -103439,17 +103440,17 @@ function errorRateCriterion(traffic, limits, target, m, scope) {
     Object.assign(m, { requests, errors, errorRate: rate, errorSource: traffic[0]?.source });
     const measured = `${target} error rate ${formatPercent(rate)} (${errors} of ${requests} requests, ${source})`;
     if (scope === 'evaluation' && requests > 0 && errors > 0) {
-        const lower = wilsonLowerBound(errors, requests);
+        const lower = wilsonLowerBound(errors, requests, Z_99_ONE_SIDED);
         if (above(lower, limits.maxErrorRate)) {
             return {
                 status: 'fail',
-                text: `${measured} is above the ${limit} limit (at least ${formatPercent(lower)} with 95% confidence)`,
+                text: `${measured} is above the ${limit} limit (at least ${formatPercent(lower)} with 99% confidence)`,
             };
         }
         if (above(rate, limits.maxErrorRate)) {
             return {
                 status: 'inconclusive',
-                text: `${measured} is above the ${limit} limit, but too few requests to be sure (95% lower bound ${formatPercent(lower)})`,
+                text: `${measured} is above the ${limit} limit, but too few requests to be sure (99% lower bound ${formatPercent(lower)})`,
             };
         }
     }

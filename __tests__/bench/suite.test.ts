@@ -17,6 +17,7 @@ describe('npm run bench, with tiny counts', () => {
       rollbackRepeats: 1,
       switchRepeats: 1,
       coldStartRuns: 1,
+      simulatedSteps: 20,
       canarySteps: '50',
       stepInterval: '1s',
       switchWindowMs: 300,
@@ -31,6 +32,7 @@ describe('npm run bench, with tiny counts', () => {
       'rollback-time',
       'zero-failures',
       'switch-method',
+      'false-rollback',
       'bundle-startup',
     ]);
     for (const b of back.benchmarks) {
@@ -38,7 +40,7 @@ describe('npm run bench, with tiny counts', () => {
       if (b.skipped) {
         // only the HAProxy benchmarks may skip, and only where haproxy is missing
         expect(haproxyAvailable()).toBe(false);
-        expect(b.id).not.toBe('bundle-startup');
+        expect(['bundle-startup', 'false-rollback']).not.toContain(b.id);
         continue;
       }
       expect(b.workload.length).toBeGreaterThan(20);

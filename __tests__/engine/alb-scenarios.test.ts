@@ -234,8 +234,8 @@ describe('ALB canary through the engine', () => {
     const s = scenario({ inputs: { 'max-error-rate': '2' }, model: { errorRate: { blue: 0, green: 0.03 } } });
     const out = await s.run();
     expect(out.result).toBe('rolled-back');
-    // 3 errors in one minute's 100 requests is not yet sure evidence of more than 2% (95% lower
-    // bound 1.2%), so evaluations wait; the step's whole window (three judged minutes) decides
+    // 3 errors in one minute's 100 requests is not yet sure evidence of more than 2% (99% lower
+    // bound 0.9%), so evaluations wait; the step's whole window (three judged minutes) decides
     expect(out.reason).toMatch(
       /^green error rate 3(\.0+)?% \(9 of 300 requests, ALB\) is above the 2(\.0+)?% limit$/,
     );

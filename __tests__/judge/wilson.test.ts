@@ -41,7 +41,7 @@ describe('judge, evaluation scope', () => {
   it('a 2-in-100 blip above a 1% limit is inconclusive for one evaluation, but fails a step', () => {
     const e = judge(traffic(100, 2), limits, 'green', { scope: 'evaluation' });
     expect(e.status).toBe('inconclusive');
-    expect(e.reason).toMatch(/too few requests to be sure \(95% lower bound 0\.\d+%\)/);
+    expect(e.reason).toMatch(/too few requests to be sure \(99% lower bound 0\.\d+%\)/);
     expect(judge(traffic(100, 2), limits, 'green').status).toBe('fail');
   });
 
@@ -49,7 +49,7 @@ describe('judge, evaluation scope', () => {
     const v = judge(traffic(10, 10), limits, 'green', { scope: 'evaluation' });
     expect(v.status).toBe('fail');
     expect(v.decisive).toMatch(
-      /green error rate 100% \(10 of 10 requests, HAProxy\) is above the 1% limit \(at least 7\d\.\d% with 95% confidence\)/,
+      /green error rate 100% \(10 of 10 requests, HAProxy\) is above the 1% limit \(at least 6\d\.\d% with 99% confidence\)/,
     );
   });
 

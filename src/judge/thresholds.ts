@@ -3,7 +3,7 @@ import type { Slot } from '../config/types.js';
 import { otherSlot } from '../config/types.js';
 import type { Limits, Measures, Signal, Verdict, VerdictStatus } from './types.js';
 import { compareToStable } from './compare-to-stable.js';
-import { wilsonLowerBound } from './wilson.js';
+import { wilsonLowerBound, Z_99_ONE_SIDED } from './wilson.js';
 import { formatLimitMs, formatLimitPercent, formatMs, formatPercent, truncate } from './format.js';
 import { latencyFigure, sourceOf } from './latency.js';
 
@@ -28,7 +28,8 @@ const REASON_QUOTE_MAX = 120;
  */
 /**
  * `scope: 'evaluation'` judges one short evaluation window: there a real-traffic error rate fails
- * only when it is above the limit with 95% confidence (Wilson lower bound), because a handful of
+ * only when it is above the limit with 99% confidence (Wilson lower bound; bench/false-rollback.ts
+ * measures why), because a handful of
  * requests makes a rate noisy and failure-threshold such windows in a row would roll back a
  * healthy version. `'step'` (default) judges a whole step against the limit as measured.
  */
@@ -134,17 +135,17 @@ function errorRateCriterion(
 
   const measured = `${target} error rate ${formatPercent(rate)} (${errors} of ${requests} requests, ${source})`;
   if (scope === 'evaluation' && requests > 0 && errors > 0) {
-    const lower = wilsonLowerBound(errors, requests);
+    const lower = wilsonLowerBound(errors, requests, Z_99_ONE_SIDED);
     if (above(lower, limits.maxErrorRate)) {
       return {
         status: 'fail',
-        text: `${measured} is above the ${limit} limit (at least ${formatPercent(lower)} with 95% confidence)`,
+        text: `${measured} is above the ${limit} limit (at least ${formatPercent(lower)} with 99% confidence)`,
       };
     }
     if (above(rate, limits.maxErrorRate)) {
       return {
         status: 'inconclusive',
-        text: `${measured} is above the ${limit} limit, but too few requests to be sure (95% lower bound ${formatPercent(lower)})`,
+        text: `${measured} is above the ${limit} limit, but too few requests to be sure (99% lower bound ${formatPercent(lower)})`,
       };
     }
   }

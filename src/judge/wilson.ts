@@ -2,6 +2,7 @@
 
 /** One-sided 95%. */
 export const Z_95_ONE_SIDED = 1.645;
+export const Z_99_ONE_SIDED = 2.326;
 
 /**
  * Lower bound, in percent, of the true rate behind `k` events in `n` trials. Small windows give
