@@ -106430,7 +106430,8 @@ function formatMeasures(m, limits) {
         parts.push(s);
     }
     if (m.probesOk !== undefined || m.probesFailed !== undefined) {
-        const ok = `${m.probesOk ?? 0} probes ok`;
+        const n = m.probesOk ?? 0;
+        const ok = `${n} probe${n === 1 ? '' : 's'} ok`;
         parts.push(m.probesFailed ? `${ok}, ${m.probesFailed} failed` : ok);
     }
     if (m.dataUpTo !== undefined)
@@ -106563,7 +106564,8 @@ class LogStream {
         if (line === undefined)
             return;
         if (e.type === 'phase' && e.name.startsWith('step ')) {
-            startGroup(line);
+            // the runner draws its own marker in front of a group title
+            startGroup(line.replace(/^▸ /, ''));
             this.groupOpen = true;
         }
         else if (e.type === 'warning')

@@ -130,3 +130,11 @@ describe('formatPercent', () => {
     [100, '100%'],
   ])('%d → %s', (n, s) => expect(formatPercent(n)).toBe(s));
 });
+
+describe('probe counts', () => {
+  it('say "probe" for one and "probes" for more', async () => {
+    const { formatMeasures } = await import('../../src/report/progress.js');
+    expect(formatMeasures({ probesOk: 1 })).toEqual(['1 probe ok']);
+    expect(formatMeasures({ probesOk: 2, probesFailed: 1 })).toEqual(['2 probes ok, 1 failed']);
+  });
+});

@@ -28,7 +28,8 @@ export class LogStream {
     });
     if (line === undefined) return;
     if (e.type === 'phase' && e.name.startsWith('step ')) {
-      core.startGroup(line);
+      // the runner draws its own marker in front of a group title
+      core.startGroup(line.replace(/^▸ /, ''));
       this.groupOpen = true;
     } else if (e.type === 'warning') core.warning(line);
     else if (e.type === 'rollback') core.notice(line, { title: 'Glidepath rolled back' });

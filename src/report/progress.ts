@@ -59,7 +59,8 @@ export function formatMeasures(m: Measures, limits?: DisplayLimits): string[] {
     parts.push(s);
   }
   if (m.probesOk !== undefined || m.probesFailed !== undefined) {
-    const ok = `${m.probesOk ?? 0} probes ok`;
+    const n = m.probesOk ?? 0;
+    const ok = `${n} probe${n === 1 ? '' : 's'} ok`;
     parts.push(m.probesFailed ? `${ok}, ${m.probesFailed} failed` : ok);
   }
   if (m.dataUpTo !== undefined)
