@@ -107083,6 +107083,7 @@ async function publish(p) {
         weight: outcome.weight,
         'rollback-reason': outcome.result === 'rolled-back' || outcome.result === 'failed' ? outcome.reason : undefined,
         report: reportPath,
+        'deployment-id': p.deploymentId,
     }, secrets);
     await writeSummary(renderSummary({
         events: timeline.events,
@@ -107303,8 +107304,496 @@ class Notifier {
     }
 }
 
+;// CONCATENATED MODULE: ./src/report/github-context.ts
+// Where the run happens on GitHub (repo, commit, pull request, API address) and a bounded client for its REST API.
+
+
+
+const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
+function isPullRequestEvent(eventName) {
+    return eventName !== undefined && PR_EVENTS.has(eventName);
+}
+/**
+ * Reads the runner's GITHUB_* variables and, on pull request events, the PR number and head SHA from
+ * the event payload. Never throws: a missing or unreadable payload just means "no pull request".
+ */
+function readGithubContext(env = process.env) {
+    const repository = env.GITHUB_REPOSITORY || undefined;
+    const [owner, repo, ...extra] = repository?.split('/') ?? [];
+    const valid = Boolean(owner && repo && extra.length === 0);
+    const serverUrl = trimSlash(env.GITHUB_SERVER_URL || 'https://github.com');
+    const runId = env.GITHUB_RUN_ID || undefined;
+    const ctx = {
+        repository: valid ? repository : undefined,
+        owner: valid ? owner : undefined,
+        repo: valid ? repo : undefined,
+        sha: env.GITHUB_SHA || undefined,
+        ref: env.GITHUB_REF || undefined,
+        eventName: env.GITHUB_EVENT_NAME || undefined,
+        apiUrl: trimSlash(env.GITHUB_API_URL || 'https://api.github.com'),
+        serverUrl,
+        runId,
+        runUrl: valid && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined,
+    };
+    if (isPullRequestEvent(ctx.eventName) && env.GITHUB_EVENT_PATH) {
+        const pr = readPullRequest(env.GITHUB_EVENT_PATH);
+        ctx.prNumber = pr.number;
+        ctx.prHeadSha = pr.headSha;
+    }
+    return ctx;
+}
+/**
+ * The commit a deployment should name: the PR's head commit on pull request events, so GitHub shows
+ * the deployment on the pull request (the merge commit in GITHUB_SHA is on no branch anyone sees).
+ */
+function deploymentSha(ctx) {
+    return ctx.prHeadSha ?? ctx.sha;
+}
+function readPullRequest(path) {
+    try {
+        const payload = JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
+        const n = payload.pull_request?.number ?? payload.number;
+        const sha = payload.pull_request?.head?.sha;
+        return {
+            number: typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined,
+            headSha: typeof sha === 'string' && /^[0-9a-f]{40}$/i.test(sha) ? sha : undefined,
+        };
+    }
+    catch {
+        return {};
+    }
+}
+const trimSlash = (s) => s.replace(/\/+$/, '');
+const github_context_defaultFetch = (url, init) => (0,node_modules_undici/* fetch */.hd)(url, init);
+/**
+ * One GitHub REST call: bounded by a timeout, retried once on a network error or a 5xx, never throws.
+ * A GitHub problem must never fail or stall a deploy, so callers get a value to turn into a warning.
+ */
+class GithubApi {
+    apiUrl;
+    token;
+    timeoutMs;
+    retryDelayMs;
+    secrets;
+    fetchImpl;
+    constructor(apiUrl, token, opts = {}) {
+        this.apiUrl = apiUrl;
+        this.token = token;
+        this.timeoutMs = opts.timeoutMs ?? 10_000;
+        this.retryDelayMs = opts.retryDelayMs ?? 500;
+        this.secrets = [token, ...(opts.secrets ?? [])];
+        this.fetchImpl = opts.fetchImpl ?? github_context_defaultFetch;
+    }
+    mask(text) {
+        return redact(text, this.secrets);
+    }
+    /**
+     * `deadline` (epoch ms) caps this call further, so an operation made of several calls (find the
+     * comment, then update it) stays within its own budget.
+     */
+    async request(method, path, body, deadline) {
+        const begun = Date.now();
+        const end = Math.min(begun + this.timeoutMs, deadline ?? Infinity);
+        const what = `GitHub API ${method} ${path.replace(/\?.*$/, '')}`;
+        const headers = {
+            accept: 'application/vnd.github+json',
+            authorization: `Bearer ${this.token}`,
+            'user-agent': 'glidepath',
+            'x-github-api-version': '2022-11-28',
+        };
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        if (payload !== undefined)
+            headers['content-type'] = 'application/json; charset=utf-8';
+        let last = { ok: false, error: `${what} was not called: no time left` };
+        for (let attempt = 1; attempt <= 2; attempt++) {
+            const remaining = end - Date.now();
+            if (remaining <= 0)
+                break;
+            const controller = new AbortController();
+            const timer = setTimeout(() => controller.abort(), remaining);
+            let retry = false;
+            try {
+                const res = await this.fetchImpl(this.apiUrl + path, {
+                    method,
+                    headers,
+                    ...(payload !== undefined ? { body: payload } : {}),
+                    signal: controller.signal,
+                });
+                const text = await res.text();
+                const data = parseJson(text);
+                if (res.status >= 200 && res.status < 300)
+                    return { ok: true, status: res.status, data };
+                last = {
+                    ok: false,
+                    status: res.status,
+                    error: this.mask(`${what} answered HTTP ${res.status}${detail(data)}${hint(res.status)}`),
+                };
+                retry = res.status >= 500;
+            }
+            catch (err) {
+                last = controller.signal.aborted
+                    ? { ok: false, error: `${what} did not answer within ${end - begun} ms` }
+                    : { ok: false, error: this.mask(`${what} failed: ${github_context_describe(err)}`) };
+                retry = true;
+            }
+            finally {
+                clearTimeout(timer);
+            }
+            if (!retry || attempt === 2)
+                break;
+            const pause = Math.min(this.retryDelayMs, end - Date.now());
+            if (pause <= 0)
+                break;
+            await new Promise((r) => setTimeout(r, pause));
+        }
+        return last;
+    }
+}
+function parseJson(text) {
+    if (!text)
+        return undefined;
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** GitHub's own explanation, cut short: `: Resource not accessible by integration`. */
+function detail(data) {
+    const m = data?.message;
+    return typeof m === 'string' && m ? `: ${m.slice(0, 200)}` : '';
+}
+function hint(status) {
+    if (status === 401)
+        return ' (github-token is missing, expired or not a token)';
+    if (status === 403 || status === 404)
+        return ' (does the workflow grant the permission? see `permissions:`; pull requests from forks get a read-only token)';
+    return '';
+}
+/** Why a request failed without an answer: undici puts the reason in `cause`. */
+function github_context_describe(err) {
+    const e = err;
+    if (e?.cause?.code)
+        return e.cause.code;
+    return e?.cause?.message ?? e?.message ?? String(err);
+}
+
+;// CONCATENATED MODULE: ./src/report/github-deployment.ts
+
+
+/** GitHub caps a status description at 140 characters. */
+const DESCRIPTION_MAX = 140;
+/** Names that are per-change previews rather than a place end users go. */
+function isPreviewEnvironment(name) {
+    return /^(pr[-_]|preview)/i.test(name.trim());
+}
+/**
+ * The status an outcome ends in, and why that one:
+ * - promoted → success: the new version takes all traffic; `auto_inactive` retires older ones.
+ * - held → in_progress: traffic is split on purpose and a later `promote`/`abort` finishes it.
+ * - rolled-back → failure: the new version was judged unhealthy; this is what failure is for.
+ * - failed → error: the process broke (API fault, timeout, cancellation, hook), so nothing was learnt
+ *   about the version itself; GitHub keeps `error` for exactly that.
+ * - aborted → inactive: someone chose to go back; the version was not judged bad, it just serves
+ *   nothing now.
+ * - unchanged / planned → inactive: nothing of this deployment is serving traffic.
+ */
+function stateFor(result) {
+    switch (result) {
+        case 'promoted':
+            return 'success';
+        case 'held':
+            return 'in_progress';
+        case 'rolled-back':
+            return 'failure';
+        case 'failed':
+            return 'error';
+        case 'aborted':
+        case 'unchanged':
+        case 'planned':
+            return 'inactive';
+    }
+}
+function describeOutcome(o) {
+    const w = o.weight !== undefined ? `${o.weight}%` : undefined;
+    switch (o.result) {
+        case 'promoted':
+            return 'Promoted: the new version takes 100% of traffic';
+        case 'held':
+            return `Held at ${w ?? 'a partial weight'}: run promote or abort to finish`;
+        case 'rolled-back':
+            return `Rolled back${o.reason ? `: ${o.reason}` : ''}`;
+        case 'failed':
+            return `Failed${o.reason ? `: ${o.reason}` : ''}`;
+        case 'aborted':
+            return 'Aborted: traffic is back on the previous version';
+        case 'unchanged':
+            return `Unchanged${o.reason ? `: ${o.reason}` : ''}`;
+        case 'planned':
+            return 'Planned: dry run, nothing changed';
+    }
+}
+/** Bound on `start` as a whole (create + first status, or find + reuse). */
+const START_BUDGET_MS = 20_000;
+/**
+ * One GitHub deployment per run. Every method returns a value and never throws: when GitHub says no
+ * or does not answer, the deploy goes on and a warning says why (without the token).
+ */
+class DeploymentTracker {
+    opts;
+    warnings = [];
+    api;
+    ctx;
+    deploymentId;
+    constructor(opts) {
+        this.opts = opts;
+        this.ctx = opts.context ?? readGithubContext();
+        this.api = opts.token ? new GithubApi(this.ctx.apiUrl, opts.token, opts) : undefined;
+    }
+    /** The deployment this run created or resumed, as the `deployment-id` output wants it. */
+    get id() {
+        return this.deploymentId;
+    }
+    /** Creates (or resumes) the deployment and marks it in_progress; its id, or undefined and a warning. */
+    async start(o) {
+        const deadline = Date.now() + START_BUDGET_MS;
+        const { api, ctx } = this;
+        if (!api)
+            return this.warn('no github-token: the GitHub deployment was not created');
+        if (!ctx.owner || !ctx.repo)
+            return this.warn('GITHUB_REPOSITORY is not set: the GitHub deployment was not created');
+        const sha = o.sha ?? deploymentSha(ctx);
+        if (!sha)
+            return this.warn('GITHUB_SHA is not set: the GitHub deployment was not created');
+        const repoPath = `/repos/${enc(ctx.owner)}/${enc(ctx.repo)}`;
+        if (o.resume) {
+            const found = await this.findInProgress(repoPath, o.environment, deadline);
+            if (found) {
+                this.deploymentId = found;
+                return found;
+            }
+        }
+        const preview = isPreviewEnvironment(o.environment);
+        const created = await api.request('POST', `${repoPath}/deployments`, {
+            // the SHA, not the branch: the deployment names exactly the commit this run ships
+            ref: sha,
+            task: 'deploy',
+            environment: o.environment,
+            auto_merge: false,
+            // commit statuses are the workflow's business; this run is already one of them
+            required_contexts: [],
+            description: truncate(o.description ?? 'Glidepath deploy', DESCRIPTION_MAX),
+            production_environment: !preview,
+            transient_environment: o.transientEnvironment ?? preview,
+            payload: { tool: 'glidepath', ...((o.ref ?? ctx.ref) ? { ref: o.ref ?? ctx.ref } : {}) },
+        }, deadline);
+        if (!created.ok)
+            return this.warn(`the GitHub deployment was not created: ${created.error}`);
+        const id = created.data?.id;
+        // 202 (or a 201 that says "Auto-merged ...") is GitHub merging the default branch instead of
+        // creating a deployment; with auto_merge false it should not happen, but it carries no id.
+        if (created.status !== 201 || typeof id !== 'number') {
+            const message = created.data?.message;
+            return this.warn(`GitHub did not create a deployment (HTTP ${created.status}${typeof message === 'string' ? `: ${api.mask(message.slice(0, 200))}` : ''}); statuses will not be posted`);
+        }
+        this.deploymentId = String(id);
+        await this.postStatus('in_progress', { description: 'Shifting traffic' }, deadline);
+        return this.deploymentId;
+    }
+    /** Posts the final status for the outcome; true when GitHub took it. */
+    async finish(outcome, o = {}) {
+        if (!this.deploymentId)
+            return false;
+        const state = stateFor(outcome.result);
+        return this.postStatus(state, {
+            description: o.description ?? describeOutcome(outcome),
+            // a held canary already serves some users at the environment URL
+            environmentUrl: state === 'success' || state === 'in_progress' ? o.environmentUrl : undefined,
+        });
+    }
+    async postStatus(state, d, deadline) {
+        const { api, ctx } = this;
+        if (!api || !ctx.owner || !ctx.repo || !this.deploymentId)
+            return false;
+        const res = await api.request('POST', `/repos/${enc(ctx.owner)}/${enc(ctx.repo)}/deployments/${enc(this.deploymentId)}/statuses`, {
+            state,
+            description: truncate(api.mask(d.description), DESCRIPTION_MAX),
+            ...(ctx.runUrl ? { log_url: ctx.runUrl } : {}),
+            ...(d.environmentUrl ? { environment_url: d.environmentUrl } : {}),
+            // only success retires the environment's earlier deployments; a failed one must not
+            ...(state === 'success' ? { auto_inactive: true } : {}),
+        }, deadline);
+        if (!res.ok)
+            this.warn(`the GitHub deployment status "${state}" was not posted: ${res.error}`);
+        return res.ok;
+    }
+    /** The environment's latest deployment when its latest status says it is still going (held). */
+    async findInProgress(repoPath, environment, deadline) {
+        const api = this.api;
+        const list = await api.request('GET', `${repoPath}/deployments?environment=${encodeURIComponent(environment)}&per_page=1`, undefined, deadline);
+        const latest = list.ok && Array.isArray(list.data) ? list.data[0] : undefined;
+        if (typeof latest?.id !== 'number')
+            return undefined;
+        const statuses = await api.request('GET', `${repoPath}/deployments/${latest.id}/statuses?per_page=1`, undefined, deadline);
+        const state = statuses.ok && Array.isArray(statuses.data)
+            ? statuses.data[0]?.state
+            : undefined;
+        return state === 'in_progress' || state === 'queued' || state === 'pending'
+            ? String(latest.id)
+            : undefined;
+    }
+    warn(message) {
+        const m = this.api ? this.api.mask(message) : message;
+        this.warnings.push(m);
+        this.opts.onWarning?.(m);
+        return undefined;
+    }
+}
+const enc = (s) => encodeURIComponent(s);
+
+;// CONCATENATED MODULE: ./src/report/pr-comment.ts
+
+
+/** Hidden in the rendered comment; how a later run finds the comment to update instead of adding one. */
+const PR_COMMENT_MARKER = '<!-- glidepath:pr-comment -->';
+function headline(d) {
+    const live = d.live ? `: ${d.live} is live` : '';
+    switch (d.result) {
+        case 'promoted':
+            return `✅ **Glidepath: promoted**${live}`;
+        case 'rolled-back':
+            return `↩️ **Glidepath: rolled back**${d.live ? `: ${d.live} is live again` : ''}`;
+        case 'held':
+            return `⏸️ **Glidepath: held at ${d.weight ?? 0}%**: run promote or abort to finish`;
+        case 'aborted':
+            return `⏹️ **Glidepath: aborted**${live}`;
+        case 'failed':
+            return `❌ **Glidepath: failed**${live}`;
+        case 'planned':
+            return '📝 **Glidepath: planned**: dry run, nothing changed';
+        case 'unchanged':
+            return `➖ **Glidepath: unchanged**${live}`;
+    }
+}
+/** A few lines of markdown; every value that came from a person or a system is escaped. */
+function renderPrComment(d) {
+    const context = [d.environment, d.strategy].filter((x) => Boolean(x)).map(escapeInline);
+    const lines = [PR_COMMENT_MARKER, `${headline(d)}${context.length ? ` · ${context.join(' · ')}` : ''}`];
+    if (d.environmentUrl)
+        lines.push('', `**Preview:** ${markdown_link(d.environmentUrl, d.environmentUrl)}`);
+    if (d.reason && (d.result === 'rolled-back' || d.result === 'failed'))
+        lines.push('', `**Reason:** ${escapeInline(truncate(d.reason, 1000))}`);
+    if (d.runUrl)
+        lines.push('', markdown_link('View the run', d.runUrl));
+    return lines.join('\n') + '\n';
+}
+const PER_PAGE = 100;
+const MAX_PAGES = 5;
+/** GitHub refuses comment bodies over 65536 characters. */
+const BODY_MAX = 65_000;
+/**
+ * On pull_request / pull_request_target events: updates our earlier comment (found by the marker in
+ * the first 500 comments) or posts a new one. Never throws; a refusal comes back as `failed`.
+ */
+async function upsertPrComment(o) {
+    const ctx = o.context ?? readGithubContext();
+    if (!isPullRequestEvent(ctx.eventName))
+        return { action: 'skipped', reason: 'not a pull request' };
+    if (ctx.prNumber === undefined)
+        return { action: 'skipped', reason: 'no pull request number in the event payload (GITHUB_EVENT_PATH)' };
+    if (!ctx.owner || !ctx.repo)
+        return { action: 'skipped', reason: 'GITHUB_REPOSITORY is not set' };
+    if (!o.token)
+        return { action: 'skipped', reason: 'no github-token' };
+    const api = new GithubApi(ctx.apiUrl, o.token, o);
+    const deadline = Date.now() + (o.budgetMs ?? 30_000);
+    const base = o.body.includes(PR_COMMENT_MARKER) ? o.body : `${PR_COMMENT_MARKER}\n${o.body}`;
+    const body = api.mask(truncate(base, BODY_MAX));
+    const issue = `/repos/${pr_comment_enc(ctx.owner)}/${pr_comment_enc(ctx.repo)}/issues`;
+    let existing;
+    for (let page = 1; page <= MAX_PAGES && existing === undefined; page++) {
+        const res = await api.request('GET', `${issue}/${ctx.prNumber}/comments?per_page=${PER_PAGE}&page=${page}`, undefined, deadline);
+        if (!res.ok)
+            return { action: 'failed', warning: `the PR comment was not updated: ${res.error}` };
+        const comments = Array.isArray(res.data) ? res.data : [];
+        const ours = comments.find((c) => typeof c.body === 'string' && c.body.includes(PR_COMMENT_MARKER));
+        if (typeof ours?.id === 'number')
+            existing = ours.id;
+        if (comments.length < PER_PAGE)
+            break;
+    }
+    const res = existing !== undefined
+        ? await api.request('PATCH', `${issue}/comments/${existing}`, { body }, deadline)
+        : await api.request('POST', `${issue}/${ctx.prNumber}/comments`, { body }, deadline);
+    if (!res.ok)
+        return {
+            action: 'failed',
+            warning: `the PR comment was not ${existing !== undefined ? 'updated' : 'posted'}: ${res.error}`,
+        };
+    const data = res.data;
+    const id = typeof data?.id === 'number' ? data.id : (existing ?? 0);
+    return {
+        action: existing !== undefined ? 'updated' : 'created',
+        commentId: id,
+        ...(typeof data?.html_url === 'string' ? { url: data.html_url } : {}),
+    };
+}
+const pr_comment_enc = (s) => encodeURIComponent(s);
+
+;// CONCATENATED MODULE: ./src/report/github-reporting.ts
+
+
+/** `rollback`, `status` and `plan` are not deployments of a version; a manual rollback would post failure. */
+const TRACKED = new Set(['deploy', 'promote', 'abort']);
+class GithubReporting {
+    config;
+    secrets;
+    warn;
+    tracker;
+    constructor(config, secrets, warn) {
+        this.config = config;
+        this.secrets = secrets;
+        this.warn = warn;
+        this.tracker =
+            config.environment && TRACKED.has(config.command)
+                ? new DeploymentTracker({ token: config.githubToken, secrets: [...secrets], onWarning: warn })
+                : undefined;
+    }
+    /** before any traffic moves: the deployment shows in_progress with a link to the run */
+    async start() {
+        if (!this.tracker || !this.config.environment)
+            return;
+        // promote/abort finish the held deploy's own deployment instead of starting another
+        await this.tracker.start({
+            environment: this.config.environment,
+            resume: this.config.command !== 'deploy',
+        });
+    }
+    get deploymentId() {
+        return this.tracker?.id;
+    }
+    async finish(outcome, runUrl) {
+        const environmentUrl = this.config.environmentUrl;
+        await this.tracker?.finish(outcome, environmentUrl ? { environmentUrl } : {});
+        if (!this.config.prComment)
+            return;
+        const body = renderPrComment({
+            ...outcome,
+            environment: this.config.environment,
+            environmentUrl,
+            runUrl,
+            strategy: this.config.strategy.name,
+        });
+        const r = await upsertPrComment({ body, token: this.config.githubToken, secrets: [...this.secrets] });
+        if (r.action === 'failed')
+            this.warn(r.warning);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 // Main step: read inputs, run the command, publish outputs and the report; sets the exit status.
+
 
 
 
@@ -107359,12 +107848,9 @@ async function main() {
         await publishPlan(plan, renderPlanMarkdown(plan));
         return;
     }
-    if (config.environment) {
-        warning('environment: GitHub deployment statuses and the PR comment are not implemented in this version; the environment name is only used in notifications and the summary');
-    }
-    await execute(config, parsed.secrets);
+    await execute(config, plan, parsed.secrets);
 }
-async function execute(config, secrets) {
+async function execute(config, plan, secrets) {
     const { runId, runUrl } = runIdentity();
     const cancel = new AbortController();
     const onSignal = (sig) => () => {
@@ -107388,10 +107874,12 @@ async function execute(config, secrets) {
     const router = createRouter(config, secrets, (message) => timeline.add({ at: Date.now(), type: 'warning', message }));
     const { checks, gates } = createChecks(config, secrets);
     const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
+    const github = new GithubReporting(config, secrets, (message) => warning(message));
     try {
+        await github.start();
         const outcome = await runEngine({
             config,
-            plan: buildPlan(config),
+            plan,
             router,
             checks,
             gates,
@@ -107411,7 +107899,17 @@ async function execute(config, secrets) {
             weight: outcome.weight,
             reason: outcome.reason,
         });
-        await publish({ config, outcome, timeline, secrets, runUrl, runId, limits });
+        await github.finish(outcome, runUrl);
+        await publish({
+            config,
+            outcome,
+            timeline,
+            secrets,
+            runUrl,
+            runId,
+            limits,
+            deploymentId: github.deploymentId,
+        });
         await notifier.settle();
     }
     finally {

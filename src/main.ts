@@ -17,6 +17,8 @@ import { LogStream } from './report/log-stream.js';
 import { publish, publishInputErrors, publishPlan } from './report/publish.js';
 import { saveSplit, markHeld } from './engine/run-state.js';
 import { Notifier } from './report/notifier.js';
+import { GithubReporting } from './report/github-reporting.js';
+import type { Plan } from './plan/types.js';
 
 /**
  * The runner creates these files; a local run (act, a script, `npm run demo`) may only name them.
@@ -54,15 +56,10 @@ async function main(): Promise<void> {
     await publishPlan(plan, renderPlanMarkdown(plan));
     return;
   }
-  if (config.environment) {
-    core.warning(
-      'environment: GitHub deployment statuses and the PR comment are not implemented in this version; the environment name is only used in notifications and the summary',
-    );
-  }
-  await execute(config, parsed.secrets);
+  await execute(config, plan, parsed.secrets);
 }
 
-async function execute(config: Config, secrets: string[]): Promise<void> {
+async function execute(config: Config, plan: Plan, secrets: string[]): Promise<void> {
   const { runId, runUrl } = runIdentity();
 
   const cancel = new AbortController();
@@ -90,10 +87,12 @@ async function execute(config: Config, secrets: string[]): Promise<void> {
   );
   const { checks, gates } = createChecks(config, secrets);
   const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
+  const github = new GithubReporting(config, secrets, (message) => core.warning(message));
   try {
+    await github.start();
     const outcome = await runEngine({
       config,
-      plan: buildPlan(config),
+      plan,
       router,
       checks,
       gates,
@@ -112,7 +111,17 @@ async function execute(config: Config, secrets: string[]): Promise<void> {
       weight: outcome.weight,
       reason: outcome.reason,
     });
-    await publish({ config, outcome, timeline, secrets, runUrl, runId, limits });
+    await github.finish(outcome, runUrl);
+    await publish({
+      config,
+      outcome,
+      timeline,
+      secrets,
+      runUrl,
+      runId,
+      limits,
+      deploymentId: github.deploymentId,
+    });
     await notifier.settle();
   } finally {
     process.off('SIGINT', handlers.SIGINT);

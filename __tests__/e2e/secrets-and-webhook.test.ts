@@ -1,4 +1,5 @@
-// Secrets planted in every secret input never leave the process, and the webhook hears start and outcome.
+// Secrets planted in every secret input never leave the process; the webhook hears start and outcome;
+// GitHub (a loopback stand-in for its REST API) gets a deployment with statuses and one PR comment.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -98,6 +99,76 @@ describe.skipIf(!available)('secrets and notifications, through the bundle', () 
     expect(posts[1]!.body.text).toMatch(/promoted/);
     expect(Array.isArray(posts[1]!.body.blocks)).toBe(true);
     for (const p of posts) expect(JSON.stringify(p.body)).not.toContain(TOKEN);
+  }, 60_000);
+
+  it('environment: a GitHub deployment goes in_progress then success, and a pull request gets one comment', async () => {
+    const calls: { method: string; path: string; auth?: string; body: Record<string, unknown> }[] = [];
+    const api = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        calls.push({
+          method: req.method!,
+          path: req.url!,
+          auth: req.headers.authorization,
+          body: body ? JSON.parse(body) : {},
+        });
+        res.setHeader('content-type', 'application/json');
+        if (req.method === 'GET') return res.end('[]'); // no earlier comment
+        res.statusCode = 201;
+        res.end(JSON.stringify({ id: req.url!.endsWith('/deployments') ? 4711 : 1 }));
+      });
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const eventDir = mkdtempSync('/tmp/glidepath-event-');
+    writeFileSync(
+      `${eventDir}/event.json`,
+      JSON.stringify({ pull_request: { number: 42, head: { sha: 'a'.repeat(40) } } }),
+    );
+    try {
+      const r = await runBundle(
+        { ...inputs(), environment: 'pr-42', 'environment-url': 'https://pr-42.shop.example/' },
+        {
+          env: {
+            GITHUB_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+            GITHUB_REPOSITORY: 'octo/shop',
+            GITHUB_SHA: 'mergecommit999',
+            GITHUB_EVENT_NAME: 'pull_request',
+            GITHUB_EVENT_PATH: `${eventDir}/event.json`,
+            GITHUB_RUN_ID: '777',
+            GITHUB_SERVER_URL: 'https://github.com',
+          },
+        },
+      );
+      expect(r.outputs.result, r.stdout).toBe('promoted');
+      expect(r.outputs['deployment-id']).toBe('4711');
+      expect(calls.map((c) => `${c.method} ${c.path.replace(/\?.*$/, '')}`)).toEqual([
+        'POST /repos/octo/shop/deployments',
+        'POST /repos/octo/shop/deployments/4711/statuses',
+        'POST /repos/octo/shop/deployments/4711/statuses',
+        'GET /repos/octo/shop/issues/42/comments',
+        'POST /repos/octo/shop/issues/42/comments',
+      ]);
+      for (const c of calls) expect(c.auth).toBe(`Bearer ${TOKEN}`);
+      expect(calls[0]!.body).toMatchObject({
+        ref: 'a'.repeat(40),
+        environment: 'pr-42',
+        transient_environment: true,
+      });
+      expect(calls[1]!.body).toMatchObject({
+        state: 'in_progress',
+        log_url: 'https://github.com/octo/shop/actions/runs/777',
+      });
+      expect(calls[2]!.body).toMatchObject({
+        state: 'success',
+        environment_url: 'https://pr-42.shop.example/',
+      });
+      expect(String(calls[4]!.body.body)).toMatch(/<!-- glidepath:pr-comment -->[\s\S]*promoted/i);
+      expect(JSON.stringify(calls)).not.toContain(HEADER_SECRET);
+    } finally {
+      await new Promise((r) => api.close(r));
+    }
   }, 60_000);
 
   it('a webhook that never answers does not change the outcome and costs at most its timeout', async () => {

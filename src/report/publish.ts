@@ -101,6 +101,7 @@ export async function publish(p: {
   runUrl?: string;
   runId: string;
   limits?: DisplayLimits;
+  deploymentId?: string;
 }): Promise<void> {
   const { config, outcome, timeline, secrets } = p;
   const reportPath = await writeJsonReport(timeline, secrets, { runId: p.runId, runUrl: p.runUrl });
@@ -113,6 +114,7 @@ export async function publish(p: {
       'rollback-reason':
         outcome.result === 'rolled-back' || outcome.result === 'failed' ? outcome.reason : undefined,
       report: reportPath,
+      'deployment-id': p.deploymentId,
     },
     secrets,
   );

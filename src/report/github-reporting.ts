@@ -1,0 +1,53 @@
+// GitHub's own views of a run: a deployment with statuses for `environment`, and one PR comment.
+// Both are best effort: every call is bounded and a GitHub failure only becomes a warning.
+import type { Config } from '../config/types.js';
+import type { RunOutcome } from '../engine/engine.js';
+import { DeploymentTracker } from './github-deployment.js';
+import { renderPrComment, upsertPrComment } from './pr-comment.js';
+
+/** `rollback`, `status` and `plan` are not deployments of a version; a manual rollback would post failure. */
+const TRACKED = new Set<Config['command']>(['deploy', 'promote', 'abort']);
+
+export class GithubReporting {
+  private readonly tracker: DeploymentTracker | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly secrets: readonly string[],
+    private readonly warn: (message: string) => void,
+  ) {
+    this.tracker =
+      config.environment && TRACKED.has(config.command)
+        ? new DeploymentTracker({ token: config.githubToken, secrets: [...secrets], onWarning: warn })
+        : undefined;
+  }
+
+  /** before any traffic moves: the deployment shows in_progress with a link to the run */
+  async start(): Promise<void> {
+    if (!this.tracker || !this.config.environment) return;
+    // promote/abort finish the held deploy's own deployment instead of starting another
+    await this.tracker.start({
+      environment: this.config.environment,
+      resume: this.config.command !== 'deploy',
+    });
+  }
+
+  get deploymentId(): string | undefined {
+    return this.tracker?.id;
+  }
+
+  async finish(outcome: RunOutcome, runUrl: string | undefined): Promise<void> {
+    const environmentUrl = this.config.environmentUrl;
+    await this.tracker?.finish(outcome, environmentUrl ? { environmentUrl } : {});
+    if (!this.config.prComment) return;
+    const body = renderPrComment({
+      ...outcome,
+      environment: this.config.environment,
+      environmentUrl,
+      runUrl,
+      strategy: this.config.strategy.name,
+    });
+    const r = await upsertPrComment({ body, token: this.config.githubToken, secrets: [...this.secrets] });
+    if (r.action === 'failed') this.warn(r.warning);
+  }
+}
