@@ -103160,12 +103160,12 @@ function fmt(n) {
     return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 /**
- * `holdAt` breaks the tie of a split: the slot at the held weight is the new one. Otherwise the
- * slot with less traffic is taken as the new one (a canary grows from below).
+ * Reads the slots from the weights. In a split the new slot is the one the router remembers
+ * (markedTarget), else the one at `holdAt`; never a guess from the sizes, because a canary held
+ * above 50% would then be promoted backwards and aborted onto the unverified version.
  */
-function readSlots(state, holdAt) {
+function readSlots(state, known = {}) {
     const { blue, green } = state.weights;
-    const ineligible = new Set(state.ineligible ?? []);
     if (blue <= 0 && green <= 0) {
         return {
             kind: 'invalid',
@@ -103173,27 +103173,21 @@ function readSlots(state, holdAt) {
         };
     }
     if (blue > 0 && green > 0) {
-        let target;
-        if (holdAt !== undefined && Math.abs(blue - holdAt) < 0.5 && Math.abs(green - holdAt) >= 0.5)
-            target = 'blue';
-        else if (holdAt !== undefined && Math.abs(green - holdAt) < 0.5 && Math.abs(blue - holdAt) >= 0.5)
-            target = 'green';
-        else if (blue !== green)
-            target = blue < green ? 'blue' : 'green';
+        const at = (w) => known.holdAt !== undefined && Math.abs(w - known.holdAt) < 0.5;
+        let target = known.marked;
+        if (!target && at(blue) !== at(green))
+            target = at(blue) ? 'blue' : 'green';
         if (!target) {
             return {
-                kind: 'invalid',
-                message: `traffic is split evenly (${describeWeights(state.weights)}): cannot tell which slot is new; set hold-at to the held weight or set the weights by hand`,
+                kind: 'ambiguous',
+                message: `traffic is split (${describeWeights(state.weights)}) and nothing says which slot is new: the load balancer keeps no note of it and hold-at ${known.holdAt === undefined ? 'is not set' : `(${known.holdAt}%) matches neither side`}; set hold-at to the held weight, or set the weights by hand`,
             };
         }
         return { kind: 'split', live: otherSlot(target), target };
     }
     const live = blue > 0 ? 'blue' : 'green';
-    if (ineligible.has(live)) {
-        return {
-            kind: 'invalid',
-            message: `${live} has all the weight but cannot take traffic (${state.detail ?? 'drain, maint or down'}): fix the load balancer before deploying`,
-        };
+    if (state.ineligible?.includes(live)) {
+        return { kind: 'at-rest', live, liveDown: state.detail ?? `${live} is drained, in maintenance or down` };
     }
     return { kind: 'at-rest', live };
 }
@@ -103386,7 +103380,8 @@ function judge(signals, limits, target, options = {}) {
     add(alarmCriterion(signals.filter((s) => s.kind === 'alarm')));
     add(targetsCriterion(signals.filter((s) => s.kind === 'targets' && s.slot === target), limits, target));
     add(commandCriterion(signals.filter((s) => s.kind === 'command')));
-    if (limits.compareToStable && targetTraffic.length > 0 && stableTraffic.length > 0) {
+    const stableServes = (options.targetWeight ?? 0) < 100;
+    if (limits.compareToStable && stableServes && targetTraffic.length > 0 && stableTraffic.length > 0) {
         const c = compareToStable({ slot: target, requests: sum(targetTraffic, 'requests'), errors: sum(targetTraffic, 'errors5xx') }, {
             slot: otherSlot(target),
             requests: sum(stableTraffic, 'requests'),
@@ -103664,24 +103659,28 @@ async function holdStep(deps, phase, target, live) {
         });
         return undefined;
     }
-    await raceAbort(Promise.all(checks.map((c) => c.begin?.(ctx(startedAt)))), signal);
+    // a check that cannot take its baseline says so again, as a failing signal, at its first collect
+    await raceAbort(Promise.allSettled(checks.map((c) => c.begin?.(ctx(startedAt)))), signal);
     const limits = limitsOf(config);
     let holdEnd = startedAt + phase.holdMs;
     let extended = false;
+    let settling = 0;
     let consecutive = 0;
     let evaluations = 0;
     let windowStart = startedAt;
     const trafficSignals = [];
     let latestStates = [];
     for (let tick = 1;; tick++) {
-        const wait = Math.min(startedAt + tick * config.probeIntervalMs, holdEnd) - clock.now();
+        const nextTick = startedAt + tick * config.probeIntervalMs;
+        // past the hold only to settle a failure streak: keep the probe cadence
+        const wait = (clock.now() < holdEnd ? Math.min(nextTick, holdEnd) : nextTick) - clock.now();
         if (wait > 0)
             await clock.sleep(wait, signal);
         signal.throwIfAborted();
         const signals = await raceAbort(collectAll(checks, ctx(windowStart), config.probeTimeoutMs), signal);
         windowStart = clock.now();
         evaluations++;
-        const verdict = judge(signals, limits, target, { scope: 'evaluation' });
+        const verdict = judge(signals, limits, target, { scope: 'evaluation', targetWeight: phase.weight });
         if (verdict.status === 'fail')
             consecutive++;
         else if (verdict.status === 'pass')
@@ -103707,7 +103706,16 @@ async function holdStep(deps, phase, target, live) {
         latestStates = signals.filter((s) => s.kind !== 'traffic');
         if (clock.now() < holdEnd)
             continue;
-        const stepVerdict = judge([...trafficSignals, ...latestStates], limits, target);
+        // A failure streak still short of failure-threshold when the hold ends is settled first (at most
+        // threshold-1 more evaluations): one bad last evaluation must neither roll back on its own
+        // nor be carried into a passing step.
+        if (consecutive > 0 && settling < config.failureThreshold) {
+            settling++;
+            continue;
+        }
+        const stepVerdict = judge([...trafficSignals, ...latestStates], limits, target, {
+            targetWeight: phase.weight,
+        });
         timeline.add({
             at: clock.now(),
             type: 'step-verdict',
@@ -103811,6 +103819,8 @@ async function restoreLive(deps, slot, lastKnown) {
 
 
 const LOCK_MARGIN_MS = 10 * 60_000;
+/** after cancellation the runner kills us ~7.5 s after SIGTERM: the rollback hook gets this much */
+const ROLLBACK_HOOK_WHEN_CANCELLED_MS = 5000;
 async function runEngine(deps) {
     const { config, clock, timeline } = deps;
     const run = new AbortController();
@@ -103823,7 +103833,8 @@ async function runEngine(deps) {
     Math.min(config.timeoutMs, 2 ** 31 - 1));
     deadline.unref?.();
     try {
-        const outcome = await dispatch({ ...deps, signal: run.signal });
+        const d = { ...deps, signal: run.signal };
+        const outcome = config.command === 'status' ? await engine_status(d) : await withLock(d, () => act(d));
         timeline.add({ at: clock.now(), type: 'run-end', ...outcome });
         return outcome;
     }
@@ -103841,8 +103852,15 @@ function cancelReason(signal) {
         return r;
     return 'the run was cancelled';
 }
-async function dispatch(deps) {
-    const { config, router, timeline, clock } = deps;
+function failed(reason, live) {
+    return { result: 'failed', reason, live, previous: live && otherSlot(live) };
+}
+function warn(deps, message) {
+    deps.timeline.add({ at: deps.clock.now(), type: 'warning', message });
+}
+/** The weights and what they say about the slots; undefined with a failed outcome when unreadable. */
+async function look(deps) {
+    const { router, config } = deps;
     let state;
     try {
         state = await router.read();
@@ -103850,39 +103868,91 @@ async function dispatch(deps) {
     catch (e) {
         return failed(`could not read the current weights from ${router.description}: ${errorMessage(e)}`);
     }
-    const reading = readSlots(state, config.holdAt);
-    const start = {
-        at: clock.now(),
-        type: 'run-start',
-        command: config.command,
-        strategy: deps.plan.strategy,
-        router: router.description,
-        before: state.weights,
-    };
-    if (reading.kind === 'invalid') {
-        timeline.add(start);
-        return failed(reading.message);
+    let marked;
+    if (state.weights.blue > 0 && state.weights.green > 0 && router.markedTarget) {
+        try {
+            marked = await router.markedTarget();
+        }
+        catch (e) {
+            warn(deps, `could not read which slot the deploy in progress targets: ${errorMessage(e)}`);
+        }
     }
-    timeline.add({
-        ...start,
-        live: reading.live,
-        target: reading.kind === 'split' ? reading.target : otherSlot(reading.live),
+    return { state, reading: readSlots(state, { holdAt: config.holdAt, marked }) };
+}
+function startEvent(deps, state, reading) {
+    const slots = reading.kind === 'at-rest'
+        ? { live: reading.live, target: otherSlot(reading.live) }
+        : reading.kind === 'split'
+            ? { live: reading.live, target: reading.target }
+            : {};
+    deps.timeline.add({
+        at: deps.clock.now(),
+        type: 'run-start',
+        command: deps.config.command,
+        strategy: deps.plan.strategy,
+        router: deps.router.description,
+        before: state.weights,
+        ...slots,
     });
-    switch (config.command) {
-        case 'status':
+}
+async function engine_status(deps) {
+    const seen = await look(deps);
+    if ('result' in seen)
+        return seen;
+    const { state, reading } = seen;
+    startEvent(deps, state, reading);
+    const w = describeWeights(state.weights);
+    switch (reading.kind) {
+        case 'invalid':
+            return failed(reading.message);
+        case 'ambiguous': {
+            const live = state.weights.blue >= state.weights.green ? 'blue' : 'green';
+            return {
+                result: 'unchanged',
+                live,
+                previous: otherSlot(live),
+                reason: `a deploy is in progress: ${w}`,
+            };
+        }
+        case 'split':
+            return {
+                result: 'unchanged',
+                live: reading.live,
+                previous: reading.target,
+                weight: state.weights[reading.target],
+                reason: `a deploy to ${reading.target} is in progress: ${w}`,
+            };
+        case 'at-rest':
             return {
                 result: 'unchanged',
                 live: reading.live,
                 previous: otherSlot(reading.live),
-                weight: reading.kind === 'split' ? state.weights[reading.target] : 100,
-                reason: reading.kind === 'split' ? `a deploy is in progress: ${describeWeights(state.weights)}` : undefined,
+                weight: 100,
+                reason: reading.liveDown
+                    ? `${reading.live} has all the traffic but cannot serve it: ${reading.liveDown}`
+                    : undefined,
             };
+    }
+}
+async function act(deps) {
+    const { config } = deps;
+    const seen = await look(deps);
+    if ('result' in seen)
+        return seen;
+    const { state, reading } = seen;
+    startEvent(deps, state, reading);
+    if (reading.kind === 'invalid' || reading.kind === 'ambiguous')
+        return failed(reading.message);
+    const w = describeWeights(state.weights);
+    switch (config.command) {
         case 'deploy':
             if (reading.kind === 'split') {
-                return failed(`a deploy is already in progress (${describeWeights(state.weights)}): run command promote to finish it or abort to go back to ${reading.live}`);
+                return failed(`a deploy to ${reading.target} is already in progress (${w}): run command promote to finish it or abort to go back to ${reading.live}`, reading.live);
             }
-            return withLock(deps, () => shiftThrough(deps, deps.plan, reading.live, otherSlot(reading.live), state.weights));
-        case 'promote': {
+            if (reading.liveDown)
+                warn(deps, `the live slot ${reading.live} cannot serve: ${reading.liveDown}`);
+            return shiftThrough(deps, deps.plan, reading.live, otherSlot(reading.live), state.weights, true);
+        case 'promote':
             if (reading.kind !== 'split') {
                 return {
                     result: 'unchanged',
@@ -103892,9 +103962,7 @@ async function dispatch(deps) {
                     reason: `nothing to promote: ${reading.live} already has 100%`,
                 };
             }
-            const rest = promotePlan(config, state.weights[reading.target]);
-            return withLock(deps, () => shiftThrough(deps, rest, reading.live, reading.target, state.weights));
-        }
+            return shiftThrough(deps, promotePlan(config, state.weights[reading.target]), reading.live, reading.target, state.weights, false);
         case 'abort': {
             if (reading.kind !== 'split') {
                 return {
@@ -103905,42 +103973,40 @@ async function dispatch(deps) {
                     reason: `nothing to abort: ${reading.live} already has 100%`,
                 };
             }
-            return withLock(deps, async () => {
-                const restored = await restoreLive(deps, reading.live, state.weights);
-                if (!restored.ok)
-                    return failed(restored.message, reading.live);
-                await runHook(deps, 'rollback', reading.target, reading.live, 0);
-                await rejectSlot(deps, reading.target);
-                return {
-                    result: 'aborted',
-                    live: reading.live,
-                    previous: reading.target,
-                    weight: 0,
-                    reason: `aborted on request: ${reading.live} back to 100%`,
-                };
-            });
+            const { live, target } = reading;
+            const reason = `aborted on request: ${live} back to 100%`;
+            const back = await putBack(deps, { live, target, lastKnown: state.weights, reason, reject: true });
+            return back.ok
+                ? { result: 'aborted', live, previous: target, weight: 0, reason: back.reason }
+                : back.outcome;
         }
-        case 'rollback': {
+        case 'rollback':
             if (reading.kind === 'split') {
-                return failed(`traffic is split (${describeWeights(state.weights)}): use command abort to return to ${reading.live}`);
+                return failed(`traffic is split (${w}): use command abort to return to ${reading.live}`, reading.live);
             }
-            const back = otherSlot(reading.live);
-            return withLock(deps, () => switchBack(deps, state, reading.live, back));
-        }
+            return switchBack(deps, state, reading.live, otherSlot(reading.live));
+        case 'status':
         case 'plan':
-            return { result: 'planned' };
+            return { result: config.command === 'plan' ? 'planned' : 'unchanged' };
     }
-}
-function failed(reason, live) {
-    return { result: 'failed', reason, live, previous: live && otherSlot(live) };
 }
 async function withLock(deps, body) {
     const { router } = deps;
+    const release = async () => {
+        try {
+            await router.unlock?.(deps.runId);
+        }
+        catch (e) {
+            warn(deps, `could not release the lock: ${errorMessage(e)}`);
+        }
+    };
     if (router.lock) {
         try {
+            // taken before the weights are read, so no other run can move them between our read and our write
             await router.lock(deps.runId, deps.config.timeoutMs + LOCK_MARGIN_MS);
         }
         catch (e) {
+            await release(); // the tag may have been written before the read-back failed; unlock only removes ours
             return failed(`could not take the lock on ${router.description}: ${errorMessage(e)}`);
         }
     }
@@ -103948,68 +104014,104 @@ async function withLock(deps, body) {
         return await body();
     }
     finally {
-        if (router.unlock) {
-            try {
-                await router.unlock(deps.runId);
-            }
-            catch (e) {
-                deps.timeline.add({
-                    at: deps.clock.now(),
-                    type: 'warning',
-                    message: `could not release the lock: ${errorMessage(e)}`,
-                });
-            }
-        }
+        await release();
     }
 }
-/** Runs the phases of a plan: hooks, gates, then each shift with its hold. */
-async function shiftThrough(deps, plan, live, target, before) {
+/**
+ * Puts all traffic back on `live`, then runs rollback-command, and marks the rejected slot so a
+ * later manual rollback never goes there. One path for automatic rollback, faults and abort.
+ */
+async function putBack(deps, o) {
+    const restored = await restoreLive(deps, o.live, o.lastKnown);
+    if (!restored.ok) {
+        // the split state stays saved: the post step tries again
+        return {
+            ok: false,
+            outcome: {
+                result: 'failed',
+                live: o.live,
+                previous: o.target,
+                weight: o.lastKnown[o.target],
+                reason: `${o.reason}; ${restored.message}`,
+            },
+        };
+    }
+    deps.onSplit?.(undefined);
+    deps.timeline.add({ at: deps.clock.now(), type: 'rollback', reason: o.reason, restored: restored.state });
+    let reason = o.reason;
+    if (restored.state.ineligible?.includes(o.live)) {
+        reason += `; ${o.live} has the traffic back but the load balancer says it cannot serve (${restored.state.detail ?? 'drained, in maintenance or down'})`;
+    }
+    const hook = await runHook(deps, 'rollback', { target: o.target, live: o.live, weight: 0 });
+    if (o.reject)
+        await note(deps, 'reject', () => deps.router.reject?.(o.target));
+    await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
+    if (hook) {
+        return {
+            ok: false,
+            outcome: {
+                result: 'failed',
+                live: o.live,
+                previous: o.target,
+                weight: 0,
+                reason: `${reason}; but rollback-command ${hook}`,
+            },
+        };
+    }
+    return { ok: true, reason };
+}
+/** Runs the phases of a plan: hooks, gates, then each shift with its hold, then the tail. */
+async function shiftThrough(deps, plan, live, target, before, fresh) {
     const { router, timeline, clock } = deps;
     let applied = before;
     let weight = before[target];
-    let held = false;
-    deps.timeline.add({ at: clock.now(), type: 'plan', plan });
+    let moved = weight > 0;
+    let gatesPassed = !fresh; // a promote continues traffic the gates already let through
+    timeline.add({ at: clock.now(), type: 'plan', plan });
     /**
-     * Puts the live slot back. A verdict against the new version ends `rolled-back`; a fault (API
-     * error, drift, cancellation, timeout) ends `failed` even once traffic is restored: the deploy
-     * did not get an answer, and fail-on-rollback must not turn that green.
+     * A verdict against the new version ends `rolled-back`; a fault (API error, drift, cancellation,
+     * timeout) ends `failed` even once traffic is restored: the deploy got no answer, and
+     * fail-on-rollback must not turn that green.
      */
-    const bail = async (reason, cause = 'verdict') => {
-        if (weight === 0)
-            return failed(reason, live);
-        const restored = await restoreLive(deps, live, applied);
-        deps.onSplit?.(undefined);
-        if (!restored.ok)
-            return { result: 'failed', live, previous: target, weight, reason: `${reason}; ${restored.message}` };
-        timeline.add({ at: clock.now(), type: 'rollback', reason, restored: restored.state });
-        await runHook(deps, 'rollback', target, live, 0);
-        if (cause === 'verdict')
-            await rejectSlot(deps, target);
+    const bail = async (reason, cause) => {
+        if (!moved)
+            return failed(`${reason}; no traffic was moved`, live);
+        const back = await putBack(deps, {
+            live,
+            target,
+            lastKnown: applied,
+            reason,
+            reject: cause === 'verdict',
+        });
+        if (!back.ok)
+            return back.outcome;
         if (cause === 'fault') {
             return {
                 result: 'failed',
                 live,
                 previous: target,
                 weight: 0,
-                reason: `${reason}; traffic restored to ${live}`,
+                reason: `${back.reason}; traffic restored to ${live}`,
             };
         }
-        return { result: 'rolled-back', live, previous: target, weight: 0, reason };
+        return { result: 'rolled-back', live, previous: target, weight: 0, reason: back.reason };
     };
-    // Gates (pre-traffic probes, target health) run once, before the first shift, whatever the plan shows.
-    let gatesPassed = false;
-    let prepared = false;
     const passGates = async () => {
         for (const gate of deps.gates ?? []) {
             const why = await gate.run({ target, live, signal: deps.signal });
             if (why)
-                return `pre-traffic check ${gate.name} failed on ${target}: ${why}; no traffic was moved`;
+                return `pre-traffic check ${gate.name} failed on ${target}: ${why}`;
         }
         gatesPassed = true;
         return undefined;
     };
+    const shifts = plan.phases.filter((p) => p.kind === 'shift');
+    const promotionStep = plan.holdAt === undefined ? shifts.at(-1) : undefined;
+    let promoted = false;
     try {
         for (const phase of plan.phases) {
+            if (promoted)
+                break; // keep-previous and cleanup run below, outside the rollback path
             deps.signal.throwIfAborted();
             timeline.add({
                 at: clock.now(),
@@ -104020,7 +104122,7 @@ async function shiftThrough(deps, plan, live, target, before) {
             switch (phase.kind) {
                 case 'backup':
                 case 'deploy': {
-                    const r = await runHook(deps, phase.kind, target, live, weight);
+                    const r = await runHook(deps, phase.kind, { target, live, weight });
                     if (r)
                         return failed(`${phase.kind}-command ${r}; no traffic was moved`, live);
                     break;
@@ -104028,9 +104130,9 @@ async function shiftThrough(deps, plan, live, target, before) {
                 case 'pre-traffic': {
                     const why = await passGates();
                     if (why)
-                        return failed(why, live);
+                        return failed(`${why}; no traffic was moved`, live);
                     if (phase.smoke) {
-                        const r = await runHook(deps, 'smoke', target, live, weight);
+                        const r = await runHook(deps, 'smoke', { target, live, weight });
                         if (r)
                             return failed(`smoke-command ${r}; no traffic was moved`, live);
                     }
@@ -104040,23 +104142,16 @@ async function shiftThrough(deps, plan, live, target, before) {
                     if (!gatesPassed) {
                         const why = await passGates();
                         if (why)
-                            return weight === 0 ? failed(why, live) : await bail(why);
+                            return failed(`${why}; no traffic was moved`, live);
                     }
-                    // Someone else (another pipeline, IaC re-applying) may have moved the weights since we last wrote them.
-                    const now = await router.read();
-                    if (!sameWeights(now.weights, applied)) {
-                        const expected = applied;
-                        timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
-                        applied = now.weights;
-                        return await bail(`weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`, 'fault');
-                    }
-                    if (!prepared) {
+                    if (fresh && !moved) {
                         // a slot drained after an earlier rollback takes no traffic whatever its weight
                         await router.prepare?.(target);
-                        prepared = true;
+                        await note(deps, 'remember the target', () => router.markTarget?.(target));
                     }
                     const requested = weightsFor(target, phase.weight);
                     deps.onSplit?.({ live, target, weights: requested });
+                    moved = true; // from here a partial write may have happened: every exit restores
                     const state = await router.set(requested);
                     applied = state.weights;
                     weight = state.weights[target];
@@ -104066,63 +104161,93 @@ async function shiftThrough(deps, plan, live, target, before) {
                     }
                     if (phase.weight >= 100 && deps.config.hooks.verify) {
                         timeline.add({ at: clock.now(), type: 'phase', name: 'verify', detail: `${target} at 100%` });
-                        const r = await runHook(deps, 'verify', target, live, weight);
+                        const r = await runHook(deps, 'verify', { target, live: target, weight, previous: live });
                         if (r)
-                            return await bail(`verify-command ${r}`);
+                            return await bail(`verify-command ${r}`, 'verdict');
                     }
                     const verdict = await holdStep(deps, phase, target, live);
                     if (verdict)
-                        return await bail(verdict);
-                    if (plan.holdAt !== undefined && phase.weight === plan.holdAt)
-                        held = true;
+                        return await bail(verdict, 'verdict');
+                    // Someone else (another pipeline, IaC re-applying) may have moved the weights during the hold.
+                    const now = await router.read();
+                    if (!sameWeights(now.weights, applied)) {
+                        const expected = applied;
+                        timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
+                        applied = now.weights;
+                        return await bail(`weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`, 'fault');
+                    }
+                    if (phase === promotionStep)
+                        promoted = true;
                     break;
                 }
                 case 'keep-previous':
-                    await clock.sleep(phase.holdMs, deps.signal);
-                    break;
-                case 'cleanup': {
-                    const r = await runHook(deps, 'cleanup', target, live, weight);
-                    if (r)
-                        timeline.add({
-                            at: clock.now(),
-                            type: 'warning',
-                            message: `cleanup-command ${r} (the deploy itself is promoted)`,
-                        });
-                    break;
-                }
+                case 'cleanup':
+                    break; // only after a promotion, below
             }
         }
     }
     catch (e) {
-        return bail(`${deps.signal.aborted ? '' : 'fault: '}${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`, 'fault');
+        const why = errorMessage(deps.signal.aborted ? deps.signal.reason : e);
+        return bail(deps.signal.aborted ? why : `fault: ${why}`, 'fault');
     }
-    if (held) {
-        return {
-            result: 'held',
-            live,
-            previous: target,
-            weight,
-            reason: `held at ${weight}% on ${target} (hold-at)`,
-        };
-    }
-    if (weight < 100) {
+    if (!promoted) {
+        if (plan.holdAt !== undefined && weight > 0 && weight < 100) {
+            return {
+                result: 'held',
+                live,
+                previous: target,
+                weight,
+                reason: `held at ${weight}% on ${target} (hold-at)`,
+            };
+        }
         // a plan always ends at 100 unless held; anything else is a planner bug: never leave traffic split
         return bail(`the plan ended at ${weight}% without hold-at`, 'fault');
     }
+    // Promoted: from here nothing moves traffic back. keep-previous and cleanup are housekeeping whose
+    // failure (or a timeout, or cancellation) is a warning, not a reason to undo a verified deploy.
     deps.onSplit?.(undefined);
+    await note(deps, 'forget the target', () => router.markTarget?.(undefined));
     await recordSlots(deps, target, live);
-    return { result: 'promoted', live: target, previous: live, weight: 100 };
+    const notes = [];
+    try {
+        for (const phase of plan.phases) {
+            if (phase.kind === 'keep-previous') {
+                timeline.add({
+                    at: clock.now(),
+                    type: 'phase',
+                    name: phaseName(phase),
+                    detail: phaseDetail(phase, target),
+                });
+                await clock.sleep(phase.holdMs, deps.signal);
+            }
+            else if (phase.kind === 'cleanup') {
+                timeline.add({ at: clock.now(), type: 'phase', name: 'cleanup' });
+                const r = await runHook(deps, 'cleanup', { target, live: target, weight: 100, previous: live });
+                if (r)
+                    notes.push(`cleanup-command ${r}`);
+            }
+        }
+    }
+    catch (e) {
+        notes.push(`keep-previous and cleanup were cut short: ${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`);
+    }
+    for (const n of notes)
+        warn(deps, `${n} (the deploy itself is promoted)`);
+    return {
+        result: 'promoted',
+        live: target,
+        previous: live,
+        weight: 100,
+        ...(notes.length ? { reason: notes.join('; ') } : {}),
+    };
 }
 /** Manual rollback: the previous slot is probed (gates) and takes 100% in one switch. */
 async function switchBack(deps, state, live, back) {
-    const { timeline, clock } = deps;
-    const before = state.weights;
     // never send all traffic to the version a deploy just rolled back, or to a server that takes none
     if (state.ineligible?.includes(back)) {
         return failed(`nothing was moved: ${back} cannot take traffic (${state.detail ?? 'drained, in maintenance or down'}); after an automatic rollback or an abort Glidepath drains the rejected slot: deploy a fixed version instead`, live);
     }
-    const rejected = await deps.router.rejected?.();
-    if (rejected === back) {
+    if ((await deps.router.rejected?.()) === back) {
         return failed(`nothing was moved: ${back} holds the version the last deploy rolled back or aborted; ${live} is already serving the previous version: deploy a fixed version instead`, live);
     }
     for (const gate of deps.gates ?? []) {
@@ -104130,49 +104255,43 @@ async function switchBack(deps, state, live, back) {
         if (why)
             return failed(`pre-traffic check ${gate.name} failed on ${back}: ${why}; traffic stays on ${live}`, live);
     }
-    const restored = await restoreLive(deps, back, before);
-    if (!restored.ok)
-        return failed(restored.message, live);
     const reason = `rolled back on request: ${back} has 100% again, ${live} kept as previous`;
-    timeline.add({ at: clock.now(), type: 'rollback', reason, restored: restored.state });
-    await runHook(deps, 'rollback', live, back, 0);
+    const done = await putBack(deps, {
+        live: back,
+        target: live,
+        lastKnown: state.weights,
+        reason,
+        reject: false,
+    });
+    if (!done.ok)
+        return done.outcome;
     await recordSlots(deps, back, live);
-    return { result: 'rolled-back', live: back, previous: live, weight: 0, reason };
+    return { result: 'rolled-back', live: back, previous: live, weight: 0, reason: done.reason };
 }
-async function rejectSlot(deps, slot) {
-    if (!deps.router.reject)
-        return;
+/** A best-effort call on the router (marks, records): a failure is a warning, never a fault. */
+async function note(deps, what, call) {
     try {
-        await deps.router.reject(slot);
+        await call();
     }
     catch (e) {
-        deps.timeline.add({
-            at: deps.clock.now(),
-            type: 'warning',
-            message: `could not mark ${slot} as rejected (a manual rollback could send traffic to it): ${errorMessage(e)}`,
-        });
+        warn(deps, `could not ${what} on ${deps.router.description}: ${errorMessage(e)}`);
     }
 }
 async function recordSlots(deps, live, previous) {
-    if (!deps.router.record)
-        return;
-    try {
-        await deps.router.record({ live, previous, runUrl: deps.runUrl });
-    }
-    catch (e) {
-        deps.timeline.add({
-            at: deps.clock.now(),
-            type: 'warning',
-            message: `could not record the live slot on the load balancer: ${errorMessage(e)}`,
-        });
-    }
+    await note(deps, 'record the live slot', () => deps.router.record?.({ live, previous, runUrl: deps.runUrl }));
 }
 /** Runs a hook when configured; returns why it failed, or undefined. */
-async function runHook(deps, hook, target, live, weight) {
+async function runHook(deps, hook, env) {
     const command = deps.config.hooks[hook];
     if (!command)
         return undefined;
-    const result = await deps.hooks.run(hook, command, { target, live, weight }, hook === 'rollback' ? undefined : deps.signal);
+    // rollback-command runs after cancellation too, but must end before the runner kills us
+    const signal = hook !== 'rollback'
+        ? deps.signal
+        : deps.signal.aborted
+            ? AbortSignal.timeout(ROLLBACK_HOOK_WHEN_CANCELLED_MS)
+            : undefined;
+    const result = await deps.hooks.run(hook, command, env, signal);
     deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
     if (result.timedOut)
         return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
@@ -104181,12 +104300,7 @@ async function runHook(deps, hook, target, live, weight) {
     return undefined;
 }
 function phaseName(p) {
-    switch (p.kind) {
-        case 'shift':
-            return `step ${p.step}/${p.of}`;
-        default:
-            return p.kind;
-    }
+    return p.kind === 'shift' ? `step ${p.step}/${p.of}` : p.kind;
 }
 function phaseDetail(p, target) {
     if (p.kind === 'shift')
@@ -104464,6 +104578,26 @@ class HaproxyRouter {
     async prepare(slot) {
         await this.setState(slot, 'ready');
     }
+    /**
+     * The deploy's target slot, kept in HAProxy itself as a process-wide variable so a later promote
+     * or abort job tells the new slot from the old one at any split. `set var` is an experimental-mode
+     * CLI command in 2.6 (admin level is enough); like runtime weights it is lost on reload.
+     */
+    async markTarget(slot) {
+        const line = `experimental-mode on; set var ${this.targetVar} str(${slot ?? 'none'})`;
+        const reply = (await this.send(line)).trim();
+        if (reply !== '')
+            throw new Error(`HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${reply}`);
+    }
+    async markedTarget() {
+        const reply = await this.send(`get var ${this.targetVar}`);
+        const value = /value=<([^>]*)>/.exec(reply)?.[1];
+        return value === 'blue' || value === 'green' ? value : undefined;
+    }
+    /** one variable per backend: several services may share an HAProxy */
+    get targetVar() {
+        return `proc.glidepath_target_${this.provider.blue.backend.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    }
     async setState(slot, state) {
         const line = `set server ${refText(this.provider[slot])} state ${state}`;
         const reply = (await this.send(line)).trim();
@@ -104654,6 +104788,7 @@ const TAG_LIVE = 'glidepath:live';
 const TAG_PREVIOUS = 'glidepath:previous';
 const TAG_RUN = 'glidepath:run';
 const TAG_REJECTED = 'glidepath:rejected';
+const TAG_TARGET = 'glidepath:target';
 /** ALB's weight scale: each target group 0..999 (API limit). */
 const ALB_MAX_WEIGHT = 999;
 /**
@@ -104858,6 +104993,20 @@ class AlbRouter {
         if ((await this.rejected()) !== slot)
             return;
         await this.mutate('RemoveTags', () => this.client.send(new dist_cjs/* RemoveTagsCommand */.L1A({ ResourceArns: [this.where.arn], TagKeys: [TAG_REJECTED] })));
+    }
+    /** The deploy's target slot, so a later promote/abort job tells the new slot from the old one. */
+    async markTarget(slot) {
+        const arns = [this.where.arn];
+        if (slot) {
+            await this.mutate('AddTags', () => this.client.send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: arns, Tags: [{ Key: TAG_TARGET, Value: slot }] })));
+        }
+        else {
+            await this.mutate('RemoveTags', () => this.client.send(new dist_cjs/* RemoveTagsCommand */.L1A({ ResourceArns: arns, TagKeys: [TAG_TARGET] })));
+        }
+    }
+    async markedTarget() {
+        const v = (await this.tags())[TAG_TARGET];
+        return v === 'blue' || v === 'green' ? v : undefined;
     }
     /** What `record` left behind, for `status` and a later `rollback`. */
     async readRecord() {
@@ -105901,6 +106050,7 @@ function hookEnv(hook, env) {
         GLIDEPATH_TARGET_SLOT: env.target,
         GLIDEPATH_LIVE_SLOT: env.live,
         GLIDEPATH_WEIGHT: String(env.weight),
+        ...(env.previous ? { GLIDEPATH_PREVIOUS_SLOT: env.previous } : {}),
     };
 }
 class ShellHookRunner {

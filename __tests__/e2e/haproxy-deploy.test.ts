@@ -233,6 +233,21 @@ describe.skipIf(!available)('bundled action on real HAProxy', () => {
     expect((await router.read()).weights).toEqual({ blue: 0, green: 100 });
   }, 60_000);
 
+  it('held above half (green 75%): a promote job without hold-at knows green is the new slot', async () => {
+    const load = await startLoad(hp.frontendUrl);
+    const held = await runBundle({ ...base, 'canary-steps': '25,75', 'hold-at': '75' });
+    expect(held.outputs).toMatchObject({ result: 'held', weight: '75' });
+    expect((await router.read()).weights).toEqual({ blue: 25, green: 75 });
+    expect(await router.markedTarget()).toBe('green');
+    // base has no hold-at: only HAProxy's own note says which slot is new
+    const promoted = await runBundle({ ...base, 'canary-steps': '25,75', command: 'promote' });
+    const seen = await load.stop();
+    expect(promoted.outputs, promoted.stdout).toMatchObject({ result: 'promoted', 'live-slot': 'green' });
+    expect((await router.read()).weights).toEqual({ blue: 0, green: 100 });
+    expect(await router.markedTarget()).toBeUndefined();
+    expect(seen.failures).toBe(0);
+  }, 60_000);
+
   it('HAProxy gone mid-shift: the run fails loudly and says what state traffic was left in', async () => {
     const run = new BundleProcess(MAIN, { ...base, interval: '20s' });
     await run.waitFor(/step 1 · weights → blue 95% \/ green 5%/);

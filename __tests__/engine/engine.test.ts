@@ -141,6 +141,7 @@ describe('engine: deploy', () => {
 
   it('refuses to deploy over a split and moves nothing', async () => {
     const router = new FakeRouter({ blue: 75, green: 25 });
+    router.marked = 'green';
     const { run } = setup({ router });
     const out = await run();
     expect(out.result).toBe('failed');
@@ -174,8 +175,8 @@ describe('engine: deploy', () => {
     expect((await run()).result).toBe('promoted');
     expect(hooks.runs).toEqual([
       { hook: 'deploy', env: { target: 'green', live: 'blue', weight: 0 } },
-      { hook: 'verify', env: { target: 'green', live: 'blue', weight: 100 } },
-      { hook: 'cleanup', env: { target: 'green', live: 'blue', weight: 100 } },
+      { hook: 'verify', env: { target: 'green', live: 'green', weight: 100, previous: 'blue' } },
+      { hook: 'cleanup', env: { target: 'green', live: 'green', weight: 100, previous: 'blue' } },
     ]);
   });
 
@@ -314,6 +315,7 @@ describe('engine: promote, abort, rollback, status', () => {
 
   it('abort sends everything back to the live slot', async () => {
     const router = new FakeRouter({ blue: 75, green: 25 });
+    router.marked = 'green';
     const { run } = setup({ router, inputs: { command: 'abort' } });
     const out = await run();
     expect(out).toMatchObject({ result: 'aborted', live: 'blue', previous: 'green', weight: 0 });
@@ -346,6 +348,7 @@ describe('engine: promote, abort, rollback, status', () => {
 
   it('an aborted canary is rejected too; the next deploy readies the slot again', async () => {
     const router = new FakeRouter({ blue: 75, green: 25 });
+    router.marked = 'green';
     expect((await setup({ router, inputs: { command: 'abort' } }).run()).result).toBe('aborted');
     expect([...router.drained]).toEqual(['green']);
     const out = await setup({ router, inputs: { 'canary-steps': '10' } }).run();
@@ -355,6 +358,7 @@ describe('engine: promote, abort, rollback, status', () => {
 
   it('status reads and changes nothing', async () => {
     const router = new FakeRouter({ blue: 90, green: 10 });
+    router.marked = 'green';
     const { run } = setup({ router, inputs: { command: 'status' } });
     const out = await run();
     expect(out).toMatchObject({ result: 'unchanged', live: 'blue', weight: 10 });
@@ -368,5 +372,149 @@ describe('engine: promote, abort, rollback, status', () => {
     expect(out.result).toBe('failed');
     expect(out.reason).toMatch(/both slots have weight 0/);
     expect(router.writes).toEqual([]);
+  });
+});
+
+describe('engine: faults found in review', () => {
+  it('promote knows the new slot from the router, even when it holds more than half the traffic', async () => {
+    const router = new FakeRouter({ blue: 25, green: 75 });
+    router.marked = 'green';
+    const out = await setup({ router, inputs: { command: 'promote', 'canary-steps': '10,50,75' } }).run();
+    expect(out).toMatchObject({ result: 'promoted', live: 'green', previous: 'blue' });
+    expect(greens(router)).toEqual([100]);
+    expect(router.marked).toBeUndefined();
+  });
+
+  it('without a note from the router or a matching hold-at, a split is never guessed', async () => {
+    const router = new FakeRouter({ blue: 25, green: 75 });
+    for (const command of ['promote', 'abort']) {
+      const out = await setup({ router, inputs: { command, 'canary-steps': '10,50,75' } }).run();
+      expect(out.result).toBe('failed');
+      expect(out.reason).toMatch(/nothing says which slot is new/);
+    }
+    expect(router.writes).toEqual([]);
+    const byHoldAt = await setup({
+      router,
+      inputs: { command: 'abort', 'canary-steps': '10,50,75', 'hold-at': '75' },
+    }).run();
+    expect(byHoldAt).toMatchObject({ result: 'aborted', live: 'blue' });
+  });
+
+  it('a deploy held at 50% can be promoted: the router remembers the target', async () => {
+    const router = new FakeRouter();
+    const held = await setup({ router, inputs: { 'canary-steps': '10,50', 'hold-at': '50' } }).run();
+    expect(held.result).toBe('held');
+    expect(router.marked).toBe('green');
+    const out = await setup({ router, inputs: { command: 'promote', 'canary-steps': '10,50' } }).run();
+    expect(out).toMatchObject({ result: 'promoted', live: 'green' });
+  });
+
+  it('compare-to-stable does not fail the 100% step for lack of stable traffic', async () => {
+    const check = new ScriptedCheck((ctx) => [
+      { kind: 'traffic', at: ctx.now, slot: ctx.target, source: 'haproxy', requests: 50, errors5xx: 0 },
+      {
+        kind: 'traffic',
+        at: ctx.now,
+        slot: ctx.live,
+        source: 'haproxy',
+        requests: ctx.weight >= 100 ? 0 : 50,
+        errors5xx: 0,
+      },
+    ]);
+    const out = await setup({
+      checks: [check],
+      inputs: { 'canary-steps': '10', 'compare-to-stable': 'true' },
+    }).run();
+    expect(out.result).toBe('promoted');
+  });
+
+  it('a failed restore keeps the saved split for the post step', async () => {
+    const router = new FakeRouter();
+    const check = new ScriptedCheck((ctx) => {
+      router.failSets = 100;
+      return [bad(ctx.now)];
+    });
+    const { splits, run } = setup({ router, checks: [check], inputs: { 'canary-steps': '10' } });
+    const out = await run();
+    expect(out.result).toBe('failed');
+    expect(splits.at(-1)).toEqual({ live: 'blue', target: 'green', weights: { blue: 90, green: 10 } });
+  });
+
+  it('cancellation during keep-previous does not undo a verified promotion', async () => {
+    const cancel = new AbortController();
+    const { router, clock, run } = setup({
+      signal: cancel.signal,
+      inputs: { strategy: 'blue-green', 'keep-previous': '30m', 'cleanup-command': 'c' },
+    });
+    clock.onAdvance = () => {
+      if (router.weights.green === 100 && clock.sleeps.at(-1) === 30 * 60_000)
+        cancel.abort(new Error('the run was cancelled (SIGTERM)'));
+    };
+    const out = await run();
+    expect(out.result).toBe('promoted');
+    expect(out.reason).toMatch(/cut short: the run was cancelled \(SIGTERM\)/);
+    expect(router.weights).toEqual({ blue: 0, green: 100 });
+  });
+
+  it('drift during the last hold is caught before reporting promoted', async () => {
+    const router = new FakeRouter();
+    const { clock, run } = setup({ router, inputs: { strategy: 'blue-green' } });
+    clock.onAdvance = () => {
+      if (router.weights.green === 100) router.weights = { blue: 100, green: 0 }; // IaC re-applied
+    };
+    const out = await run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/expected blue 0% \/ green 100% but found blue 100% \/ green 0%/);
+  });
+
+  it('one failed last evaluation neither rolls back alone nor slips into a passing step', async () => {
+    // evaluations 0..5 in step 1 (1m / 10s); only the 6th, the last of the hold, fails
+    const check = new ScriptedCheck((ctx, call) => (call === 5 ? [bad(ctx.now)] : [ok(ctx.now)]));
+    const { timeline, run } = setup({ checks: [check], inputs: { 'canary-steps': '10' } });
+    expect((await run()).result).toBe('promoted');
+    const step1 = timeline.events.filter((e) => e.type === 'evaluation' && e.step === 1);
+    expect(step1).toHaveLength(7); // one more evaluation settled the streak
+  });
+
+  it('a first write that fails after partly applying is still undone', async () => {
+    const router = new FakeRouter();
+    router.set = async (w) => {
+      router.weights = { ...w }; // applied, then the connection dropped
+      throw new Error('socket hang up');
+    };
+    const restore = FakeRouter.prototype.set.bind(router);
+    let calls = 0;
+    const original = router.set;
+    router.set = async (w) => (calls++ === 0 ? original(w) : restore(w));
+    const out = await setup({ router, inputs: { 'canary-steps': '10' } }).run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/fault: socket hang up.*traffic restored to blue/);
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('a failing rollback-command fails the run even though traffic is restored', async () => {
+    const check = new ScriptedCheck((ctx) => [bad(ctx.now)]);
+    const hooks = new FakeHooks({ rollback: 4 });
+    const out = await setup({
+      hooks,
+      checks: [check],
+      inputs: { 'canary-steps': '10', 'rollback-command': 'r', 'fail-on-rollback': 'false' },
+    }).run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/but rollback-command exited with code 4$/);
+  });
+
+  it('promote does not run the pre-traffic gates again', async () => {
+    const router = new FakeRouter({ blue: 75, green: 25 });
+    router.marked = 'green';
+    let gateRuns = 0;
+    const gate: Gate = { name: 'g', run: async () => (gateRuns++, 'would fail') };
+    const out = await setup({
+      router,
+      gates: [gate],
+      inputs: { command: 'promote', 'hold-at': '25', 'canary-steps': '25' },
+    }).run();
+    expect(out.result).toBe('promoted');
+    expect(gateRuns).toBe(0);
   });
 });

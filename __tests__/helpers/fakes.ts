@@ -40,6 +40,17 @@ export class FakeRouter implements TrafficRouter {
     this.drained.delete(slot);
   }
 
+  /** the deploy in progress's target, as HAProxy's proc variable or an ALB tag keeps it */
+  marked: 'blue' | 'green' | undefined;
+
+  async markTarget(slot: 'blue' | 'green' | undefined): Promise<void> {
+    this.marked = slot;
+  }
+
+  async markedTarget(): Promise<'blue' | 'green' | undefined> {
+    return this.marked;
+  }
+
   async set(w: Weights): Promise<RouterState> {
     if (this.failSets > 0) {
       this.failSets--;

@@ -60528,12 +60528,12 @@ function fmt(n) {
     return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 /**
- * `holdAt` breaks the tie of a split: the slot at the held weight is the new one. Otherwise the
- * slot with less traffic is taken as the new one (a canary grows from below).
+ * Reads the slots from the weights. In a split the new slot is the one the router remembers
+ * (markedTarget), else the one at `holdAt`; never a guess from the sizes, because a canary held
+ * above 50% would then be promoted backwards and aborted onto the unverified version.
  */
-function readSlots(state, holdAt) {
+function readSlots(state, known = {}) {
     const { blue, green } = state.weights;
-    const ineligible = new Set(state.ineligible ?? []);
     if (blue <= 0 && green <= 0) {
         return {
             kind: 'invalid',
@@ -60541,27 +60541,21 @@ function readSlots(state, holdAt) {
         };
     }
     if (blue > 0 && green > 0) {
-        let target;
-        if (holdAt !== undefined && Math.abs(blue - holdAt) < 0.5 && Math.abs(green - holdAt) >= 0.5)
-            target = 'blue';
-        else if (holdAt !== undefined && Math.abs(green - holdAt) < 0.5 && Math.abs(blue - holdAt) >= 0.5)
-            target = 'green';
-        else if (blue !== green)
-            target = blue < green ? 'blue' : 'green';
+        const at = (w) => known.holdAt !== undefined && Math.abs(w - known.holdAt) < 0.5;
+        let target = known.marked;
+        if (!target && at(blue) !== at(green))
+            target = at(blue) ? 'blue' : 'green';
         if (!target) {
             return {
-                kind: 'invalid',
-                message: `traffic is split evenly (${describeWeights(state.weights)}): cannot tell which slot is new; set hold-at to the held weight or set the weights by hand`,
+                kind: 'ambiguous',
+                message: `traffic is split (${describeWeights(state.weights)}) and nothing says which slot is new: the load balancer keeps no note of it and hold-at ${known.holdAt === undefined ? 'is not set' : `(${known.holdAt}%) matches neither side`}; set hold-at to the held weight, or set the weights by hand`,
             };
         }
         return { kind: 'split', live: otherSlot(target), target };
     }
     const live = blue > 0 ? 'blue' : 'green';
-    if (ineligible.has(live)) {
-        return {
-            kind: 'invalid',
-            message: `${live} has all the weight but cannot take traffic (${state.detail ?? 'drain, maint or down'}): fix the load balancer before deploying`,
-        };
+    if (state.ineligible?.includes(live)) {
+        return { kind: 'at-rest', live, liveDown: state.detail ?? `${live} is drained, in maintenance or down` };
     }
     return { kind: 'at-rest', live };
 }
@@ -60875,6 +60869,26 @@ class HaproxyRouter {
     async prepare(slot) {
         await this.setState(slot, 'ready');
     }
+    /**
+     * The deploy's target slot, kept in HAProxy itself as a process-wide variable so a later promote
+     * or abort job tells the new slot from the old one at any split. `set var` is an experimental-mode
+     * CLI command in 2.6 (admin level is enough); like runtime weights it is lost on reload.
+     */
+    async markTarget(slot) {
+        const line = `experimental-mode on; set var ${this.targetVar} str(${slot ?? 'none'})`;
+        const reply = (await this.send(line)).trim();
+        if (reply !== '')
+            throw new Error(`HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${reply}`);
+    }
+    async markedTarget() {
+        const reply = await this.send(`get var ${this.targetVar}`);
+        const value = /value=<([^>]*)>/.exec(reply)?.[1];
+        return value === 'blue' || value === 'green' ? value : undefined;
+    }
+    /** one variable per backend: several services may share an HAProxy */
+    get targetVar() {
+        return `proc.glidepath_target_${this.provider.blue.backend.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    }
     async setState(slot, state) {
         const line = `set server ${refText(this.provider[slot])} state ${state}`;
         const reply = (await this.send(line)).trim();
@@ -61065,6 +61079,7 @@ const TAG_LIVE = 'glidepath:live';
 const TAG_PREVIOUS = 'glidepath:previous';
 const TAG_RUN = 'glidepath:run';
 const TAG_REJECTED = 'glidepath:rejected';
+const TAG_TARGET = 'glidepath:target';
 /** ALB's weight scale: each target group 0..999 (API limit). */
 const ALB_MAX_WEIGHT = 999;
 /**
@@ -61269,6 +61284,20 @@ class AlbRouter {
         if ((await this.rejected()) !== slot)
             return;
         await this.mutate('RemoveTags', () => this.client.send(new dist_cjs/* RemoveTagsCommand */.L1A({ ResourceArns: [this.where.arn], TagKeys: [TAG_REJECTED] })));
+    }
+    /** The deploy's target slot, so a later promote/abort job tells the new slot from the old one. */
+    async markTarget(slot) {
+        const arns = [this.where.arn];
+        if (slot) {
+            await this.mutate('AddTags', () => this.client.send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: arns, Tags: [{ Key: TAG_TARGET, Value: slot }] })));
+        }
+        else {
+            await this.mutate('RemoveTags', () => this.client.send(new dist_cjs/* RemoveTagsCommand */.L1A({ ResourceArns: arns, TagKeys: [TAG_TARGET] })));
+        }
+    }
+    async markedTarget() {
+        const v = (await this.tags())[TAG_TARGET];
+        return v === 'blue' || v === 'green' ? v : undefined;
     }
     /** What `record` left behind, for `status` and a later `rollback`. */
     async readRecord() {

@@ -4,9 +4,9 @@ import { otherSlot } from '../config/types.js';
 import type { Phase, Plan } from '../plan/types.js';
 import { promotePlan } from '../plan/build.js';
 import { formatDuration } from '../config/durations.js';
-import type { Check, Clock, HookRunner, RouterState, TrafficRouter, Weights } from './ports.js';
+import type { Check, Clock, HookEnv, HookRunner, RouterState, TrafficRouter, Weights } from './ports.js';
 import type { Result, Timeline } from './timeline.js';
-import { describeWeights, readSlots, sameWeights, weightsFor } from './slots.js';
+import { describeWeights, readSlots, sameWeights, weightsFor, type SlotReading } from './slots.js';
 import { holdStep } from './hold.js';
 import { restoreLive } from './restore.js';
 import { errorMessage, Fault } from './fault.js';
@@ -44,6 +44,8 @@ export interface RunOutcome {
 }
 
 const LOCK_MARGIN_MS = 10 * 60_000;
+/** after cancellation the runner kills us ~7.5 s after SIGTERM: the rollback hook gets this much */
+const ROLLBACK_HOOK_WHEN_CANCELLED_MS = 5000;
 
 export async function runEngine(deps: EngineDeps): Promise<RunOutcome> {
   const { config, clock, timeline } = deps;
@@ -59,7 +61,8 @@ export async function runEngine(deps: EngineDeps): Promise<RunOutcome> {
   );
   deadline.unref?.();
   try {
-    const outcome = await dispatch({ ...deps, signal: run.signal });
+    const d = { ...deps, signal: run.signal };
+    const outcome = config.command === 'status' ? await status(d) : await withLock(d, () => act(d));
     timeline.add({ at: clock.now(), type: 'run-end', ...outcome });
     return outcome;
   } finally {
@@ -78,53 +81,111 @@ function cancelReason(signal?: AbortSignal): string {
 
 type Deps = EngineDeps & { signal: AbortSignal };
 
-async function dispatch(deps: Deps): Promise<RunOutcome> {
-  const { config, router, timeline, clock } = deps;
+function failed(reason: string, live?: Slot): RunOutcome {
+  return { result: 'failed', reason, live, previous: live && otherSlot(live) };
+}
+
+function warn(deps: Deps, message: string): void {
+  deps.timeline.add({ at: deps.clock.now(), type: 'warning', message });
+}
+
+/** The weights and what they say about the slots; undefined with a failed outcome when unreadable. */
+async function look(deps: Deps): Promise<{ state: RouterState; reading: SlotReading } | RunOutcome> {
+  const { router, config } = deps;
   let state: RouterState;
   try {
     state = await router.read();
   } catch (e) {
     return failed(`could not read the current weights from ${router.description}: ${errorMessage(e)}`);
   }
-  const reading = readSlots(state, config.holdAt);
-  const start = {
-    at: clock.now(),
-    type: 'run-start' as const,
-    command: config.command,
-    strategy: deps.plan.strategy,
-    router: router.description,
-    before: state.weights,
-  };
-  if (reading.kind === 'invalid') {
-    timeline.add(start);
-    return failed(reading.message);
+  let marked: Slot | undefined;
+  if (state.weights.blue > 0 && state.weights.green > 0 && router.markedTarget) {
+    try {
+      marked = await router.markedTarget();
+    } catch (e) {
+      warn(deps, `could not read which slot the deploy in progress targets: ${errorMessage(e)}`);
+    }
   }
-  timeline.add({
-    ...start,
-    live: reading.live,
-    target: reading.kind === 'split' ? reading.target : otherSlot(reading.live),
-  });
+  return { state, reading: readSlots(state, { holdAt: config.holdAt, marked }) };
+}
 
-  switch (config.command) {
-    case 'status':
+function startEvent(deps: Deps, state: RouterState, reading: SlotReading): void {
+  const slots =
+    reading.kind === 'at-rest'
+      ? { live: reading.live, target: otherSlot(reading.live) }
+      : reading.kind === 'split'
+        ? { live: reading.live, target: reading.target }
+        : {};
+  deps.timeline.add({
+    at: deps.clock.now(),
+    type: 'run-start',
+    command: deps.config.command,
+    strategy: deps.plan.strategy,
+    router: deps.router.description,
+    before: state.weights,
+    ...slots,
+  });
+}
+
+async function status(deps: Deps): Promise<RunOutcome> {
+  const seen = await look(deps);
+  if ('result' in seen) return seen;
+  const { state, reading } = seen;
+  startEvent(deps, state, reading);
+  const w = describeWeights(state.weights);
+  switch (reading.kind) {
+    case 'invalid':
+      return failed(reading.message);
+    case 'ambiguous': {
+      const live: Slot = state.weights.blue >= state.weights.green ? 'blue' : 'green';
+      return {
+        result: 'unchanged',
+        live,
+        previous: otherSlot(live),
+        reason: `a deploy is in progress: ${w}`,
+      };
+    }
+    case 'split':
+      return {
+        result: 'unchanged',
+        live: reading.live,
+        previous: reading.target,
+        weight: state.weights[reading.target],
+        reason: `a deploy to ${reading.target} is in progress: ${w}`,
+      };
+    case 'at-rest':
       return {
         result: 'unchanged',
         live: reading.live,
         previous: otherSlot(reading.live),
-        weight: reading.kind === 'split' ? state.weights[reading.target] : 100,
-        reason:
-          reading.kind === 'split' ? `a deploy is in progress: ${describeWeights(state.weights)}` : undefined,
+        weight: 100,
+        reason: reading.liveDown
+          ? `${reading.live} has all the traffic but cannot serve it: ${reading.liveDown}`
+          : undefined,
       };
+  }
+}
+
+async function act(deps: Deps): Promise<RunOutcome> {
+  const { config } = deps;
+  const seen = await look(deps);
+  if ('result' in seen) return seen;
+  const { state, reading } = seen;
+  startEvent(deps, state, reading);
+  if (reading.kind === 'invalid' || reading.kind === 'ambiguous') return failed(reading.message);
+  const w = describeWeights(state.weights);
+
+  switch (config.command) {
     case 'deploy':
       if (reading.kind === 'split') {
         return failed(
-          `a deploy is already in progress (${describeWeights(state.weights)}): run command promote to finish it or abort to go back to ${reading.live}`,
+          `a deploy to ${reading.target} is already in progress (${w}): run command promote to finish it or abort to go back to ${reading.live}`,
+          reading.live,
         );
       }
-      return withLock(deps, () =>
-        shiftThrough(deps, deps.plan, reading.live, otherSlot(reading.live), state.weights),
-      );
-    case 'promote': {
+      if (reading.liveDown) warn(deps, `the live slot ${reading.live} cannot serve: ${reading.liveDown}`);
+      return shiftThrough(deps, deps.plan, reading.live, otherSlot(reading.live), state.weights, true);
+    case 'promote':
       if (reading.kind !== 'split') {
         return {
           result: 'unchanged',
@@ -134,9 +195,14 @@ async function dispatch(deps: Deps): Promise<RunOutcome> {
           reason: `nothing to promote: ${reading.live} already has 100%`,
         };
       }
-      const rest = promotePlan(config, state.weights[reading.target]);
-      return withLock(deps, () => shiftThrough(deps, rest, reading.live, reading.target, state.weights));
-    }
+      return shiftThrough(
+        deps,
+        promotePlan(config, state.weights[reading.target]),
+        reading.live,
+        reading.target,
+        state.weights,
+        false,
+      );
     case 'abort': {
       if (reading.kind !== 'split') {
         return {
@@ -147,118 +213,157 @@ async function dispatch(deps: Deps): Promise<RunOutcome> {
           reason: `nothing to abort: ${reading.live} already has 100%`,
         };
       }
-      return withLock(deps, async () => {
-        const restored = await restoreLive(deps, reading.live, state.weights);
-        if (!restored.ok) return failed(restored.message, reading.live);
-        await runHook(deps, 'rollback', reading.target, reading.live, 0);
-        await rejectSlot(deps, reading.target);
-        return {
-          result: 'aborted',
-          live: reading.live,
-          previous: reading.target,
-          weight: 0,
-          reason: `aborted on request: ${reading.live} back to 100%`,
-        };
-      });
+      const { live, target } = reading;
+      const reason = `aborted on request: ${live} back to 100%`;
+      const back = await putBack(deps, { live, target, lastKnown: state.weights, reason, reject: true });
+      return back.ok
+        ? { result: 'aborted', live, previous: target, weight: 0, reason: back.reason }
+        : back.outcome;
     }
-    case 'rollback': {
+    case 'rollback':
       if (reading.kind === 'split') {
         return failed(
-          `traffic is split (${describeWeights(state.weights)}): use command abort to return to ${reading.live}`,
+          `traffic is split (${w}): use command abort to return to ${reading.live}`,
+          reading.live,
         );
       }
-      const back = otherSlot(reading.live);
-      return withLock(deps, () => switchBack(deps, state, reading.live, back));
-    }
+      return switchBack(deps, state, reading.live, otherSlot(reading.live));
+    case 'status':
     case 'plan':
-      return { result: 'planned' };
+      return { result: config.command === 'plan' ? 'planned' : 'unchanged' };
   }
-}
-
-function failed(reason: string, live?: Slot): RunOutcome {
-  return { result: 'failed', reason, live, previous: live && otherSlot(live) };
 }
 
 async function withLock(deps: Deps, body: () => Promise<RunOutcome>): Promise<RunOutcome> {
   const { router } = deps;
+  const release = async () => {
+    try {
+      await router.unlock?.(deps.runId);
+    } catch (e) {
+      warn(deps, `could not release the lock: ${errorMessage(e)}`);
+    }
+  };
   if (router.lock) {
     try {
+      // taken before the weights are read, so no other run can move them between our read and our write
       await router.lock(deps.runId, deps.config.timeoutMs + LOCK_MARGIN_MS);
     } catch (e) {
+      await release(); // the tag may have been written before the read-back failed; unlock only removes ours
       return failed(`could not take the lock on ${router.description}: ${errorMessage(e)}`);
     }
   }
   try {
     return await body();
   } finally {
-    if (router.unlock) {
-      try {
-        await router.unlock(deps.runId);
-      } catch (e) {
-        deps.timeline.add({
-          at: deps.clock.now(),
-          type: 'warning',
-          message: `could not release the lock: ${errorMessage(e)}`,
-        });
-      }
-    }
+    await release();
   }
 }
 
-/** Runs the phases of a plan: hooks, gates, then each shift with its hold. */
+/**
+ * Puts all traffic back on `live`, then runs rollback-command, and marks the rejected slot so a
+ * later manual rollback never goes there. One path for automatic rollback, faults and abort.
+ */
+async function putBack(
+  deps: Deps,
+  o: { live: Slot; target: Slot; lastKnown: Weights; reason: string; reject: boolean },
+): Promise<{ ok: true; reason: string } | { ok: false; outcome: RunOutcome }> {
+  const restored = await restoreLive(deps, o.live, o.lastKnown);
+  if (!restored.ok) {
+    // the split state stays saved: the post step tries again
+    return {
+      ok: false,
+      outcome: {
+        result: 'failed',
+        live: o.live,
+        previous: o.target,
+        weight: o.lastKnown[o.target],
+        reason: `${o.reason}; ${restored.message}`,
+      },
+    };
+  }
+  deps.onSplit?.(undefined);
+  deps.timeline.add({ at: deps.clock.now(), type: 'rollback', reason: o.reason, restored: restored.state });
+  let reason = o.reason;
+  if (restored.state.ineligible?.includes(o.live)) {
+    reason += `; ${o.live} has the traffic back but the load balancer says it cannot serve (${restored.state.detail ?? 'drained, in maintenance or down'})`;
+  }
+  const hook = await runHook(deps, 'rollback', { target: o.target, live: o.live, weight: 0 });
+  if (o.reject) await note(deps, 'reject', () => deps.router.reject?.(o.target));
+  await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
+  if (hook) {
+    return {
+      ok: false,
+      outcome: {
+        result: 'failed',
+        live: o.live,
+        previous: o.target,
+        weight: 0,
+        reason: `${reason}; but rollback-command ${hook}`,
+      },
+    };
+  }
+  return { ok: true, reason };
+}
+
+/** Runs the phases of a plan: hooks, gates, then each shift with its hold, then the tail. */
 async function shiftThrough(
   deps: Deps,
   plan: Plan,
   live: Slot,
   target: Slot,
   before: Weights,
+  fresh: boolean,
 ): Promise<RunOutcome> {
   const { router, timeline, clock } = deps;
   let applied = before;
   let weight = before[target];
-  let held = false;
-  deps.timeline.add({ at: clock.now(), type: 'plan', plan });
+  let moved = weight > 0;
+  let gatesPassed = !fresh; // a promote continues traffic the gates already let through
+  timeline.add({ at: clock.now(), type: 'plan', plan });
 
   /**
-   * Puts the live slot back. A verdict against the new version ends `rolled-back`; a fault (API
-   * error, drift, cancellation, timeout) ends `failed` even once traffic is restored: the deploy
-   * did not get an answer, and fail-on-rollback must not turn that green.
+   * A verdict against the new version ends `rolled-back`; a fault (API error, drift, cancellation,
+   * timeout) ends `failed` even once traffic is restored: the deploy got no answer, and
+   * fail-on-rollback must not turn that green.
    */
-  const bail = async (reason: string, cause: 'verdict' | 'fault' = 'verdict'): Promise<RunOutcome> => {
-    if (weight === 0) return failed(reason, live);
-    const restored = await restoreLive(deps, live, applied);
-    deps.onSplit?.(undefined);
-    if (!restored.ok)
-      return { result: 'failed', live, previous: target, weight, reason: `${reason}; ${restored.message}` };
-    timeline.add({ at: clock.now(), type: 'rollback', reason, restored: restored.state });
-    await runHook(deps, 'rollback', target, live, 0);
-    if (cause === 'verdict') await rejectSlot(deps, target);
+  const bail = async (reason: string, cause: 'verdict' | 'fault'): Promise<RunOutcome> => {
+    if (!moved) return failed(`${reason}; no traffic was moved`, live);
+    const back = await putBack(deps, {
+      live,
+      target,
+      lastKnown: applied,
+      reason,
+      reject: cause === 'verdict',
+    });
+    if (!back.ok) return back.outcome;
     if (cause === 'fault') {
       return {
         result: 'failed',
         live,
         previous: target,
         weight: 0,
-        reason: `${reason}; traffic restored to ${live}`,
+        reason: `${back.reason}; traffic restored to ${live}`,
       };
     }
-    return { result: 'rolled-back', live, previous: target, weight: 0, reason };
+    return { result: 'rolled-back', live, previous: target, weight: 0, reason: back.reason };
   };
 
-  // Gates (pre-traffic probes, target health) run once, before the first shift, whatever the plan shows.
-  let gatesPassed = false;
-  let prepared = false;
   const passGates = async (): Promise<string | undefined> => {
     for (const gate of deps.gates ?? []) {
       const why = await gate.run({ target, live, signal: deps.signal });
-      if (why) return `pre-traffic check ${gate.name} failed on ${target}: ${why}; no traffic was moved`;
+      if (why) return `pre-traffic check ${gate.name} failed on ${target}: ${why}`;
     }
     gatesPassed = true;
     return undefined;
   };
 
+  const shifts = plan.phases.filter((p) => p.kind === 'shift');
+  const promotionStep = plan.holdAt === undefined ? shifts.at(-1) : undefined;
+  let promoted = false;
+
   try {
     for (const phase of plan.phases) {
+      if (promoted) break; // keep-previous and cleanup run below, outside the rollback path
       deps.signal.throwIfAborted();
       timeline.add({
         at: clock.now(),
@@ -269,15 +374,15 @@ async function shiftThrough(
       switch (phase.kind) {
         case 'backup':
         case 'deploy': {
-          const r = await runHook(deps, phase.kind, target, live, weight);
+          const r = await runHook(deps, phase.kind, { target, live, weight });
           if (r) return failed(`${phase.kind}-command ${r}; no traffic was moved`, live);
           break;
         }
         case 'pre-traffic': {
           const why = await passGates();
-          if (why) return failed(why, live);
+          if (why) return failed(`${why}; no traffic was moved`, live);
           if (phase.smoke) {
-            const r = await runHook(deps, 'smoke', target, live, weight);
+            const r = await runHook(deps, 'smoke', { target, live, weight });
             if (r) return failed(`smoke-command ${r}; no traffic was moved`, live);
           }
           break;
@@ -285,26 +390,16 @@ async function shiftThrough(
         case 'shift': {
           if (!gatesPassed) {
             const why = await passGates();
-            if (why) return weight === 0 ? failed(why, live) : await bail(why);
+            if (why) return failed(`${why}; no traffic was moved`, live);
           }
-          // Someone else (another pipeline, IaC re-applying) may have moved the weights since we last wrote them.
-          const now = await router.read();
-          if (!sameWeights(now.weights, applied)) {
-            const expected = applied;
-            timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
-            applied = now.weights;
-            return await bail(
-              `weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`,
-              'fault',
-            );
-          }
-          if (!prepared) {
+          if (fresh && !moved) {
             // a slot drained after an earlier rollback takes no traffic whatever its weight
             await router.prepare?.(target);
-            prepared = true;
+            await note(deps, 'remember the target', () => router.markTarget?.(target));
           }
           const requested = weightsFor(target, phase.weight);
           deps.onSplit?.({ live, target, weights: requested });
+          moved = true; // from here a partial write may have happened: every exit restores
           const state = await router.set(requested);
           applied = state.weights;
           weight = state.weights[target];
@@ -317,58 +412,88 @@ async function shiftThrough(
           }
           if (phase.weight >= 100 && deps.config.hooks.verify) {
             timeline.add({ at: clock.now(), type: 'phase', name: 'verify', detail: `${target} at 100%` });
-            const r = await runHook(deps, 'verify', target, live, weight);
-            if (r) return await bail(`verify-command ${r}`);
+            const r = await runHook(deps, 'verify', { target, live: target, weight, previous: live });
+            if (r) return await bail(`verify-command ${r}`, 'verdict');
           }
           const verdict = await holdStep(deps, phase, target, live);
-          if (verdict) return await bail(verdict);
-          if (plan.holdAt !== undefined && phase.weight === plan.holdAt) held = true;
+          if (verdict) return await bail(verdict, 'verdict');
+          // Someone else (another pipeline, IaC re-applying) may have moved the weights during the hold.
+          const now = await router.read();
+          if (!sameWeights(now.weights, applied)) {
+            const expected = applied;
+            timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
+            applied = now.weights;
+            return await bail(
+              `weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`,
+              'fault',
+            );
+          }
+          if (phase === promotionStep) promoted = true;
           break;
         }
         case 'keep-previous':
-          await clock.sleep(phase.holdMs, deps.signal);
-          break;
-        case 'cleanup': {
-          const r = await runHook(deps, 'cleanup', target, live, weight);
-          if (r)
-            timeline.add({
-              at: clock.now(),
-              type: 'warning',
-              message: `cleanup-command ${r} (the deploy itself is promoted)`,
-            });
-          break;
-        }
+        case 'cleanup':
+          break; // only after a promotion, below
       }
     }
   } catch (e) {
-    return bail(
-      `${deps.signal.aborted ? '' : 'fault: '}${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`,
-      'fault',
-    );
+    const why = errorMessage(deps.signal.aborted ? deps.signal.reason : e);
+    return bail(deps.signal.aborted ? why : `fault: ${why}`, 'fault');
   }
 
-  if (held) {
-    return {
-      result: 'held',
-      live,
-      previous: target,
-      weight,
-      reason: `held at ${weight}% on ${target} (hold-at)`,
-    };
-  }
-  if (weight < 100) {
+  if (!promoted) {
+    if (plan.holdAt !== undefined && weight > 0 && weight < 100) {
+      return {
+        result: 'held',
+        live,
+        previous: target,
+        weight,
+        reason: `held at ${weight}% on ${target} (hold-at)`,
+      };
+    }
     // a plan always ends at 100 unless held; anything else is a planner bug: never leave traffic split
     return bail(`the plan ended at ${weight}% without hold-at`, 'fault');
   }
+
+  // Promoted: from here nothing moves traffic back. keep-previous and cleanup are housekeeping whose
+  // failure (or a timeout, or cancellation) is a warning, not a reason to undo a verified deploy.
   deps.onSplit?.(undefined);
+  await note(deps, 'forget the target', () => router.markTarget?.(undefined));
   await recordSlots(deps, target, live);
-  return { result: 'promoted', live: target, previous: live, weight: 100 };
+  const notes: string[] = [];
+  try {
+    for (const phase of plan.phases) {
+      if (phase.kind === 'keep-previous') {
+        timeline.add({
+          at: clock.now(),
+          type: 'phase',
+          name: phaseName(phase),
+          detail: phaseDetail(phase, target),
+        });
+        await clock.sleep(phase.holdMs, deps.signal);
+      } else if (phase.kind === 'cleanup') {
+        timeline.add({ at: clock.now(), type: 'phase', name: 'cleanup' });
+        const r = await runHook(deps, 'cleanup', { target, live: target, weight: 100, previous: live });
+        if (r) notes.push(`cleanup-command ${r}`);
+      }
+    }
+  } catch (e) {
+    notes.push(
+      `keep-previous and cleanup were cut short: ${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`,
+    );
+  }
+  for (const n of notes) warn(deps, `${n} (the deploy itself is promoted)`);
+  return {
+    result: 'promoted',
+    live: target,
+    previous: live,
+    weight: 100,
+    ...(notes.length ? { reason: notes.join('; ') } : {}),
+  };
 }
 
 /** Manual rollback: the previous slot is probed (gates) and takes 100% in one switch. */
 async function switchBack(deps: Deps, state: RouterState, live: Slot, back: Slot): Promise<RunOutcome> {
-  const { timeline, clock } = deps;
-  const before = state.weights;
   // never send all traffic to the version a deploy just rolled back, or to a server that takes none
   if (state.ineligible?.includes(back)) {
     return failed(
@@ -376,8 +501,7 @@ async function switchBack(deps: Deps, state: RouterState, live: Slot, back: Slot
       live,
     );
   }
-  const rejected = await deps.router.rejected?.();
-  if (rejected === back) {
+  if ((await deps.router.rejected?.()) === back) {
     return failed(
       `nothing was moved: ${back} holds the version the last deploy rolled back or aborted; ${live} is already serving the previous version: deploy a fixed version instead`,
       live,
@@ -391,57 +515,46 @@ async function switchBack(deps: Deps, state: RouterState, live: Slot, back: Slot
         live,
       );
   }
-  const restored = await restoreLive(deps, back, before);
-  if (!restored.ok) return failed(restored.message, live);
   const reason = `rolled back on request: ${back} has 100% again, ${live} kept as previous`;
-  timeline.add({ at: clock.now(), type: 'rollback', reason, restored: restored.state });
-  await runHook(deps, 'rollback', live, back, 0);
+  const done = await putBack(deps, {
+    live: back,
+    target: live,
+    lastKnown: state.weights,
+    reason,
+    reject: false,
+  });
+  if (!done.ok) return done.outcome;
   await recordSlots(deps, back, live);
-  return { result: 'rolled-back', live: back, previous: live, weight: 0, reason };
+  return { result: 'rolled-back', live: back, previous: live, weight: 0, reason: done.reason };
 }
 
-async function rejectSlot(deps: Deps, slot: Slot): Promise<void> {
-  if (!deps.router.reject) return;
+/** A best-effort call on the router (marks, records): a failure is a warning, never a fault. */
+async function note(deps: Deps, what: string, call: () => Promise<void> | undefined): Promise<void> {
   try {
-    await deps.router.reject(slot);
+    await call();
   } catch (e) {
-    deps.timeline.add({
-      at: deps.clock.now(),
-      type: 'warning',
-      message: `could not mark ${slot} as rejected (a manual rollback could send traffic to it): ${errorMessage(e)}`,
-    });
+    warn(deps, `could not ${what} on ${deps.router.description}: ${errorMessage(e)}`);
   }
 }
 
 async function recordSlots(deps: Deps, live: Slot, previous: Slot): Promise<void> {
-  if (!deps.router.record) return;
-  try {
-    await deps.router.record({ live, previous, runUrl: deps.runUrl });
-  } catch (e) {
-    deps.timeline.add({
-      at: deps.clock.now(),
-      type: 'warning',
-      message: `could not record the live slot on the load balancer: ${errorMessage(e)}`,
-    });
-  }
+  await note(deps, 'record the live slot', () =>
+    deps.router.record?.({ live, previous, runUrl: deps.runUrl }),
+  );
 }
 
 /** Runs a hook when configured; returns why it failed, or undefined. */
-async function runHook(
-  deps: Deps,
-  hook: HookName,
-  target: Slot,
-  live: Slot,
-  weight: number,
-): Promise<string | undefined> {
+async function runHook(deps: Deps, hook: HookName, env: HookEnv): Promise<string | undefined> {
   const command = deps.config.hooks[hook];
   if (!command) return undefined;
-  const result = await deps.hooks.run(
-    hook,
-    command,
-    { target, live, weight },
-    hook === 'rollback' ? undefined : deps.signal,
-  );
+  // rollback-command runs after cancellation too, but must end before the runner kills us
+  const signal =
+    hook !== 'rollback'
+      ? deps.signal
+      : deps.signal.aborted
+        ? AbortSignal.timeout(ROLLBACK_HOOK_WHEN_CANCELLED_MS)
+        : undefined;
+  const result = await deps.hooks.run(hook, command, env, signal);
   deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
   if (result.timedOut) return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
   if (result.exitCode !== 0) return `exited with code ${result.exitCode}`;
@@ -449,12 +562,7 @@ async function runHook(
 }
 
 function phaseName(p: Phase): string {
-  switch (p.kind) {
-    case 'shift':
-      return `step ${p.step}/${p.of}`;
-    default:
-      return p.kind;
-  }
+  return p.kind === 'shift' ? `step ${p.step}/${p.of}` : p.kind;
 }
 
 function phaseDetail(p: Phase, target: Slot): string | undefined {

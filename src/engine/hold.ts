@@ -63,10 +63,12 @@ export async function holdStep(
     return undefined;
   }
 
-  await raceAbort(Promise.all(checks.map((c) => c.begin?.(ctx(startedAt)))), signal);
+  // a check that cannot take its baseline says so again, as a failing signal, at its first collect
+  await raceAbort(Promise.allSettled(checks.map((c) => c.begin?.(ctx(startedAt)))), signal);
   const limits = limitsOf(config);
   let holdEnd = startedAt + phase.holdMs;
   let extended = false;
+  let settling = 0;
   let consecutive = 0;
   let evaluations = 0;
   let windowStart = startedAt;
@@ -74,14 +76,16 @@ export async function holdStep(
   let latestStates: Signal[] = [];
 
   for (let tick = 1; ; tick++) {
-    const wait = Math.min(startedAt + tick * config.probeIntervalMs, holdEnd) - clock.now();
+    const nextTick = startedAt + tick * config.probeIntervalMs;
+    // past the hold only to settle a failure streak: keep the probe cadence
+    const wait = (clock.now() < holdEnd ? Math.min(nextTick, holdEnd) : nextTick) - clock.now();
     if (wait > 0) await clock.sleep(wait, signal);
     signal.throwIfAborted();
 
     const signals = await raceAbort(collectAll(checks, ctx(windowStart), config.probeTimeoutMs), signal);
     windowStart = clock.now();
     evaluations++;
-    const verdict = judge(signals, limits, target, { scope: 'evaluation' });
+    const verdict = judge(signals, limits, target, { scope: 'evaluation', targetWeight: phase.weight });
     if (verdict.status === 'fail') consecutive++;
     else if (verdict.status === 'pass') consecutive = 0;
     timeline.add({
@@ -105,7 +109,16 @@ export async function holdStep(
     latestStates = signals.filter((s) => s.kind !== 'traffic');
 
     if (clock.now() < holdEnd) continue;
-    const stepVerdict = judge([...trafficSignals, ...latestStates], limits, target);
+    // A failure streak still short of failure-threshold when the hold ends is settled first (at most
+    // threshold-1 more evaluations): one bad last evaluation must neither roll back on its own
+    // nor be carried into a passing step.
+    if (consecutive > 0 && settling < config.failureThreshold) {
+      settling++;
+      continue;
+    }
+    const stepVerdict = judge([...trafficSignals, ...latestStates], limits, target, {
+      targetWeight: phase.weight,
+    });
     timeline.add({
       at: clock.now(),
       type: 'step-verdict',

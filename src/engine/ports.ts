@@ -42,6 +42,12 @@ export interface TrafficRouter {
   rejected?(): Promise<Slot | undefined>;
   /** optional: undo reject() and any drain before a deploy shifts traffic to the slot */
   prepare?(slot: Slot): Promise<void>;
+  /**
+   * optional: remember which slot a deploy in progress is shifting to (undefined: none), so a
+   * later promote/abort job knows the new slot from the old one whatever the split
+   */
+  markTarget?(slot: Slot | undefined): Promise<void>;
+  markedTarget?(): Promise<Slot | undefined>;
   close?(): Promise<void>;
 }
 
@@ -78,9 +84,14 @@ export interface HookResult {
 }
 
 export interface HookEnv {
+  /** the slot being deployed to */
   target: Slot;
+  /** the slot serving (most of) the traffic when the hook runs: the new one once it is promoted */
   live: Slot;
+  /** the target's percent when the hook runs */
   weight: number;
+  /** after a promotion: the slot that was live before it (what cleanup-command cleans) */
+  previous?: Slot;
 }
 
 export interface HookRunner {

@@ -4,10 +4,12 @@ import { otherSlot } from '../config/types.js';
 import type { RouterState, Weights } from './ports.js';
 
 export type SlotReading =
-  /** one slot takes all traffic */
-  | { kind: 'at-rest'; live: Slot }
+  /** one slot takes all traffic; `liveDown` when the load balancer says it cannot serve (DRAIN/MAINT/DOWN) */
+  | { kind: 'at-rest'; live: Slot; liveDown?: string }
   /** both slots take traffic: a deploy is in progress; `target` is the slot being deployed to */
   | { kind: 'split'; live: Slot; target: Slot }
+  /** both take traffic, and nothing says which one is new */
+  | { kind: 'ambiguous'; message: string }
   | { kind: 'invalid'; message: string };
 
 export const describeWeights = (w: Weights): string => `blue ${fmt(w.blue)}% / green ${fmt(w.green)}%`;
@@ -17,12 +19,12 @@ function fmt(n: number): string {
 }
 
 /**
- * `holdAt` breaks the tie of a split: the slot at the held weight is the new one. Otherwise the
- * slot with less traffic is taken as the new one (a canary grows from below).
+ * Reads the slots from the weights. In a split the new slot is the one the router remembers
+ * (markedTarget), else the one at `holdAt`; never a guess from the sizes, because a canary held
+ * above 50% would then be promoted backwards and aborted onto the unverified version.
  */
-export function readSlots(state: RouterState, holdAt?: number): SlotReading {
+export function readSlots(state: RouterState, known: { holdAt?: number; marked?: Slot } = {}): SlotReading {
   const { blue, green } = state.weights;
-  const ineligible = new Set(state.ineligible ?? []);
   if (blue <= 0 && green <= 0) {
     return {
       kind: 'invalid',
@@ -30,26 +32,20 @@ export function readSlots(state: RouterState, holdAt?: number): SlotReading {
     };
   }
   if (blue > 0 && green > 0) {
-    let target: Slot | undefined;
-    if (holdAt !== undefined && Math.abs(blue - holdAt) < 0.5 && Math.abs(green - holdAt) >= 0.5)
-      target = 'blue';
-    else if (holdAt !== undefined && Math.abs(green - holdAt) < 0.5 && Math.abs(blue - holdAt) >= 0.5)
-      target = 'green';
-    else if (blue !== green) target = blue < green ? 'blue' : 'green';
+    const at = (w: number) => known.holdAt !== undefined && Math.abs(w - known.holdAt) < 0.5;
+    let target: Slot | undefined = known.marked;
+    if (!target && at(blue) !== at(green)) target = at(blue) ? 'blue' : 'green';
     if (!target) {
       return {
-        kind: 'invalid',
-        message: `traffic is split evenly (${describeWeights(state.weights)}): cannot tell which slot is new; set hold-at to the held weight or set the weights by hand`,
+        kind: 'ambiguous',
+        message: `traffic is split (${describeWeights(state.weights)}) and nothing says which slot is new: the load balancer keeps no note of it and hold-at ${known.holdAt === undefined ? 'is not set' : `(${known.holdAt}%) matches neither side`}; set hold-at to the held weight, or set the weights by hand`,
       };
     }
     return { kind: 'split', live: otherSlot(target), target };
   }
   const live: Slot = blue > 0 ? 'blue' : 'green';
-  if (ineligible.has(live)) {
-    return {
-      kind: 'invalid',
-      message: `${live} has all the weight but cannot take traffic (${state.detail ?? 'drain, maint or down'}): fix the load balancer before deploying`,
-    };
+  if (state.ineligible?.includes(live)) {
+    return { kind: 'at-rest', live, liveDown: state.detail ?? `${live} is drained, in maintenance or down` };
   }
   return { kind: 'at-rest', live };
 }

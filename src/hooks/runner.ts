@@ -22,6 +22,7 @@ export function hookEnv(hook: HookName | 'check' | 'traffic', env: HookEnv): Rec
     GLIDEPATH_TARGET_SLOT: env.target,
     GLIDEPATH_LIVE_SLOT: env.live,
     GLIDEPATH_WEIGHT: String(env.weight),
+    ...(env.previous ? { GLIDEPATH_PREVIOUS_SLOT: env.previous } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ const REASON_QUOTE_MAX = 120;
  */
 export interface JudgeOptions {
   scope?: 'evaluation' | 'step';
+  /** the target's planned percent: at 100 the stable slot gets no traffic, so there is nothing to compare to */
+  targetWeight?: number;
 }
 
 export function judge(
@@ -67,7 +69,8 @@ export function judge(
     ),
   );
   add(commandCriterion(signals.filter((s): s is CommandSignal => s.kind === 'command')));
-  if (limits.compareToStable && targetTraffic.length > 0 && stableTraffic.length > 0) {
+  const stableServes = (options.targetWeight ?? 0) < 100;
+  if (limits.compareToStable && stableServes && targetTraffic.length > 0 && stableTraffic.length > 0) {
     const c = compareToStable(
       { slot: target, requests: sum(targetTraffic, 'requests'), errors: sum(targetTraffic, 'errors5xx') },
       {

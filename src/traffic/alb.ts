@@ -33,6 +33,7 @@ export const TAG_LIVE = 'glidepath:live';
 export const TAG_PREVIOUS = 'glidepath:previous';
 export const TAG_RUN = 'glidepath:run';
 export const TAG_REJECTED = 'glidepath:rejected';
+export const TAG_TARGET = 'glidepath:target';
 
 /** ALB's weight scale: each target group 0..999 (API limit). */
 export const ALB_MAX_WEIGHT = 999;
@@ -312,6 +313,27 @@ export class AlbRouter implements TrafficRouter {
     await this.mutate('RemoveTags', () =>
       this.client.send(new RemoveTagsCommand({ ResourceArns: [this.where.arn], TagKeys: [TAG_REJECTED] })),
     );
+  }
+
+  /** The deploy's target slot, so a later promote/abort job tells the new slot from the old one. */
+  async markTarget(slot: Slot | undefined): Promise<void> {
+    const arns = [this.where.arn];
+    if (slot) {
+      await this.mutate('AddTags', () =>
+        this.client.send(
+          new AddTagsCommand({ ResourceArns: arns, Tags: [{ Key: TAG_TARGET, Value: slot }] }),
+        ),
+      );
+    } else {
+      await this.mutate('RemoveTags', () =>
+        this.client.send(new RemoveTagsCommand({ ResourceArns: arns, TagKeys: [TAG_TARGET] })),
+      );
+    }
+  }
+
+  async markedTarget(): Promise<Slot | undefined> {
+    const v = (await this.tags())[TAG_TARGET];
+    return v === 'blue' || v === 'green' ? v : undefined;
   }
 
   /** What `record` left behind, for `status` and a later `rollback`. */

@@ -125,6 +125,29 @@ export class HaproxyRouter implements TrafficRouter {
     await this.setState(slot, 'ready');
   }
 
+  /**
+   * The deploy's target slot, kept in HAProxy itself as a process-wide variable so a later promote
+   * or abort job tells the new slot from the old one at any split. `set var` is an experimental-mode
+   * CLI command in 2.6 (admin level is enough); like runtime weights it is lost on reload.
+   */
+  async markTarget(slot: Slot | undefined): Promise<void> {
+    const line = `experimental-mode on; set var ${this.targetVar} str(${slot ?? 'none'})`;
+    const reply = (await this.send(line)).trim();
+    if (reply !== '')
+      throw new Error(`HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${reply}`);
+  }
+
+  async markedTarget(): Promise<Slot | undefined> {
+    const reply = await this.send(`get var ${this.targetVar}`);
+    const value = /value=<([^>]*)>/.exec(reply)?.[1];
+    return value === 'blue' || value === 'green' ? value : undefined;
+  }
+
+  /** one variable per backend: several services may share an HAProxy */
+  private get targetVar(): string {
+    return `proc.glidepath_target_${this.provider.blue.backend.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  }
+
   private async setState(slot: Slot, state: 'ready' | 'drain'): Promise<void> {
     const line = `set server ${refText(this.provider[slot])} state ${state}`;
     const reply = (await this.send(line)).trim();
