@@ -19,7 +19,11 @@ const ALB = {
   'green-target': TG_GREEN,
   'alb-listener-arn': LISTENER,
 };
-const COMMAND = { provider: 'command', 'traffic-command': './set-weights.sh' };
+const COMMAND = {
+  provider: 'command',
+  'traffic-command': './set-weights.sh',
+  'traffic-status-command': './get-weights.sh',
+};
 
 const DURATION_HINT = 'like 500ms, 30s, 5m or 1h30m';
 
@@ -36,6 +40,33 @@ function configOf(result: ConfigResult): Config {
 
 // [why, inputs, input the error must name, text the message must contain (the accepted form)]
 const BAD: [string, Record<string, string>, string, string][] = [
+  // combinations that parse one by one but cannot work (src/config/whole-config.ts)
+  [
+    'command provider without a status command',
+    { provider: 'command', 'traffic-command': './set.sh' },
+    'traffic-status-command',
+    'like {"blue":100,"green":0}',
+  ],
+  ['hold at 50% with provider command', { ...COMMAND, 'hold-at': '50' }, 'hold-at', 'hold at another weight'],
+  ['ALB step too short for its metrics', { ...ALB, interval: '1m' }, 'interval', 'or set min-requests: 0'],
+  [
+    'ALB all-at-once with min-requests',
+    { ...ALB, strategy: 'AllAtOnce' },
+    'strategy',
+    'hold steps for 3m or more',
+  ],
+  [
+    'timeout shorter than the plan',
+    { ...HAPROXY, strategy: 'linear', 'linear-increment': '5' },
+    'timeout',
+    'or shorten the plan',
+  ],
+  [
+    'more than 100 alarms',
+    { ...HAPROXY, 'cloudwatch-alarms': Array.from({ length: 101 }, (_, i) => `a${i}`).join(',') },
+    'cloudwatch-alarms',
+    'composite alarm',
+  ],
   [
     'unknown command',
     { ...HAPROXY, command: 'ship' },
@@ -515,6 +546,8 @@ describe('parseInputs: valid inputs', () => {
         strategy: 'linear',
         'linear-increment': '25',
         interval: '1m',
+        // 1m steps see no whole minute of ALB metrics: judged on probes, alarms and target health
+        'min-requests': '0',
         'aws-region': 'eu-west-1',
       }),
     );
@@ -584,6 +617,7 @@ describe('parseInputs: valid inputs', () => {
         interval: '7m',
         'canary-steps': '20,40',
         'linear-increment': '33',
+        timeout: '2h',
       }),
     );
     expect(config.strategy).toEqual({ name, strategy, presetIntervalMs: intervalMs });
@@ -710,4 +744,12 @@ describe('parseInputs: valid inputs', () => {
       expect(errorsOf(parseInputs({ command })).map((e) => e.input)).toEqual(['provider']);
     },
   );
+});
+
+describe('credentials in URLs', () => {
+  it('are secrets, so they are masked wherever a URL is shown', () => {
+    const r = parseInputs({ ...HAPROXY, 'health-urls': 'https://probe:s3cret-pw@shop.example/health' });
+    expect(r.secrets).toContain('s3cret-pw');
+    expect(r.secrets).not.toContain('probe');
+  });
 });

@@ -12,6 +12,7 @@ function config(inputs: Record<string, string> = {}): Config {
   const r = parseInputs({
     provider: 'command',
     'traffic-command': 'true',
+    'traffic-status-command': 'true',
     interval: '1m',
     'probe-interval': '10s',
     ...inputs,
@@ -274,9 +275,9 @@ describe('engine: deploy', () => {
       inputs: {
         'canary-steps': '10',
         timeout: '300ms',
-        'probe-timeout': '5s',
-        'probe-interval': '6s',
-        interval: '1m',
+        'probe-timeout': '50ms',
+        'probe-interval': '100ms',
+        interval: '100ms',
       },
     });
     const t0 = Date.now();
@@ -400,12 +401,12 @@ describe('engine: faults found in review', () => {
     expect(byHoldAt).toMatchObject({ result: 'aborted', live: 'blue' });
   });
 
-  it('a deploy held at 50% can be promoted: the router remembers the target', async () => {
+  it('a deploy held above half is promoted by a job without hold-at: the router remembers the target', async () => {
     const router = new FakeRouter();
-    const held = await setup({ router, inputs: { 'canary-steps': '10,50', 'hold-at': '50' } }).run();
+    const held = await setup({ router, inputs: { 'canary-steps': '25,75', 'hold-at': '75' } }).run();
     expect(held.result).toBe('held');
     expect(router.marked).toBe('green');
-    const out = await setup({ router, inputs: { command: 'promote', 'canary-steps': '10,50' } }).run();
+    const out = await setup({ router, inputs: { command: 'promote', 'canary-steps': '25,75' } }).run();
     expect(out).toMatchObject({ result: 'promoted', live: 'green' });
   });
 

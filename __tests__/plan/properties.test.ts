@@ -169,7 +169,13 @@ describe('planner properties', () => {
 });
 
 describe('CodeDeploy presets plan like the plain strategy they name', () => {
-  const base = { provider: 'command', 'traffic-command': 'true', 'health-urls': 'http://127.0.0.1:9/health' };
+  const base = {
+    provider: 'command',
+    'traffic-command': 'true',
+    'traffic-status-command': 'true',
+    'health-urls': 'http://127.0.0.1:9/health',
+    timeout: '1000h',
+  };
   function planOf(raw: Record<string, string>) {
     const result = parseInputs({ ...base, ...raw });
     if (!result.ok) throw new Error(`inputs rejected: ${JSON.stringify(result.errors)}`);

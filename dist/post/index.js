@@ -59553,7 +59553,7 @@ const INPUTS = [
         name: 'traffic-status-command',
         default: '',
         secret: false,
-        description: 'Shell command that prints the current weights as {"blue":N,"green":M}. Optional for provider command.',
+        description: 'Shell command that prints the current weights as {"blue":N,"green":M}. Required for provider command (except plan), since it is how the live slot is found.',
     },
     {
         name: 'health-urls',
@@ -59643,7 +59643,7 @@ const INPUTS = [
         name: 'check-command',
         default: '',
         secret: false,
-        description: 'Shell command run at every evaluation; a non-zero exit fails that evaluation.',
+        description: 'Shell command run at every evaluation, bounded by probe-timeout plus 4s; a non-zero exit fails that evaluation. Gets GLIDEPATH_WINDOW_START.',
     },
     {
         name: 'backup-command',
@@ -59685,7 +59685,7 @@ const INPUTS = [
         name: 'hook-timeout',
         default: '10m',
         secret: false,
-        description: 'Longest time any one hook or check command may run before it is stopped and counts as failed, like 10m.',
+        description: 'Longest time any one hook may run before it is stopped and counts as failed, like 10m.',
     },
     {
         name: 'keep-previous',
@@ -59755,7 +59755,7 @@ const OUTPUTS = [
     { name: 'weight', description: "The new slot's final weight in percent." },
     {
         name: 'rollback-reason',
-        description: 'Why the deploy was rolled back, in one sentence; empty when it was not.',
+        description: 'Why the deploy was rolled back or failed, in one sentence; empty when it was neither.',
     },
     { name: 'deployment-id', description: 'The id of the GitHub deployment, when one was created.' },
     { name: 'report', description: 'Path of a JSON report of the whole run timeline.' },
@@ -59775,43 +59775,6 @@ function inputSpec(name) {
 
 function readInputs() {
     return Object.fromEntries(INPUTS.map((i) => [i.name, getInput(i.name)]));
-}
-
-;// CONCATENATED MODULE: ./src/config/reader.ts
-
-const MASK = '***';
-class InputReader {
-    raw;
-    errors = [];
-    constructor(raw) {
-        this.raw = raw;
-    }
-    /** The value as the user gave it, trimmed; '' when missing or blank. */
-    given(name) {
-        return (this.raw[name] ?? '').trim();
-    }
-    /** The value given, or the input's default when blank. */
-    get(name) {
-        return this.given(name) || inputSpec(name).default;
-    }
-    isSet(name) {
-        return this.given(name) !== '';
-    }
-    /**
-     * Records `<name>: "<value>" <tail>`, where tail says what is accepted.
-     * `value` defaults to the input's value; pass one line of a list input to point at it.
-     */
-    bad(name, tail, value = this.get(name)) {
-        const shown = this.show(name, value);
-        this.errors.push({ input: name, value: shown, message: `${name}: ${JSON.stringify(shown)} ${tail}` });
-    }
-    /** Records `<name> <rest>` for problems about presence (missing, not allowed) rather than a value. */
-    problem(name, rest) {
-        this.errors.push({ input: name, value: this.show(name, this.given(name)), message: `${name} ${rest}` });
-    }
-    show(name, value) {
-        return inputSpec(name).secret && value !== '' ? MASK : value;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/config/durations.ts
@@ -59864,6 +59827,52 @@ function formatDuration(ms) {
 /** Elapsed and held times to the second (`1m10s`, not `1m10s123ms`); sub-second spans keep their ms. */
 function formatElapsed(ms) {
     return formatDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
+}
+
+;// CONCATENATED MODULE: ./src/plan/checks.ts
+
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+/**
+ * Derived from the Config and the provider the same way checks/ and judge/ pick their sources:
+ * real-traffic 5xx comes from HAProxy stats or ALB metrics; with the command provider the only
+ * error rate there is comes from the probes. No user text here, only counts and limits.
+ */
+function describeChecks(config, weight) {
+    const out = [];
+    const probes = config.healthUrls.length;
+    if (probes > 0)
+        out.push(`health probes (${plural(probes, 'URL', 'URLs')})`);
+    const rate = `${config.maxErrorRate}%`;
+    const minReq = `min ${plural(config.minRequests, 'request', 'requests')}`;
+    switch (config.provider.kind) {
+        case 'haproxy':
+            out.push(`HAProxy real-traffic 5xx ≤ ${rate} (${minReq})`);
+            break;
+        case 'alb':
+            out.push(`ALB real-traffic 5xx ≤ ${rate} (${minReq})`);
+            break;
+        case 'command':
+            if (probes > 0)
+                out.push(`probe error rate ≤ ${rate}`);
+            break;
+    }
+    if (config.compareToStable)
+        out.push('compared with the stable slot');
+    if (config.maxLatency)
+        out.push(`p${config.maxLatency.percentile} < ${formatDuration(config.maxLatency.maxMs)}`);
+    if (config.cloudwatchAlarms.length > 0)
+        out.push(`CloudWatch alarms (${config.cloudwatchAlarms.length})`);
+    if (config.provider.kind === 'alb') {
+        out.push(config.maxUnhealthyTargets > 0
+            ? `target health (≤ ${config.maxUnhealthyTargets} unhealthy)`
+            : 'target health');
+    }
+    if (config.checkCommand)
+        out.push('check-command');
+    // verify-command runs once the new slot takes all traffic (see Phase 'shift' in types.ts)
+    if (weight === 100 && config.hooks.verify)
+        out.push('verify-command');
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/config/strategy.ts
@@ -59925,6 +59934,175 @@ function intermediateWeights(strategy) {
         }
         default:
             return [];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/plan/weights.ts
+
+/**
+ * Percent weights of the NEW slot, ascending, always ending at 100. The intermediate weights
+ * come from config/ (the same list `hold-at` is validated against); this side stays defensive
+ * about values config/ already rejects, so a hand-built Config can never move traffic backwards,
+ * past 100, or loop on a zero increment.
+ */
+function shiftWeights(strategy) {
+    if (strategy.kind === 'linear' && !(Number.isFinite(strategy.increment) && strategy.increment > 0))
+        return [100];
+    const out = [];
+    for (const w of intermediateWeights(strategy)) {
+        if (w > 0 && w < 100 && w > (out[out.length - 1] ?? 0))
+            out.push(w);
+    }
+    return [...out, 100];
+}
+/**
+ * The weights a run stops at when `hold-at` is set: every planned weight below `holdAt`, then
+ * `holdAt` itself. When `holdAt` is one of the planned weights this is a plain truncation; when it
+ * is not, the run still stops at exactly the weight the user asked for instead of overshooting.
+ */
+function weightsUpTo(weights, holdAt) {
+    return [...weights.filter((w) => w < holdAt), holdAt];
+}
+
+;// CONCATENATED MODULE: ./src/plan/build.ts
+
+
+function buildPlan(config, options = {}) {
+    const holdAt = options.ignoreHoldAt ? undefined : config.holdAt;
+    const phases = [];
+    const { hooks } = config;
+    if (hooks.backup)
+        phases.push({ kind: 'backup', command: hooks.backup });
+    if (hooks.deploy)
+        phases.push({ kind: 'deploy', command: hooks.deploy });
+    if (config.preTrafficUrls.length > 0 || hooks.smoke) {
+        phases.push({
+            kind: 'pre-traffic',
+            urls: [...config.preTrafficUrls],
+            ...(hooks.smoke ? { smoke: hooks.smoke } : {}),
+        });
+    }
+    const all = shiftWeights(config.strategy.strategy);
+    const weights = holdAt === undefined ? all : weightsUpTo(all, holdAt);
+    // all-at-once is the emergency path: one evaluation right after the switch, no bake
+    const holdMs = config.strategy.strategy.kind === 'all-at-once' ? 0 : config.intervalMs;
+    weights.forEach((weight, i) => {
+        phases.push({
+            kind: 'shift',
+            step: i + 1,
+            of: weights.length,
+            weight,
+            holdMs,
+            checks: describeChecks(config, weight),
+        });
+    });
+    // a held run leaves both slots serving; keep-previous and cleanup belong to `promote`
+    if (holdAt === undefined) {
+        if (config.keepPreviousMs > 0)
+            phases.push({ kind: 'keep-previous', holdMs: config.keepPreviousMs });
+        if (hooks.cleanup)
+            phases.push({ kind: 'cleanup', command: hooks.cleanup });
+    }
+    return {
+        strategy: strategyLabel(config),
+        phases,
+        totalMs: totalOf(phases),
+        ...(holdAt === undefined ? {} : { holdAt }),
+    };
+}
+/**
+ * What `promote` runs after a held deploy: the shifts above the held weight, then the tail.
+ * `plan` must go all the way to 100 (built with `ignoreHoldAt`); the shift steps are renumbered
+ * 1..N so the continued plan stands on its own.
+ */
+function continuePlan(plan, fromWeight) {
+    if (plan.holdAt !== undefined) {
+        throw new Error(`continuePlan needs the full plan, but this one stops at hold-at ${plan.holdAt}%; build it with { ignoreHoldAt: true }`);
+    }
+    const shifts = plan.phases.filter((p) => p.kind === 'shift' && p.weight > fromWeight);
+    const tail = plan.phases.filter((p) => p.kind === 'keep-previous' || p.kind === 'cleanup');
+    const phases = [...shifts.map((p, i) => ({ ...p, step: i + 1, of: shifts.length })), ...tail];
+    return { strategy: plan.strategy, phases, totalMs: totalOf(phases) };
+}
+/** Convenience for `promote`: the rest of the config's full plan above `fromWeight`. */
+function promotePlan(config, fromWeight) {
+    return continuePlan(buildPlan(config, { ignoreHoldAt: true }), fromWeight);
+}
+function totalOf(phases) {
+    return phases.reduce((sum, p) => sum + ('holdMs' in p ? p.holdMs : 0), 0);
+}
+function strategyLabel(config) {
+    const { name, strategy } = config.strategy;
+    return name === '' || name === strategy.kind ? strategy.kind : `${name} (${strategy.kind})`;
+}
+
+;// CONCATENATED MODULE: ./src/config/whole-config.ts
+
+
+/** One DescribeAlarms call per evaluation reads at most this many alarms. */
+const MAX_ALARMS = 100;
+/** ALB metrics come per minute, about two minutes late: a step needs this long to see one whole minute. */
+const ALB_MIN_HOLD_MS = 3 * 60_000;
+function checkWholeConfig(config, r) {
+    const p = config.provider;
+    const acting = config.command !== 'plan';
+    if (p.kind === 'command' && acting && !p.statusCommand) {
+        r.problem('traffic-status-command', 'is required with provider command: a command printing the current split as JSON, like {"blue":100,"green":0}; ' +
+            'without it Glidepath cannot tell which slot is live and would have to guess');
+    }
+    if (p.kind === 'command' && config.holdAt === 50) {
+        r.bad('hold-at', 'leaves both slots at 50%, and with provider command nothing records which one is new, so promote and abort ' +
+            'could not tell them apart; hold at another weight of the plan');
+    }
+    const plan = buildPlan(config, { ignoreHoldAt: true });
+    const shifts = plan.phases.filter((ph) => ph.kind === 'shift');
+    const shortest = Math.min(...shifts.map((s) => s.holdMs));
+    if (p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
+        const preset = config.strategy.presetIntervalMs !== undefined || config.strategy.strategy.kind === 'all-at-once';
+        r.bad(preset ? 'strategy' : 'interval', `holds a step for ${formatDuration(shortest)}, but ALB metrics are published per minute and about 2 minutes late, ` +
+            `so such a step sees no whole minute of traffic and, with min-requests ${config.minRequests}, could never pass; ` +
+            `hold steps for ${formatDuration(ALB_MIN_HOLD_MS)} or more, or set min-requests: 0 to judge on probes, alarms and target health only`, preset ? config.strategy.name : formatDuration(config.intervalMs));
+    }
+    if (acting && plan.totalMs >= config.timeoutMs) {
+        r.bad('timeout', `is not longer than the plan's ${formatDuration(plan.totalMs)} of holds, so the run would stop in the middle of ` +
+            `the shift; give more, like ${formatDuration(Math.ceil((plan.totalMs * 1.5) / 60_000) * 60_000)}, or shorten the plan`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/config/reader.ts
+
+const MASK = '***';
+class InputReader {
+    raw;
+    errors = [];
+    constructor(raw) {
+        this.raw = raw;
+    }
+    /** The value as the user gave it, trimmed; '' when missing or blank. */
+    given(name) {
+        return (this.raw[name] ?? '').trim();
+    }
+    /** The value given, or the input's default when blank. */
+    get(name) {
+        return this.given(name) || inputSpec(name).default;
+    }
+    isSet(name) {
+        return this.given(name) !== '';
+    }
+    /**
+     * Records `<name>: "<value>" <tail>`, where tail says what is accepted.
+     * `value` defaults to the input's value; pass one line of a list input to point at it.
+     */
+    bad(name, tail, value = this.get(name)) {
+        const shown = this.show(name, value);
+        this.errors.push({ input: name, value: shown, message: `${name}: ${JSON.stringify(shown)} ${tail}` });
+    }
+    /** Records `<name> <rest>` for problems about presence (missing, not allowed) rather than a value. */
+    problem(name, rest) {
+        this.errors.push({ input: name, value: this.show(name, this.given(name)), message: `${name} ${rest}` });
+    }
+    show(name, value) {
+        return inputSpec(name).secret && value !== '' ? MASK : value;
     }
 }
 
@@ -60230,6 +60408,8 @@ function parseLatencyLimit(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/parse.ts
+// Inputs → one typed Config, or every problem found, each naming the input, its value and the accepted form.
+
 
 
 
@@ -60280,6 +60460,9 @@ function parseInputs(raw) {
     const healthUrls = readUrls(r, 'health-urls', (u) => u);
     // `{slot}` is filled in per slot at run time; check the URL as it will be for one of them.
     const preTrafficUrls = readUrls(r, 'pre-traffic-urls', (u) => u.replaceAll('{slot}', 'blue'));
+    // a password in a URL is a secret like a header value: masked wherever the URL is shown
+    for (const u of [...healthUrls, ...preTrafficUrls])
+        secrets.push(...urlCredentials(u));
     const healthExpect = parseStatusRanges(r.get('health-expect'));
     if (!healthExpect)
         r.bad('health-expect', `must be ${STATUS_FORM}`);
@@ -60311,6 +60494,9 @@ function parseInputs(raw) {
     const cloudwatchAlarms = splitNamesList(r.given('cloudwatch-alarms'));
     for (const name of cloudwatchAlarms.filter((n) => n.length > MAX_ALARM_NAME)) {
         r.bad('cloudwatch-alarms', `is longer than ${MAX_ALARM_NAME} characters; give alarm names separated by newlines or commas`, name);
+    }
+    if (cloudwatchAlarms.length > MAX_ALARMS) {
+        r.bad('cloudwatch-alarms', `names ${cloudwatchAlarms.length} alarms; at most ${MAX_ALARMS} are read (one DescribeAlarms call per evaluation): combine them in a composite alarm`, `${cloudwatchAlarms.length} names`);
     }
     const maxUnhealthyTargets = readWhole(r, 'max-unhealthy-targets', 0);
     const hooks = {};
@@ -60395,6 +60581,9 @@ function parseInputs(raw) {
         githubToken,
         awsRegion: awsRegion || undefined,
     };
+    checkWholeConfig(config, r);
+    if (r.errors.length > 0)
+        return { ok: false, errors: r.errors, secrets: uniqueSecrets };
     return { ok: true, config, secrets: uniqueSecrets };
 }
 // A round figure comfortably inside the probe interval (5s → 3s), for the error message.
@@ -60492,6 +60681,16 @@ function readUrls(r, name, asProbed) {
             r.bad(name, `must be ${HTTP_URL_FORM}, one per line`, url);
     }
     return urls;
+}
+function urlCredentials(text) {
+    try {
+        const u = new URL(text.replaceAll('{slot}', 'blue'));
+        // the password only: a user name is often a common word, and masking it would garble every log line
+        return u.password ? [decodeURIComponent(u.password)] : [];
+    }
+    catch {
+        return [];
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/run-state.ts
@@ -61892,15 +62091,8 @@ class CommandRouter {
     async read() {
         const status = this.opts.statusCommand;
         if (!status) {
-            if (!this.lastSet) {
-                if (!this.opts.assumeLive)
-                    throw new WeightsUnknownError();
-                // deploy without a status command: the documented assumption, said in the log and the report
-                return {
-                    weights: this.opts.assumeLive === 'blue' ? { blue: 100, green: 0 } : { blue: 0, green: 100 },
-                    detail: `assumed ${this.opts.assumeLive} live: no traffic-status-command to read the split`,
-                };
-            }
+            if (!this.lastSet)
+                throw new WeightsUnknownError();
             return { weights: { ...this.lastSet }, detail: 'as last set by traffic-command in this run' };
         }
         const r = await this.exec(status, { GLIDEPATH_HOOK: 'traffic-status' });
@@ -61999,8 +62191,6 @@ function createRouter(config, secrets = [], onWarning = (m) => warning(m)) {
             return new CommandRouter({
                 trafficCommand: p.trafficCommand,
                 ...(p.statusCommand ? { statusCommand: p.statusCommand } : {}),
-                // the design's documented default for a first deploy without a status command
-                ...(!p.statusCommand && config.command === 'deploy' ? { assumeLive: 'blue' } : {}),
                 timeoutMs: config.hookTimeoutMs,
                 secrets,
             });

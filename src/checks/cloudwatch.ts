@@ -15,6 +15,7 @@
 // inconclusive on traffic (below min-requests) instead of letting alarms or target health alone
 // pass it, which would reset failure-threshold between two bad minutes.
 // A missing datapoint inside a judged minute means no requests: ALB publishes nothing when idle.
+import { MAX_ALARMS } from '../config/whole-config.js';
 import {
   DescribeAlarmsCommand,
   GetMetricDataCommand,
@@ -30,7 +31,7 @@ import { withThrottleRetry, type RetryOptions } from '../traffic/aws-retry.js';
 const MINUTE = 60_000;
 export const DEFAULT_LAG_MS = 2 * MINUTE;
 /** DescribeAlarms takes at most 100 names per call, and we make one call per evaluation. */
-export const MAX_ALARMS = 100;
+export { MAX_ALARMS };
 
 export interface CloudWatchCheckOptions {
   client: CloudWatchClient;

@@ -117,7 +117,7 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'Shell command that prints the current weights as {"blue":N,"green":M}. Optional for provider command.',
+      'Shell command that prints the current weights as {"blue":N,"green":M}. Required for provider command (except plan), since it is how the live slot is found.',
   },
   {
     name: 'health-urls',
@@ -219,7 +219,8 @@ export const INPUTS = [
     name: 'check-command',
     default: '',
     secret: false,
-    description: 'Shell command run at every evaluation; a non-zero exit fails that evaluation.',
+    description:
+      'Shell command run at every evaluation, bounded by probe-timeout plus 4s; a non-zero exit fails that evaluation. Gets GLIDEPATH_WINDOW_START.',
   },
   {
     name: 'backup-command',
@@ -263,8 +264,7 @@ export const INPUTS = [
     name: 'hook-timeout',
     default: '10m',
     secret: false,
-    description:
-      'Longest time any one hook or check command may run before it is stopped and counts as failed, like 10m.',
+    description: 'Longest time any one hook may run before it is stopped and counts as failed, like 10m.',
   },
   {
     name: 'keep-previous',
@@ -345,7 +345,7 @@ export const OUTPUTS = [
   { name: 'weight', description: "The new slot's final weight in percent." },
   {
     name: 'rollback-reason',
-    description: 'Why the deploy was rolled back, in one sentence; empty when it was not.',
+    description: 'Why the deploy was rolled back or failed, in one sentence; empty when it was neither.',
   },
   { name: 'deployment-id', description: 'The id of the GitHub deployment, when one was created.' },
   { name: 'report', description: 'Path of a JSON report of the whole run timeline.' },

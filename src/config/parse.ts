@@ -1,4 +1,5 @@
 // Inputs → one typed Config, or every problem found, each naming the input, its value and the accepted form.
+import { checkWholeConfig, MAX_ALARMS } from './whole-config.js';
 import type { Command, Config, ConfigResult, HookName, Strategy, StrategyChoice } from './types.js';
 import { GITHUB_TOKEN_DEFAULT, type InputName } from './inputs.js';
 import { InputReader } from './reader.js';
@@ -79,6 +80,8 @@ export function parseInputs(raw: Record<string, string>): ConfigResult {
   const healthUrls = readUrls(r, 'health-urls', (u) => u);
   // `{slot}` is filled in per slot at run time; check the URL as it will be for one of them.
   const preTrafficUrls = readUrls(r, 'pre-traffic-urls', (u) => u.replaceAll('{slot}', 'blue'));
+  // a password in a URL is a secret like a header value: masked wherever the URL is shown
+  for (const u of [...healthUrls, ...preTrafficUrls]) secrets.push(...urlCredentials(u));
 
   const healthExpect = parseStatusRanges(r.get('health-expect'));
   if (!healthExpect) r.bad('health-expect', `must be ${STATUS_FORM}`);
@@ -112,6 +115,13 @@ export function parseInputs(raw: Record<string, string>): ConfigResult {
       'cloudwatch-alarms',
       `is longer than ${MAX_ALARM_NAME} characters; give alarm names separated by newlines or commas`,
       name,
+    );
+  }
+  if (cloudwatchAlarms.length > MAX_ALARMS) {
+    r.bad(
+      'cloudwatch-alarms',
+      `names ${cloudwatchAlarms.length} alarms; at most ${MAX_ALARMS} are read (one DescribeAlarms call per evaluation): combine them in a composite alarm`,
+      `${cloudwatchAlarms.length} names`,
     );
   }
   const maxUnhealthyTargets = readWhole(r, 'max-unhealthy-targets', 0);
@@ -202,6 +212,8 @@ export function parseInputs(raw: Record<string, string>): ConfigResult {
     githubToken,
     awsRegion: awsRegion || undefined,
   };
+  checkWholeConfig(config, r);
+  if (r.errors.length > 0) return { ok: false, errors: r.errors, secrets: uniqueSecrets };
   return { ok: true, config, secrets: uniqueSecrets };
 }
 
@@ -311,4 +323,14 @@ function readUrls(r: InputReader, name: InputName, asProbed: (url: string) => st
     if (!isHttpUrl(asProbed(url))) r.bad(name, `must be ${HTTP_URL_FORM}, one per line`, url);
   }
   return urls;
+}
+
+function urlCredentials(text: string): string[] {
+  try {
+    const u = new URL(text.replaceAll('{slot}', 'blue'));
+    // the password only: a user name is often a common word, and masking it would garble every log line
+    return u.password ? [decodeURIComponent(u.password)] : [];
+  } catch {
+    return [];
+  }
 }

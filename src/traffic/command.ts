@@ -1,6 +1,5 @@
 // The `command` traffic provider: the user's traffic-command sets weights, traffic-status-command reads them back.
 import { formatDuration } from '../config/durations.js';
-import type { Slot } from '../config/types.js';
 import type { RouterState, TrafficRouter, Weights } from '../engine/ports.js';
 import { redact } from '../report/redact.js';
 import { lastLines, runShell, type ShellLogger, type ShellResult } from '../hooks/shell.js';
@@ -12,8 +11,6 @@ export interface CommandRouterOptions {
   timeoutMs: number;
   secrets: string[];
   logger?: ShellLogger;
-  /** without a status command and before any set(): take this slot as live instead of failing (deploy only) */
-  assumeLive?: Slot;
 }
 
 /**
@@ -72,14 +69,7 @@ export class CommandRouter implements TrafficRouter {
   async read(): Promise<RouterState> {
     const status = this.opts.statusCommand;
     if (!status) {
-      if (!this.lastSet) {
-        if (!this.opts.assumeLive) throw new WeightsUnknownError();
-        // deploy without a status command: the documented assumption, said in the log and the report
-        return {
-          weights: this.opts.assumeLive === 'blue' ? { blue: 100, green: 0 } : { blue: 0, green: 100 },
-          detail: `assumed ${this.opts.assumeLive} live: no traffic-status-command to read the split`,
-        };
-      }
+      if (!this.lastSet) throw new WeightsUnknownError();
       return { weights: { ...this.lastSet }, detail: 'as last set by traffic-command in this run' };
     }
     const r = await this.exec(status, { GLIDEPATH_HOOK: 'traffic-status' });

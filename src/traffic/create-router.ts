@@ -31,8 +31,6 @@ export function createRouter(
       return new CommandRouter({
         trafficCommand: p.trafficCommand,
         ...(p.statusCommand ? { statusCommand: p.statusCommand } : {}),
-        // the design's documented default for a first deploy without a status command
-        ...(!p.statusCommand && config.command === 'deploy' ? { assumeLive: 'blue' as const } : {}),
         timeoutMs: config.hookTimeoutMs,
         secrets,
       });
