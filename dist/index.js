@@ -4575,7 +4575,7 @@ async function lazyllhttp () {
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(9474))
+    mod = await WebAssembly.compile(__nccwpck_require__(7093))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -10374,7 +10374,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 9474:
+/***/ 7093:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -103637,6 +103637,13 @@ function commandCriterion(runs) {
         .map((l) => l.trim())
         .filter((l) => l !== '')
         .at(-1);
+    if (failed.exitCode < 0) {
+        // the engine's own signal for a check that threw or hung (HAProxy socket, CloudWatch...)
+        return {
+            status: 'fail',
+            text: format_truncate(lastLine ?? `${failed.command} could not run`, REASON_QUOTE_MAX),
+        };
+    }
     return {
         status: 'fail',
         text: lastLine
@@ -103815,8 +103822,8 @@ async function collectAll(checks, ctx, probeTimeoutMs) {
                     kind: 'command',
                     at: ctx.now,
                     command: `check ${check.name}`,
-                    exitCode: 1,
-                    output: `check ${check.name} failed: ${errorMessage(e)}`,
+                    exitCode: -1,
+                    output: `check ${check.name} could not run: ${errorMessage(e)}`,
                 },
             ];
         }
@@ -104407,8 +104414,6 @@ const systemClock = {
     }),
 };
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(586);
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
 var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
@@ -104694,6 +104699,8 @@ class HaproxyRouter {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(586);
 ;// CONCATENATED MODULE: ./src/traffic/aws-retry.ts
 // Our own bounded backoff on AWS throttling (on top of the SDK's retries) and pacing of ELBv2 mutating calls.
 //
@@ -105324,13 +105331,26 @@ function findOnPath(name, env) {
     return undefined;
 }
 /**
+ * What the runner gives JavaScript actions but not `run:` steps: the runtime token (cache and
+ * artifact APIs) and its service URLs. The OIDC request variables stay: a `run:` step has them when
+ * the job allows id-token: write, and deploy hooks use them.
+ */
+const RUNTIME_ONLY = new Set([
+    'ACTIONS_RUNTIME_TOKEN',
+    'ACTIONS_RUNTIME_URL',
+    'ACTIONS_RESULTS_URL',
+    'ACTIONS_CACHE_URL',
+]);
+/**
  * The environment a user command sees: ours, minus this action's own `INPUT_*` variables (they
- * hold the github-token and webhook URL, which a `run:` step would not see either), plus `extra`.
+ * hold the github-token and webhook URL) and the runtime-only tokens, as a `run:` step would see it;
+ * plus `extra`.
  */
 function commandEnv(extra) {
     const env = {};
     for (const [k, v] of Object.entries(process.env)) {
-        if (v !== undefined && !k.toUpperCase().startsWith('INPUT_'))
+        const name = k.toUpperCase();
+        if (v !== undefined && !name.startsWith('INPUT_') && !RUNTIME_ONLY.has(name))
             env[k] = v;
     }
     return { ...env, ...extra };
@@ -105733,18 +105753,15 @@ function parseStatus(stdout) {
 
 
 
-
-/** Region from the input, else the SDK's own chain (AWS_REGION, profile): credentials and endpoints stay standard. */
-const awsClientConfig = (config) => (config.awsRegion ? { region: config.awsRegion } : {});
 /** `onWarning` lets the caller put adapter warnings (ALB stickiness, lock take-over) on the timeline. */
-function createRouter(config, secrets = [], onWarning = (m) => warning(m)) {
+function createRouter(config, aws, secrets = [], onWarning = (m) => warning(m)) {
     const p = config.provider;
     switch (p.kind) {
         case 'haproxy':
             return new HaproxyRouter(p);
         case 'alb':
             return new AlbRouter({
-                client: new dist_cjs/* ElasticLoadBalancingV2Client */.MlD(awsClientConfig(config)),
+                client: aws.elbv2,
                 provider: p,
                 log: (line) => info(line),
                 onWarning,
@@ -105921,20 +105938,27 @@ class HttpProbeCheck {
         this.dispatcher = deps.dispatcher ?? this.owned;
     }
     async collect(ctx) {
+        const common = this.options(this.deps.now ?? (() => ctx.now), ctx.signal);
+        return Promise.all([
+            ...this.settings.healthUrls.map((u) => probeUrl(u, { ...common, via: 'service' })),
+            ...this.settings.preTrafficUrls.map((u) => probeUrl(forSlot(u, ctx.target), { ...common, via: 'slot' })),
+        ]);
+    }
+    /** The pre-traffic gate: every pre-traffic URL once, straight at `target`, through the same agent (and CAs). */
+    probeSlot(target, signal) {
+        return preTrafficProbe(this.settings.preTrafficUrls, target, this.options(this.deps.now ?? Date.now, signal));
+    }
+    options(now, signal) {
         const s = this.settings;
-        const common = {
+        return {
             expect: s.healthExpect,
             ...(s.healthBody && { body: s.healthBody }),
             headers: s.healthHeaders,
             timeoutMs: s.probeTimeoutMs,
-            now: this.deps.now ?? (() => ctx.now),
+            now,
             dispatcher: this.dispatcher,
-            ...(ctx.signal && { signal: ctx.signal }),
+            ...(signal && { signal }),
         };
-        return Promise.all([
-            ...s.healthUrls.map((u) => probeUrl(u, { ...common, via: 'service' })),
-            ...s.preTrafficUrls.map((u) => probeUrl(forSlot(u, ctx.target), { ...common, via: 'slot' })),
-        ]);
     }
     async close() {
         await this.owned?.close();
@@ -106497,35 +106521,26 @@ class CloudWatchCheck {
 
 
 
-
-
-
 /** Bound on waiting for the new slot's targets to turn healthy before any shift. */
 const TARGET_HEALTH_WAIT_MS = 5 * 60_000;
-function createChecks(config, secrets = []) {
+function createChecks(config, aws, secrets = []) {
     const checks = [];
     const gates = [];
     const p = config.provider;
-    if (config.healthUrls.length > 0 || config.preTrafficUrls.length > 0)
-        checks.push(new HttpProbeCheck(config));
-    if (config.preTrafficUrls.length > 0) {
-        gates.push({
-            name: 'pre-traffic-urls',
-            run: async ({ target, signal }) => {
-                const results = await preTrafficProbe(config.preTrafficUrls, target, {
-                    expect: config.healthExpect,
-                    ...(config.healthBody ? { body: config.healthBody } : {}),
-                    headers: config.healthHeaders,
-                    timeoutMs: config.probeTimeoutMs,
-                    now: Date.now,
-                    signal,
-                });
-                const failedProbes = results.filter((r) => !r.ok);
-                return failedProbes.length
-                    ? failedProbes.map((r) => `GET ${r.url}: ${r.error ?? 'failed'}`).join('; ')
-                    : undefined;
-            },
-        });
+    if (config.healthUrls.length > 0 || config.preTrafficUrls.length > 0) {
+        const probes = new HttpProbeCheck(config);
+        checks.push(probes);
+        if (config.preTrafficUrls.length > 0) {
+            gates.push({
+                name: 'pre-traffic-urls',
+                run: async ({ target, signal }) => {
+                    const failing = (await probes.probeSlot(target, signal)).filter((r) => !r.ok);
+                    return failing.length
+                        ? failing.map((r) => `GET ${r.url}: ${r.error ?? 'failed'}`).join('; ')
+                        : undefined;
+                },
+            });
+        }
     }
     if (config.checkCommand) {
         checks.push(new CommandCheck({
@@ -106539,12 +106554,12 @@ function createChecks(config, secrets = []) {
             checks.push(new HaproxyStatsCheck(p));
             break;
         case 'alb': {
-            const client = new dist_cjs/* ElasticLoadBalancingV2Client */.MlD(awsClientConfig(config));
+            const client = aws.elbv2;
             const targetGroups = { blue: p.blueTargetGroupArn, green: p.greenTargetGroupArn };
             checks.push(new TargetHealthCheck({ client, targetGroups }));
             // ALB metrics of both target groups (and the alarms) in one call each per evaluation
             checks.push(new CloudWatchCheck({
-                client: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(awsClientConfig(config)),
+                client: aws.cloudwatch,
                 loadBalancer: loadBalancerDimension((p.ruleArn ?? p.listenerArn)),
                 targetGroups: {
                     blue: targetGroupDimension(p.blueTargetGroupArn),
@@ -106570,7 +106585,7 @@ function createChecks(config, secrets = []) {
     if (p.kind !== 'alb' && config.cloudwatchAlarms.length > 0) {
         // alarms work with any provider: only the ALB metrics need the ALB
         checks.push(new CloudWatchCheck({
-            client: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(awsClientConfig(config)),
+            client: aws.cloudwatch,
             loadBalancer: '',
             targetGroups: { blue: '', green: '' },
             alarms: config.cloudwatchAlarms,
@@ -107199,7 +107214,13 @@ async function writeSummary(markdown) {
         core_debug('GITHUB_STEP_SUMMARY is not set: job summary not written');
         return;
     }
-    await summary.addRaw(markdown).write();
+    try {
+        await summary.addRaw(markdown).write();
+    }
+    catch (e) {
+        // the summary is a view of the run: failing to write it must not turn a promotion into a crash
+        warning(`could not write the job summary: ${e instanceof Error ? e.message : String(e)}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/publish.ts
@@ -107322,6 +107343,54 @@ function loadSplit() {
         // a torn write: nothing usable
     }
     return { held };
+}
+/**
+ * Which run this is, from the runner's environment: names the report file, the lock and the links.
+ * The pid keeps two local runs apart; the post step reads the id back from state (saveRunId).
+ */
+function runIdentity() {
+    const env = process.env;
+    const runId = `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}`;
+    const runUrl = env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : undefined;
+    return { runId, runUrl };
+}
+function saveRunId(runId) {
+    saveState('run-id', runId);
+}
+function loadRunId() {
+    return core.getState('run-id') || undefined;
+}
+
+;// CONCATENATED MODULE: ./src/traffic/aws-clients.ts
+// The AWS SDK clients of a run, one per service, built on first use with bounded requests.
+
+
+/**
+ * Region from the input, else the SDK's own chain (AWS_REGION, profile): credentials and
+ * AWS_ENDPOINT_URL_* stay standard. The SDK's Node handler sets no request timeout by default, so a
+ * black-holed call would hang past the run's timeout and the restore path with it.
+ */
+class AwsClients {
+    region;
+    elb;
+    cw;
+    constructor(region) {
+        this.region = region;
+    }
+    get options() {
+        return {
+            ...(this.region ? { region: this.region } : {}),
+            requestHandler: { requestTimeout: 10_000, connectionTimeout: 5_000 },
+        };
+    }
+    get elbv2() {
+        return (this.elb ??= new dist_cjs/* ElasticLoadBalancingV2Client */.MlD(this.options));
+    }
+    get cloudwatch() {
+        return (this.cw ??= new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(this.options));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/notify.ts
@@ -108007,6 +108076,8 @@ class GithubReporting {
 
 
 
+
+
 /**
  * The runner creates these files; a local run (act, a script, `npm run demo`) may only name them.
  * @actions/core refuses to write to a missing file, which would lose every output.
@@ -108018,20 +108089,13 @@ function ensureCommandFiles() {
             (0,external_node_fs_.writeFileSync)(path, '');
     }
 }
-/** Which run this is, from the runner's environment: names the report file, the lock and the links. */
-function runIdentity() {
-    const env = process.env;
-    const runId = `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}`;
-    const runUrl = env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-        : undefined;
-    return { runId, runUrl };
-}
 async function main() {
     ensureCommandFiles();
     const parsed = parseInputs(readInputs());
+    // a 1-3 character value would mask that text everywhere in the log; redact() skips them too
     for (const s of parsed.secrets)
-        core_setSecret(s);
+        if (s.length >= MIN_SECRET_LENGTH)
+            core_setSecret(s);
     if (!parsed.ok) {
         await publishInputErrors(parsed.errors, parsed.secrets, runIdentity());
         return;
@@ -108048,9 +108112,13 @@ async function main() {
 }
 async function execute(config, plan, secrets) {
     const { runId, runUrl } = runIdentity();
+    saveRunId(runId); // the post step releases this run's lock if main dies holding it
     const cancel = new AbortController();
+    let engineDone = false;
     const onSignal = (sig) => () => {
         // the runner sends SIGINT, then SIGTERM ~7.5 s later: the first one starts the restore
+        if (engineDone)
+            return info(`received ${sig} after traffic was settled: finishing the report`);
         if (cancel.signal.aborted)
             return;
         warning(`received ${sig}: putting traffic back on the live slot`);
@@ -108067,8 +108135,9 @@ async function execute(config, plan, secrets) {
         if (e.type === 'run-start' && (config.command === 'deploy' || config.command === 'promote'))
             notifier.start(e.target);
     });
-    const router = createRouter(config, secrets, (message) => timeline.add({ at: Date.now(), type: 'warning', message }));
-    const { checks, gates } = createChecks(config, secrets);
+    const aws = new AwsClients(config.awsRegion);
+    const router = createRouter(config, aws, secrets, (message) => timeline.add({ at: Date.now(), type: 'warning', message }));
+    const { checks, gates } = createChecks(config, aws, secrets);
     const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
     const github = new GithubReporting(config, secrets, (message) => warning(message));
     try {
@@ -108087,6 +108156,7 @@ async function execute(config, plan, secrets) {
             runUrl,
             onSplit: saveSplit,
         });
+        engineDone = true;
         if (outcome.result === 'held')
             markHeld();
         notifier.outcome(outcome.result, {
@@ -108095,7 +108165,8 @@ async function execute(config, plan, secrets) {
             weight: outcome.weight,
             reason: outcome.reason,
         });
-        await github.finish(outcome, runUrl);
+        // outputs, summary and report first: after a cancellation the runner kills us within seconds,
+        // and GitHub's API or a webhook may take up to their own bounds
         await publish({
             config,
             outcome,
@@ -108106,6 +108177,7 @@ async function execute(config, plan, secrets) {
             limits,
             deploymentId: github.deploymentId,
         });
+        await github.finish(outcome, runUrl);
         await notifier.settle();
     }
     finally {

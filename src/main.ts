@@ -15,7 +15,9 @@ import { createChecks } from './checks/create-checks.js';
 import { ShellHookRunner } from './hooks/runner.js';
 import { LogStream } from './report/log-stream.js';
 import { publish, publishInputErrors, publishPlan } from './report/publish.js';
-import { saveSplit, markHeld } from './engine/run-state.js';
+import { saveSplit, markHeld, runIdentity, saveRunId } from './engine/run-state.js';
+import { MIN_SECRET_LENGTH } from './report/redact.js';
+import { AwsClients } from './traffic/aws-clients.js';
 import { Notifier } from './report/notifier.js';
 import { GithubReporting } from './report/github-reporting.js';
 import type { Plan } from './plan/types.js';
@@ -31,20 +33,11 @@ function ensureCommandFiles(): void {
   }
 }
 
-/** Which run this is, from the runner's environment: names the report file, the lock and the links. */
-function runIdentity(): { runId: string; runUrl?: string } {
-  const env = process.env;
-  const runId = `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}`;
-  const runUrl = env.GITHUB_RUN_ID
-    ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-    : undefined;
-  return { runId, runUrl };
-}
-
 async function main(): Promise<void> {
   ensureCommandFiles();
   const parsed = parseInputs(readInputs());
-  for (const s of parsed.secrets) core.setSecret(s);
+  // a 1-3 character value would mask that text everywhere in the log; redact() skips them too
+  for (const s of parsed.secrets) if (s.length >= MIN_SECRET_LENGTH) core.setSecret(s);
   if (!parsed.ok) {
     await publishInputErrors(parsed.errors, parsed.secrets, runIdentity());
     return;
@@ -61,10 +54,13 @@ async function main(): Promise<void> {
 
 async function execute(config: Config, plan: Plan, secrets: string[]): Promise<void> {
   const { runId, runUrl } = runIdentity();
+  saveRunId(runId); // the post step releases this run's lock if main dies holding it
 
   const cancel = new AbortController();
+  let engineDone = false;
   const onSignal = (sig: string) => () => {
     // the runner sends SIGINT, then SIGTERM ~7.5 s later: the first one starts the restore
+    if (engineDone) return core.info(`received ${sig} after traffic was settled: finishing the report`);
     if (cancel.signal.aborted) return;
     core.warning(`received ${sig}: putting traffic back on the live slot`);
     cancel.abort(new Fault(`the run was cancelled (${sig})`));
@@ -82,10 +78,11 @@ async function execute(config: Config, plan: Plan, secrets: string[]): Promise<v
       notifier.start(e.target);
   });
 
-  const router = createRouter(config, secrets, (message) =>
+  const aws = new AwsClients(config.awsRegion);
+  const router = createRouter(config, aws, secrets, (message) =>
     timeline.add({ at: Date.now(), type: 'warning', message }),
   );
-  const { checks, gates } = createChecks(config, secrets);
+  const { checks, gates } = createChecks(config, aws, secrets);
   const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
   const github = new GithubReporting(config, secrets, (message) => core.warning(message));
   try {
@@ -104,6 +101,7 @@ async function execute(config: Config, plan: Plan, secrets: string[]): Promise<v
       runUrl,
       onSplit: saveSplit,
     });
+    engineDone = true;
     if (outcome.result === 'held') markHeld();
     notifier.outcome(outcome.result, {
       live: outcome.live,
@@ -111,7 +109,8 @@ async function execute(config: Config, plan: Plan, secrets: string[]): Promise<v
       weight: outcome.weight,
       reason: outcome.reason,
     });
-    await github.finish(outcome, runUrl);
+    // outputs, summary and report first: after a cancellation the runner kills us within seconds,
+    // and GitHub's API or a webhook may take up to their own bounds
     await publish({
       config,
       outcome,
@@ -122,6 +121,7 @@ async function execute(config: Config, plan: Plan, secrets: string[]): Promise<v
       limits,
       deploymentId: github.deploymentId,
     });
+    await github.finish(outcome, runUrl);
     await notifier.settle();
   } finally {
     process.off('SIGINT', handlers.SIGINT);

@@ -33,6 +33,19 @@ describe('runShell', () => {
     expect(r.output).not.toContain('ghs_not-for-hooks');
   });
 
+  it('hides the runner tokens a run: step does not get, keeps the OIDC request variables', () => {
+    process.env.ACTIONS_RUNTIME_TOKEN = 'runtime-token-value';
+    process.env.ACTIONS_ID_TOKEN_REQUEST_URL = 'https://token.example/oidc';
+    try {
+      const env = commandEnv({});
+      expect(env.ACTIONS_RUNTIME_TOKEN).toBeUndefined();
+      expect(env.ACTIONS_ID_TOKEN_REQUEST_URL).toBe('https://token.example/oidc');
+    } finally {
+      delete process.env.ACTIONS_RUNTIME_TOKEN;
+      delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL;
+    }
+  });
+
   it('passes a value with shell metacharacters through literally', async () => {
     const value = '$(echo injected); `echo injected`; "\'';
     const r = await runShell(

@@ -1,46 +1,42 @@
 // Builds the checks sampled at every evaluation and the gates passed once before any traffic moves.
 import * as core from '@actions/core';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Config } from '../config/types.js';
 import { systemClock, type Check } from '../engine/ports.js';
 import type { Gate } from '../engine/engine.js';
-import { awsClientConfig } from '../traffic/create-router.js';
+import type { AwsClients } from '../traffic/aws-clients.js';
 import { HaproxyStatsCheck } from './haproxy-stats.js';
-import { HttpProbeCheck, preTrafficProbe } from './http-probe.js';
+import { HttpProbeCheck } from './http-probe.js';
 import { CommandCheck } from './command-check.js';
 import { TargetHealthCheck, targetHealthGate } from './target-health.js';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchCheck } from './cloudwatch.js';
 import { loadBalancerDimension, targetGroupDimension } from '../traffic/alb-arn.js';
 
 /** Bound on waiting for the new slot's targets to turn healthy before any shift. */
 const TARGET_HEALTH_WAIT_MS = 5 * 60_000;
 
-export function createChecks(config: Config, secrets: string[] = []): { checks: Check[]; gates: Gate[] } {
+export function createChecks(
+  config: Config,
+  aws: AwsClients,
+  secrets: string[] = [],
+): { checks: Check[]; gates: Gate[] } {
   const checks: Check[] = [];
   const gates: Gate[] = [];
   const p = config.provider;
 
-  if (config.healthUrls.length > 0 || config.preTrafficUrls.length > 0)
-    checks.push(new HttpProbeCheck(config));
-  if (config.preTrafficUrls.length > 0) {
-    gates.push({
-      name: 'pre-traffic-urls',
-      run: async ({ target, signal }) => {
-        const results = await preTrafficProbe(config.preTrafficUrls, target, {
-          expect: config.healthExpect,
-          ...(config.healthBody ? { body: config.healthBody } : {}),
-          headers: config.healthHeaders,
-          timeoutMs: config.probeTimeoutMs,
-          now: Date.now,
-          signal,
-        });
-        const failedProbes = results.filter((r) => !r.ok);
-        return failedProbes.length
-          ? failedProbes.map((r) => `GET ${r.url}: ${r.error ?? 'failed'}`).join('; ')
-          : undefined;
-      },
-    });
+  if (config.healthUrls.length > 0 || config.preTrafficUrls.length > 0) {
+    const probes = new HttpProbeCheck(config);
+    checks.push(probes);
+    if (config.preTrafficUrls.length > 0) {
+      gates.push({
+        name: 'pre-traffic-urls',
+        run: async ({ target, signal }) => {
+          const failing = (await probes.probeSlot(target, signal)).filter((r) => !r.ok);
+          return failing.length
+            ? failing.map((r) => `GET ${r.url}: ${r.error ?? 'failed'}`).join('; ')
+            : undefined;
+        },
+      });
+    }
   }
   if (config.checkCommand) {
     checks.push(
@@ -57,13 +53,13 @@ export function createChecks(config: Config, secrets: string[] = []): { checks: 
       checks.push(new HaproxyStatsCheck(p));
       break;
     case 'alb': {
-      const client = new ElasticLoadBalancingV2Client(awsClientConfig(config));
+      const client = aws.elbv2;
       const targetGroups = { blue: p.blueTargetGroupArn, green: p.greenTargetGroupArn };
       checks.push(new TargetHealthCheck({ client, targetGroups }));
       // ALB metrics of both target groups (and the alarms) in one call each per evaluation
       checks.push(
         new CloudWatchCheck({
-          client: new CloudWatchClient(awsClientConfig(config)),
+          client: aws.cloudwatch,
           loadBalancer: loadBalancerDimension((p.ruleArn ?? p.listenerArn)!),
           targetGroups: {
             blue: targetGroupDimension(p.blueTargetGroupArn),
@@ -93,7 +89,7 @@ export function createChecks(config: Config, secrets: string[] = []): { checks: 
     // alarms work with any provider: only the ALB metrics need the ALB
     checks.push(
       new CloudWatchCheck({
-        client: new CloudWatchClient(awsClientConfig(config)),
+        client: aws.cloudwatch,
         loadBalancer: '',
         targetGroups: { blue: '', green: '' },
         alarms: config.cloudwatchAlarms,

@@ -129,20 +129,35 @@ export class HttpProbeCheck implements Check {
   }
 
   async collect(ctx: CheckContext): Promise<Signal[]> {
+    const common = this.options(this.deps.now ?? (() => ctx.now), ctx.signal);
+    return Promise.all([
+      ...this.settings.healthUrls.map((u) => probeUrl(u, { ...common, via: 'service' })),
+      ...this.settings.preTrafficUrls.map((u) =>
+        probeUrl(forSlot(u, ctx.target), { ...common, via: 'slot' }),
+      ),
+    ]);
+  }
+
+  /** The pre-traffic gate: every pre-traffic URL once, straight at `target`, through the same agent (and CAs). */
+  probeSlot(target: Slot, signal?: AbortSignal): Promise<ProbeSignal[]> {
+    return preTrafficProbe(
+      this.settings.preTrafficUrls,
+      target,
+      this.options(this.deps.now ?? Date.now, signal),
+    );
+  }
+
+  private options(now: () => number, signal: AbortSignal | undefined): Omit<ProbeOptions, 'via'> {
     const s = this.settings;
-    const common = {
+    return {
       expect: s.healthExpect,
       ...(s.healthBody && { body: s.healthBody }),
       headers: s.healthHeaders,
       timeoutMs: s.probeTimeoutMs,
-      now: this.deps.now ?? (() => ctx.now),
+      now,
       dispatcher: this.dispatcher,
-      ...(ctx.signal && { signal: ctx.signal }),
+      ...(signal && { signal }),
     };
-    return Promise.all([
-      ...s.healthUrls.map((u) => probeUrl(u, { ...common, via: 'service' })),
-      ...s.preTrafficUrls.map((u) => probeUrl(forSlot(u, ctx.target), { ...common, via: 'slot' })),
-    ]);
   }
 
   async close(): Promise<void> {

@@ -166,8 +166,8 @@ async function collectAll(checks: Check[], ctx: CheckContext, probeTimeoutMs: nu
             kind: 'command',
             at: ctx.now,
             command: `check ${check.name}`,
-            exitCode: 1,
-            output: `check ${check.name} failed: ${errorMessage(e)}`,
+            exitCode: -1,
+            output: `check ${check.name} could not run: ${errorMessage(e)}`,
           },
         ];
       } finally {

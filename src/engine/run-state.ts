@@ -32,3 +32,24 @@ export function loadSplit(): { split?: SplitState; held: boolean } {
   }
   return { held };
 }
+
+/**
+ * Which run this is, from the runner's environment: names the report file, the lock and the links.
+ * The pid keeps two local runs apart; the post step reads the id back from state (saveRunId).
+ */
+export function runIdentity(): { runId: string; runUrl?: string } {
+  const env = process.env;
+  const runId = `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}`;
+  const runUrl = env.GITHUB_RUN_ID
+    ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+    : undefined;
+  return { runId, runUrl };
+}
+
+export function saveRunId(runId: string): void {
+  core.saveState('run-id', runId);
+}
+
+export function loadRunId(): string | undefined {
+  return core.getState('run-id') || undefined;
+}

@@ -95,13 +95,27 @@ function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /**
+ * What the runner gives JavaScript actions but not `run:` steps: the runtime token (cache and
+ * artifact APIs) and its service URLs. The OIDC request variables stay: a `run:` step has them when
+ * the job allows id-token: write, and deploy hooks use them.
+ */
+const RUNTIME_ONLY = new Set([
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_RUNTIME_URL',
+  'ACTIONS_RESULTS_URL',
+  'ACTIONS_CACHE_URL',
+]);
+
+/**
  * The environment a user command sees: ours, minus this action's own `INPUT_*` variables (they
- * hold the github-token and webhook URL, which a `run:` step would not see either), plus `extra`.
+ * hold the github-token and webhook URL) and the runtime-only tokens, as a `run:` step would see it;
+ * plus `extra`.
  */
 export function commandEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.toUpperCase().startsWith('INPUT_')) env[k] = v;
+    const name = k.toUpperCase();
+    if (v !== undefined && !name.startsWith('INPUT_') && !RUNTIME_ONLY.has(name)) env[k] = v;
   }
   return { ...env, ...extra };
 }

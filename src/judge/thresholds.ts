@@ -298,6 +298,13 @@ function commandCriterion(runs: CommandSignal[]): Criterion | undefined {
     .map((l) => l.trim())
     .filter((l) => l !== '')
     .at(-1);
+  if (failed.exitCode < 0) {
+    // the engine's own signal for a check that threw or hung (HAProxy socket, CloudWatch...)
+    return {
+      status: 'fail',
+      text: truncate(lastLine ?? `${failed.command} could not run`, REASON_QUOTE_MAX),
+    };
+  }
   return {
     status: 'fail',
     text: lastLine

@@ -31,6 +31,7 @@ export type Signal =
     }
   | { kind: 'alarm'; at: number; name: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason?: string }
   | { kind: 'targets'; at: number; slot: Slot; total: number; unhealthy: number; reasons: string[] }
+  /** check-command's run; exitCode -1 is the engine's: a check that threw or hung, with the error as output */
   | { kind: 'command'; at: number; command: string; exitCode: number; output: string };
 
 export type VerdictStatus = 'pass' | 'fail' | 'inconclusive';
