@@ -102974,235 +102974,6 @@ function urlCredentials(text) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-// Escaping for markdown that GitHub renders (job summary, PR comment): user text must stay text.
-/** Terminal colour codes and other control sequences that hook output carries. */
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-_]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-function stripAnsi(text) {
-    return text.replace(ANSI, '');
-}
-/**
- * Inline text and table cells: HTML entities for everything markdown or HTML would interpret
- * (`|` would split a cell, `<` open a tag, backticks open code), and newlines become spaces
- * so a value cannot break out of its line or row. Entities render as the plain character.
- */
-function escapeInline(text) {
-    return stripAnsi(String(text))
-        .replace(/\r\n|\r|\n|\t/g, ' ')
-        .replace(CONTROL, '')
-        .replace(/[&<>|`\\*_[\]~"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-/** Same as escapeInline; named for where it is used. */
-const escapeCell = (/* unused pure expression or super */ null && (escapeInline));
-/** Cuts text to at most `max` characters, marking the cut with `…`; never splits a surrogate pair. */
-function truncate(text, max, keep = 'head') {
-    const chars = Array.from(text);
-    if (chars.length <= max)
-        return text;
-    if (max <= 1)
-        return '…'.slice(0, Math.max(0, max));
-    return keep === 'head'
-        ? chars.slice(0, max - 1).join('') + '…'
-        : '…' + chars.slice(chars.length - (max - 1)).join('');
-}
-/**
- * A fenced code block whose content cannot close it: the fence is one backtick longer than the
- * longest backtick run inside (CommonMark), so hook output is shown verbatim, never rendered.
- */
-function codeBlock(text, lang = 'text') {
-    const body = stripAnsi(text).replace(/\r\n?/g, '\n').replace(CONTROL, '').replace(/\n+$/, '');
-    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length));
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    return `${fence}${lang}\n${body}\n${fence}`;
-}
-/**
- * A URL safe to put in `[text](url)`: only http(s) (no `javascript:`), with the characters that
- * would end the link percent-encoded. Undefined when the value is not such a URL.
- */
-function safeUrl(url) {
-    if (!url)
-        return undefined;
-    let parsed;
-    try {
-        parsed = new URL(url.trim());
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-        return undefined;
-    return parsed.href.replace(/[()<>\s"'`|\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
-}
-/** `[label](url)` with the label escaped, or the escaped label alone when the URL is unusable. */
-function markdown_link(label, url) {
-    const u = safeUrl(url);
-    return u ? `[${escapeInline(label)}](${u})` : escapeInline(label);
-}
-
-;// CONCATENATED MODULE: ./src/report/plan-render.ts
-// Renders a Plan for people: log lines as it runs, and a markdown section for the job summary.
-
-
-const MAX_COMMAND = 80;
-/** One line per phase, framed by the strategy and the total. Slots are unknown in plan mode. */
-function renderPlanLog(plan) {
-    const shifts = plan.phases.filter(isShift).length;
-    return [
-        `plan · ${plan.strategy} · ${shifts} shift ${shifts === 1 ? 'step' : 'steps'}`,
-        ...plan.phases.map(renderPhaseLine),
-        totalLine(plan),
-    ];
-}
-/** The log line for one phase; the engine can stream it when the phase starts. */
-function renderPhaseLine(phase) {
-    switch (phase.kind) {
-        case 'backup':
-            return `backup · backup-command: ${shortCommand(phase.command)}`;
-        case 'deploy':
-            return `deploy · deploy-command on the new slot: ${shortCommand(phase.command)}`;
-        case 'pre-traffic': {
-            const parts = ['pre-traffic · on the new slot, before any traffic'];
-            if (phase.urls.length > 0)
-                parts.push(`probe ${phase.urls.join(', ')}`);
-            if (phase.smoke)
-                parts.push(`smoke-command: ${shortCommand(phase.smoke)}`);
-            return parts.join(' · ');
-        }
-        case 'shift':
-            return `step ${phase.step}/${phase.of} · new slot → ${phase.weight}% · ${holdText(phase.holdMs)} · checks: ${phase.checks.length > 0 ? phase.checks.join(', ') : 'none'}`;
-        case 'keep-previous':
-            return `keep-previous · old slot kept ${formatDuration(phase.holdMs)} for an instant switch back`;
-        case 'cleanup':
-            return phase.command ? `cleanup · cleanup-command: ${shortCommand(phase.command)}` : 'cleanup';
-    }
-}
-/** The job-summary section: strategy, phase table, weight-over-time chart, total. */
-function renderPlanMarkdown(plan) {
-    const shifts = plan.phases.filter(isShift);
-    const rows = plan.phases.map((p, i) => {
-        const [name, weight, hold, checked] = tableCells(p);
-        return `| ${i + 1} | ${name} | ${weight} | ${hold} | ${checked} |`;
-    });
-    const steps = shifts.map((s) => `${s.weight}%`).join(' → ');
-    const out = [
-        '### Glidepath plan',
-        '',
-        `Strategy: **${escapeInline(plan.strategy)}** · ${shifts.length} shift ${shifts.length === 1 ? 'step' : 'steps'}${steps ? `: ${steps}` : ''}`,
-        '',
-        '| # | phase | new-slot weight | hold | what is checked |',
-        '|---|---|---|---|---|',
-        ...rows,
-        '',
-        '```mermaid',
-        ...weightChart(plan),
-        '```',
-        '',
-        `**Total planned duration:** ${formatDuration(plan.totalMs)}${plan.holdAt === undefined
-            ? ''
-            : ` · stops at ${plan.holdAt}% and exits \`held\` (run \`promote\` or \`abort\` next)`}`,
-        '',
-        '_Hold times only: hooks, deploy and pre-traffic probes add their own run time._',
-        '',
-    ];
-    return out.join('\n');
-}
-function tableCells(p) {
-    const none = '—';
-    switch (p.kind) {
-        case 'backup':
-            return ['backup', none, none, `backup-command ${codeCell(p.command)}`];
-        case 'deploy':
-            return ['deploy', '0%', none, `deploy-command ${codeCell(p.command)} on the new slot`];
-        case 'pre-traffic': {
-            const parts = [];
-            if (p.urls.length > 0)
-                parts.push(`probes on the new slot: ${p.urls.map(escapeInline).join(', ')}`);
-            if (p.smoke)
-                parts.push(`smoke-command ${codeCell(p.smoke)}`);
-            return ['pre-traffic', '0%', none, parts.join('; ')];
-        }
-        case 'shift':
-            return [
-                `shift ${p.step}/${p.of}`,
-                `${p.weight}%`,
-                p.holdMs > 0 ? formatDuration(p.holdMs) : 'no bake',
-                p.checks.length > 0 ? escapeInline(p.checks.join(', ')) : 'none',
-            ];
-        case 'keep-previous':
-            return [
-                'keep previous slot',
-                '100%',
-                formatDuration(p.holdMs),
-                'old slot kept up for an instant switch back',
-            ];
-        case 'cleanup':
-            return ['cleanup', '100%', none, p.command ? `cleanup-command ${codeCell(p.command)}` : none];
-    }
-}
-/**
- * Mermaid xychart of the planned new-slot weight. Each shift contributes two points (when it is
- * set and when its hold ends) so the line is a staircase; a repeated x label puts two points on
- * one x position, which draws the vertical rise.
- */
-function weightChart(plan) {
-    const points = [[0, 0]];
-    let t = 0;
-    let weight = 0;
-    for (const p of plan.phases) {
-        if (p.kind === 'shift') {
-            weight = p.weight;
-            points.push([t, weight]);
-            t += p.holdMs;
-            points.push([t, weight]);
-        }
-        else if (p.kind === 'keep-previous') {
-            t += p.holdMs;
-            points.push([t, weight]);
-        }
-    }
-    const labels = points.map(([ms]) => `"${minutesLabel(ms)}"`);
-    const values = points.map(([, w]) => String(w));
-    return [
-        'xychart-beta',
-        '  title "Planned new-slot weight"',
-        `  x-axis "minutes from start" [${labels.join(', ')}]`,
-        '  y-axis "new slot %" 0 --> 100',
-        `  line [${values.join(', ')}]`,
-    ];
-}
-function minutesLabel(ms) {
-    // two decimals at most: 30s steps read 0.5, 20s steps 0.33
-    return String(Math.round((ms / 60_000) * 100) / 100);
-}
-function totalLine(plan) {
-    const held = plan.holdAt === undefined ? '' : ` · stops at ${plan.holdAt}% and exits held`;
-    return `total planned hold: ${formatDuration(plan.totalMs)}${held}`;
-}
-function holdText(ms) {
-    return ms > 0 ? `hold ${formatDuration(ms)}` : 'no bake (one evaluation)';
-}
-const isShift = (p) => p.kind === 'shift';
-/** Commands are not secret, but can be long or multi-line: one line, at most 80 characters. */
-function shortCommand(command) {
-    const one = command.trim().replace(/\s*\n\s*/g, ' ⏎ ');
-    return one.length > MAX_COMMAND ? `${one.slice(0, MAX_COMMAND - 1)}…` : one;
-}
-/**
- * A command as a code span in a table cell. Inside a code span `&lt;` would show literally, and
- * `<`/`>`/`&` are inert there anyway, so only the cell separator `|` is escaped (GFM unescapes
- * `\|` inside code spans in tables); the fence is longer than any backtick run in the command.
- */
-function codeCell(command) {
-    const text = shortCommand(command).replace(/\|/g, '\\|');
-    const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
-    const fence = '`'.repeat(longestRun + 1);
-    const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-    return `${fence}${pad}${text}${pad}${fence}`;
-}
-
 ;// CONCATENATED MODULE: ./src/config/types.ts
 // The typed settings every other module reads; built only by src/config/parse.ts.
 const otherSlot = (s) => (s === 'blue' ? 'green' : 'blue');
@@ -103274,7 +103045,7 @@ function formatLimitMs(ms) {
     return formatDuration(ms);
 }
 /** A user-facing quote of text we did not write, cut to `max` characters. */
-function format_truncate(text, max) {
+function truncate(text, max) {
     const flat = text.replace(/\s+/g, ' ').trim();
     return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
@@ -103539,7 +103310,7 @@ function probeCriterion(probes, limits, m, reportAsErrorRate) {
         Object.assign(m, { requests: total, errors: failed.length, errorRate: rate, errorSource: 'probes' });
     const first = failed[0];
     if (first && above(rate, limits.maxErrorRate)) {
-        const why = format_truncate(first.error ?? (first.status !== undefined ? `status ${first.status}` : 'failed'), REASON_QUOTE_MAX);
+        const why = truncate(first.error ?? (first.status !== undefined ? `status ${first.status}` : 'failed'), REASON_QUOTE_MAX);
         return {
             status: 'fail',
             text: `${failed.length} of ${total} probes failed (${formatPercent(rate)}), above the ${limit} limit, first ${first.url}: ${why}`,
@@ -103580,7 +103351,7 @@ function alarmCriterion(alarms) {
             latest.set(a.name, a);
     }
     if (firing.size > 0) {
-        const named = [...firing.values()].map((a) => a.reason ? `${a.name} (${format_truncate(a.reason, REASON_QUOTE_MAX)})` : a.name);
+        const named = [...firing.values()].map((a) => a.reason ? `${a.name} (${truncate(a.reason, REASON_QUOTE_MAX)})` : a.name);
         return {
             status: 'fail',
             text: firing.size === 1 ? `alarm ${named[0]} is in ALARM` : `alarms ${named.join(', ')} are in ALARM`,
@@ -103607,7 +103378,7 @@ function targetsCriterion(readings, limits, target) {
     if (last.total === 0)
         return { status: 'fail', text: `${target} has no registered targets` };
     const reasons = [...new Set(last.reasons)].join(', ');
-    const detail = reasons ? ` (${format_truncate(reasons, REASON_QUOTE_MAX)})` : '';
+    const detail = reasons ? ` (${truncate(reasons, REASON_QUOTE_MAX)})` : '';
     if (last.unhealthy > limits.maxUnhealthyTargets) {
         return {
             status: 'fail',
@@ -103641,13 +103412,13 @@ function commandCriterion(runs) {
         // the engine's own signal for a check that threw or hung (HAProxy socket, CloudWatch...)
         return {
             status: 'fail',
-            text: format_truncate(lastLine ?? `${failed.command} could not run`, REASON_QUOTE_MAX),
+            text: truncate(lastLine ?? `${failed.command} could not run`, REASON_QUOTE_MAX),
         };
     }
     return {
         status: 'fail',
         text: lastLine
-            ? `check command exited ${failed.exitCode}: ${format_truncate(lastLine, REASON_QUOTE_MAX)}`
+            ? `check command exited ${failed.exitCode}: ${truncate(lastLine, REASON_QUOTE_MAX)}`
             : `check command exited ${failed.exitCode} with no output`,
     };
 }
@@ -106943,6 +106714,74 @@ async function writeReport(dir, report, secrets) {
     return path;
 }
 
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+// Escaping for markdown that GitHub renders (job summary, PR comment): user text must stay text.
+/** Terminal colour codes and other control sequences that hook output carries. */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-_]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+function stripAnsi(text) {
+    return text.replace(ANSI, '');
+}
+/**
+ * Inline text and table cells: HTML entities for everything markdown or HTML would interpret
+ * (`|` would split a cell, `<` open a tag, backticks open code), and newlines become spaces
+ * so a value cannot break out of its line or row. Entities render as the plain character.
+ */
+function escapeInline(text) {
+    return stripAnsi(String(text))
+        .replace(/\r\n|\r|\n|\t/g, ' ')
+        .replace(CONTROL, '')
+        .replace(/[&<>|`\\*_[\]~"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+/** Same as escapeInline; named for where it is used. */
+const escapeCell = (/* unused pure expression or super */ null && (escapeInline));
+/** Cuts text to at most `max` characters, marking the cut with `…`; never splits a surrogate pair. */
+function markdown_truncate(text, max, keep = 'head') {
+    const chars = Array.from(text);
+    if (chars.length <= max)
+        return text;
+    if (max <= 1)
+        return '…'.slice(0, Math.max(0, max));
+    return keep === 'head'
+        ? chars.slice(0, max - 1).join('') + '…'
+        : '…' + chars.slice(chars.length - (max - 1)).join('');
+}
+/**
+ * A fenced code block whose content cannot close it: the fence is one backtick longer than the
+ * longest backtick run inside (CommonMark), so hook output is shown verbatim, never rendered.
+ */
+function codeBlock(text, lang = 'text') {
+    const body = stripAnsi(text).replace(/\r\n?/g, '\n').replace(CONTROL, '').replace(/\n+$/, '');
+    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}${lang}\n${body}\n${fence}`;
+}
+/**
+ * A URL safe to put in `[text](url)`: only http(s) (no `javascript:`), with the characters that
+ * would end the link percent-encoded. Undefined when the value is not such a URL.
+ */
+function safeUrl(url) {
+    if (!url)
+        return undefined;
+    let parsed;
+    try {
+        parsed = new URL(url.trim());
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+        return undefined;
+    return parsed.href.replace(/[()<>\s"'`|\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+}
+/** `[label](url)` with the label escaped, or the escaped label alone when the URL is unusable. */
+function markdown_link(label, url) {
+    const u = safeUrl(url);
+    return u ? `[${escapeInline(label)}](${u})` : escapeInline(label);
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 // The job summary: what a run did, rendered as GitHub markdown from the timeline at the end.
 
@@ -107134,7 +106973,7 @@ function hookOutputs(events, secrets) {
         const r = e.result;
         const status = r.timedOut ? 'timed out' : `exit ${r.exitCode}`;
         // mask before cutting, so a cut cannot leave half a secret unmasked
-        const text = truncate(redact(r.output, secrets), HOOK_OUTPUT_MAX, 'tail');
+        const text = markdown_truncate(redact(r.output, secrets), HOOK_OUTPUT_MAX, 'tail');
         out.push('<details>', `<summary>${escapeInline(e.hook)} · ${status} · ${formatElapsed(r.durationMs)}</summary>`, '', `<code>${escapeInline(redact(r.command, secrets))}</code>`, '', text.trim() ? codeBlock(text) : '_(no output)_', '', '</details>', '');
     }
     return out.length ? ['### Hook output', '', ...out] : [];
@@ -107203,7 +107042,7 @@ function renderSummary(input) {
     let markdown = redact(lines.join('\n'), secrets);
     if (Buffer.byteLength(markdown, 'utf8') > SUMMARY_MAX_BYTES) {
         markdown =
-            truncate(markdown, Math.floor(SUMMARY_MAX_BYTES / 4)) +
+            markdown_truncate(markdown, Math.floor(SUMMARY_MAX_BYTES / 4)) +
                 '\n\n_(summary cut to fit GitHub’s 1 MiB limit; the JSON report has everything)_\n';
     }
     return markdown;
@@ -107223,8 +107062,170 @@ async function writeSummary(markdown) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/report/plan-render.ts
+// Renders a Plan for people: log lines as it runs, and a markdown section for the job summary.
+
+
+const MAX_COMMAND = 80;
+/** One line per phase, framed by the strategy and the total. Slots are unknown in plan mode. */
+function renderPlanLog(plan) {
+    const shifts = plan.phases.filter(isShift).length;
+    return [
+        `plan · ${plan.strategy} · ${shifts} shift ${shifts === 1 ? 'step' : 'steps'}`,
+        ...plan.phases.map(renderPhaseLine),
+        totalLine(plan),
+    ];
+}
+/** The log line for one phase; the engine can stream it when the phase starts. */
+function renderPhaseLine(phase) {
+    switch (phase.kind) {
+        case 'backup':
+            return `backup · backup-command: ${shortCommand(phase.command)}`;
+        case 'deploy':
+            return `deploy · deploy-command on the new slot: ${shortCommand(phase.command)}`;
+        case 'pre-traffic': {
+            const parts = ['pre-traffic · on the new slot, before any traffic'];
+            if (phase.urls.length > 0)
+                parts.push(`probe ${phase.urls.join(', ')}`);
+            if (phase.smoke)
+                parts.push(`smoke-command: ${shortCommand(phase.smoke)}`);
+            return parts.join(' · ');
+        }
+        case 'shift':
+            return `step ${phase.step}/${phase.of} · new slot → ${phase.weight}% · ${holdText(phase.holdMs)} · checks: ${phase.checks.length > 0 ? phase.checks.join(', ') : 'none'}`;
+        case 'keep-previous':
+            return `keep-previous · old slot kept ${formatDuration(phase.holdMs)} for an instant switch back`;
+        case 'cleanup':
+            return phase.command ? `cleanup · cleanup-command: ${shortCommand(phase.command)}` : 'cleanup';
+    }
+}
+/** The job-summary section: strategy, phase table, weight-over-time chart, total. */
+function renderPlanMarkdown(plan) {
+    const shifts = plan.phases.filter(isShift);
+    const rows = plan.phases.map((p, i) => {
+        const [name, weight, hold, checked] = tableCells(p);
+        return `| ${i + 1} | ${name} | ${weight} | ${hold} | ${checked} |`;
+    });
+    const steps = shifts.map((s) => `${s.weight}%`).join(' → ');
+    const out = [
+        '### Glidepath plan',
+        '',
+        `Strategy: **${escapeInline(plan.strategy)}** · ${shifts.length} shift ${shifts.length === 1 ? 'step' : 'steps'}${steps ? `: ${steps}` : ''}`,
+        '',
+        '| # | phase | new-slot weight | hold | what is checked |',
+        '|---|---|---|---|---|',
+        ...rows,
+        '',
+        '```mermaid',
+        ...weightChart(plan),
+        '```',
+        '',
+        `**Total planned duration:** ${formatDuration(plan.totalMs)}${plan.holdAt === undefined
+            ? ''
+            : ` · stops at ${plan.holdAt}% and exits \`held\` (run \`promote\` or \`abort\` next)`}`,
+        '',
+        '_Hold times only: hooks, deploy and pre-traffic probes add their own run time._',
+        '',
+    ];
+    return out.join('\n');
+}
+function tableCells(p) {
+    const none = '—';
+    switch (p.kind) {
+        case 'backup':
+            return ['backup', none, none, `backup-command ${codeCell(p.command)}`];
+        case 'deploy':
+            return ['deploy', '0%', none, `deploy-command ${codeCell(p.command)} on the new slot`];
+        case 'pre-traffic': {
+            const parts = [];
+            if (p.urls.length > 0)
+                parts.push(`probes on the new slot: ${p.urls.map(escapeInline).join(', ')}`);
+            if (p.smoke)
+                parts.push(`smoke-command ${codeCell(p.smoke)}`);
+            return ['pre-traffic', '0%', none, parts.join('; ')];
+        }
+        case 'shift':
+            return [
+                `shift ${p.step}/${p.of}`,
+                `${p.weight}%`,
+                p.holdMs > 0 ? formatDuration(p.holdMs) : 'no bake',
+                p.checks.length > 0 ? escapeInline(p.checks.join(', ')) : 'none',
+            ];
+        case 'keep-previous':
+            return [
+                'keep previous slot',
+                '100%',
+                formatDuration(p.holdMs),
+                'old slot kept up for an instant switch back',
+            ];
+        case 'cleanup':
+            return ['cleanup', '100%', none, p.command ? `cleanup-command ${codeCell(p.command)}` : none];
+    }
+}
+/**
+ * Mermaid xychart of the planned new-slot weight. Each shift contributes two points (when it is
+ * set and when its hold ends) so the line is a staircase; a repeated x label puts two points on
+ * one x position, which draws the vertical rise.
+ */
+function weightChart(plan) {
+    const points = [[0, 0]];
+    let t = 0;
+    let weight = 0;
+    for (const p of plan.phases) {
+        if (p.kind === 'shift') {
+            weight = p.weight;
+            points.push([t, weight]);
+            t += p.holdMs;
+            points.push([t, weight]);
+        }
+        else if (p.kind === 'keep-previous') {
+            t += p.holdMs;
+            points.push([t, weight]);
+        }
+    }
+    const labels = points.map(([ms]) => `"${minutesLabel(ms)}"`);
+    const values = points.map(([, w]) => String(w));
+    return [
+        'xychart-beta',
+        '  title "Planned new-slot weight"',
+        `  x-axis "minutes from start" [${labels.join(', ')}]`,
+        '  y-axis "new slot %" 0 --> 100',
+        `  line [${values.join(', ')}]`,
+    ];
+}
+function minutesLabel(ms) {
+    // two decimals at most: 30s steps read 0.5, 20s steps 0.33
+    return String(Math.round((ms / 60_000) * 100) / 100);
+}
+function totalLine(plan) {
+    const held = plan.holdAt === undefined ? '' : ` · stops at ${plan.holdAt}% and exits held`;
+    return `total planned hold: ${formatDuration(plan.totalMs)}${held}`;
+}
+function holdText(ms) {
+    return ms > 0 ? `hold ${formatDuration(ms)}` : 'no bake (one evaluation)';
+}
+const isShift = (p) => p.kind === 'shift';
+/** Commands are not secret, but can be long or multi-line: one line, at most 80 characters. */
+function shortCommand(command) {
+    const one = command.trim().replace(/\s*\n\s*/g, ' ⏎ ');
+    return one.length > MAX_COMMAND ? `${one.slice(0, MAX_COMMAND - 1)}…` : one;
+}
+/**
+ * A command as a code span in a table cell. Inside a code span `&lt;` would show literally, and
+ * `<`/`>`/`&` are inert there anyway, so only the cell separator `|` is escaped (GFM unescapes
+ * `\|` inside code spans in tables); the fence is longer than any backtick run in the command.
+ */
+function codeCell(command) {
+    const text = shortCommand(command).replace(/\|/g, '\\|');
+    const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+    const fence = '`'.repeat(longestRun + 1);
+    const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+    return `${fence}${pad}${text}${pad}${fence}`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/publish.ts
 // Publishes a run: outputs (every outcome), job summary, JSON report, notification, and the exit status.
+
 
 
 
@@ -107286,9 +107287,13 @@ async function writeJsonReport(timeline, secrets, meta) {
         return undefined;
     }
 }
-async function publishPlan(plan, markdown) {
-    setOutputs({ result: 'planned', weight: plan.holdAt ?? 100 }, []);
-    await writeSummary(markdown);
+/** Plan mode: the plan's lines in the log, its table and chart in the summary, result=planned. */
+async function publishPlan(plan, secrets) {
+    // URLs and commands in the plan may carry a password the config marked secret
+    for (const line of renderPlanLog(plan))
+        info(redact(line, secrets));
+    setOutputs({ result: 'planned', weight: plan.holdAt ?? 100 }, secrets);
+    await writeSummary(redact(renderPlanMarkdown(plan), secrets));
 }
 async function publish(p) {
     const { config, outcome, timeline, secrets } = p;
@@ -107848,7 +107853,7 @@ class DeploymentTracker {
             auto_merge: false,
             // commit statuses are the workflow's business; this run is already one of them
             required_contexts: [],
-            description: truncate(o.description ?? 'Glidepath deploy', DESCRIPTION_MAX),
+            description: markdown_truncate(o.description ?? 'Glidepath deploy', DESCRIPTION_MAX),
             production_environment: !preview,
             transient_environment: o.transientEnvironment ?? preview,
             payload: { tool: 'glidepath', ...((o.ref ?? ctx.ref) ? { ref: o.ref ?? ctx.ref } : {}) },
@@ -107883,7 +107888,7 @@ class DeploymentTracker {
             return false;
         const res = await api.request('POST', `/repos/${enc(ctx.owner)}/${enc(ctx.repo)}/deployments/${enc(this.deploymentId)}/statuses`, {
             state,
-            description: truncate(api.mask(d.description), DESCRIPTION_MAX),
+            description: markdown_truncate(api.mask(d.description), DESCRIPTION_MAX),
             ...(ctx.runUrl ? { log_url: ctx.runUrl } : {}),
             ...(d.environmentUrl ? { environment_url: d.environmentUrl } : {}),
             // only success retires the environment's earlier deployments; a failed one must not
@@ -107948,7 +107953,7 @@ function renderPrComment(d) {
     if (d.environmentUrl)
         lines.push('', `**Preview:** ${markdown_link(d.environmentUrl, d.environmentUrl)}`);
     if (d.reason && (d.result === 'rolled-back' || d.result === 'failed'))
-        lines.push('', `**Reason:** ${escapeInline(truncate(d.reason, 1000))}`);
+        lines.push('', `**Reason:** ${escapeInline(markdown_truncate(d.reason, 1000))}`);
     if (d.runUrl)
         lines.push('', markdown_link('View the run', d.runUrl));
     return lines.join('\n') + '\n';
@@ -107974,7 +107979,7 @@ async function upsertPrComment(o) {
     const api = new GithubApi(ctx.apiUrl, o.token, o);
     const deadline = Date.now() + (o.budgetMs ?? 30_000);
     const base = o.body.includes(PR_COMMENT_MARKER) ? o.body : `${PR_COMMENT_MARKER}\n${o.body}`;
-    const body = api.mask(truncate(base, BODY_MAX));
+    const body = api.mask(markdown_truncate(base, BODY_MAX));
     const issue = `/repos/${pr_comment_enc(ctx.owner)}/${pr_comment_enc(ctx.repo)}/issues`;
     let existing;
     for (let page = 1; page <= MAX_PAGES && existing === undefined; page++) {
@@ -108077,7 +108082,6 @@ class GithubReporting {
 
 
 
-
 /**
  * The runner creates these files; a local run (act, a script, `npm run demo`) may only name them.
  * @actions/core refuses to write to a missing file, which would lose every output.
@@ -108103,9 +108107,7 @@ async function main() {
     const config = parsed.config;
     const plan = buildPlan(config);
     if (config.command === 'plan') {
-        for (const line of renderPlanLog(plan))
-            info(line);
-        await publishPlan(plan, renderPlanMarkdown(plan));
+        await publishPlan(plan, parsed.secrets);
         return;
     }
     await execute(config, plan, parsed.secrets);

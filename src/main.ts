@@ -5,7 +5,6 @@ import { readInputs } from './config/read-inputs.js';
 import { parseInputs } from './config/parse.js';
 import type { Config } from './config/types.js';
 import { buildPlan } from './plan/build.js';
-import { renderPlanLog, renderPlanMarkdown } from './report/plan-render.js';
 import { runEngine } from './engine/engine.js';
 import { Timeline } from './engine/timeline.js';
 import { systemClock } from './engine/ports.js';
@@ -45,8 +44,7 @@ async function main(): Promise<void> {
   const config = parsed.config;
   const plan = buildPlan(config);
   if (config.command === 'plan') {
-    for (const line of renderPlanLog(plan)) core.info(line);
-    await publishPlan(plan, renderPlanMarkdown(plan));
+    await publishPlan(plan, parsed.secrets);
     return;
   }
   await execute(config, plan, parsed.secrets);

@@ -77,4 +77,19 @@ describe('dist/index.js: plan', () => {
       .join('\n');
     expect(visible + r.stderr + r.summary + JSON.stringify(r.outputs)).not.toContain('s3cr3t-token-value');
   });
+
+  it('a password in a pre-traffic URL never reaches the plan log or summary', async () => {
+    const r = await runBundle({
+      command: 'plan',
+      ...haproxy,
+      'pre-traffic-urls': 'https://probe:pl4n-s3cret@{slot}.internal/health',
+    });
+    expect(r.code).toBe(0);
+    const visible = r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
+    expect(visible).toContain('https://probe:***@{slot}.internal/health');
+    expect(visible + r.summary).not.toContain('pl4n-s3cret');
+  });
 });

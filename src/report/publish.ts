@@ -8,6 +8,7 @@ import { Timeline, type Result } from '../engine/timeline.js';
 import { renderSummary, writeSummary } from './summary.js';
 import { buildReport, writeReport } from './json-report.js';
 import { redact } from './redact.js';
+import { renderPlanLog, renderPlanMarkdown } from './plan-render.js';
 import type { DisplayLimits } from './progress.js';
 
 export interface Outputs {
@@ -88,9 +89,12 @@ async function writeJsonReport(
   }
 }
 
-export async function publishPlan(plan: Plan, markdown: string): Promise<void> {
-  setOutputs({ result: 'planned', weight: plan.holdAt ?? 100 }, []);
-  await writeSummary(markdown);
+/** Plan mode: the plan's lines in the log, its table and chart in the summary, result=planned. */
+export async function publishPlan(plan: Plan, secrets: readonly string[]): Promise<void> {
+  // URLs and commands in the plan may carry a password the config marked secret
+  for (const line of renderPlanLog(plan)) core.info(redact(line, secrets));
+  setOutputs({ result: 'planned', weight: plan.holdAt ?? 100 }, secrets);
+  await writeSummary(redact(renderPlanMarkdown(plan), secrets));
 }
 
 export async function publish(p: {
