@@ -102327,6 +102327,8 @@ const ALB_MIN_HOLD_MS = 3 * 60_000;
 function checkWholeConfig(config, r) {
     const p = config.provider;
     const acting = config.command !== 'plan';
+    // the plan's holds only run on deploy and promote: an on-call abort or rollback must never be refused for them
+    const shifting = config.command === 'deploy' || config.command === 'promote';
     if (p.kind === 'command' && acting && !p.statusCommand) {
         r.problem('traffic-status-command', 'is required with provider command: a command printing the current split as JSON, like {"blue":100,"green":0}; ' +
             'without it Glidepath cannot tell which slot is live and would have to guess');
@@ -102338,13 +102340,13 @@ function checkWholeConfig(config, r) {
     const plan = buildPlan(config, { ignoreHoldAt: true });
     const shifts = plan.phases.filter((ph) => ph.kind === 'shift');
     const shortest = Math.min(...shifts.map((s) => s.holdMs));
-    if (p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
+    if (shifting && p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
         const preset = config.strategy.presetIntervalMs !== undefined || config.strategy.strategy.kind === 'all-at-once';
         r.bad(preset ? 'strategy' : 'interval', `holds a step for ${formatDuration(shortest)}, but ALB metrics are published per minute and about 2 minutes late, ` +
             `so such a step sees no whole minute of traffic and, with min-requests ${config.minRequests}, could never pass; ` +
             `hold steps for ${formatDuration(ALB_MIN_HOLD_MS)} or more, or set min-requests: 0 to judge on probes, alarms and target health only`, preset ? config.strategy.name : formatDuration(config.intervalMs));
     }
-    if (acting && plan.totalMs >= config.timeoutMs) {
+    if (shifting && plan.totalMs >= config.timeoutMs) {
         r.bad('timeout', `is not longer than the plan's ${formatDuration(plan.totalMs)} of holds, so the run would stop in the middle of ` +
             `the shift; give more, like ${formatDuration(Math.ceil((plan.totalMs * 1.5) / 60_000) * 60_000)}, or shorten the plan`);
     }
@@ -102999,13 +103001,20 @@ function readSlots(state, known = {}) {
     }
     if (blue > 0 && green > 0) {
         const at = (w) => known.holdAt !== undefined && Math.abs(w - known.holdAt) < 0.5;
-        let target = known.marked;
-        if (!target && at(blue) !== at(green))
-            target = at(blue) ? 'blue' : 'green';
-        if (!target) {
+        const byHoldAt = at(blue) !== at(green) ? (at(blue) ? 'blue' : 'green') : undefined;
+        const split = describeWeights(state.weights);
+        if (known.marked && byHoldAt && known.marked !== byHoldAt) {
             return {
                 kind: 'ambiguous',
-                message: `traffic is split (${describeWeights(state.weights)}) and nothing says which slot is new: the load balancer keeps no note of it and hold-at ${known.holdAt === undefined ? 'is not set' : `(${known.holdAt}%) matches neither side`}; set hold-at to the held weight, or set the weights by hand`,
+                message: `traffic is split (${split}): the load balancer's note names ${known.marked} as the new slot but hold-at ${known.holdAt}% matches ${byHoldAt}; check the weights and set them by hand`,
+            };
+        }
+        const target = known.marked ?? byHoldAt;
+        if (!target) {
+            const holdAt = known.holdAt === undefined ? 'hold-at is not set' : `hold-at ${known.holdAt}% matches neither side`;
+            return {
+                kind: 'ambiguous',
+                message: `traffic is split (${split}) and nothing says which slot is new: the load balancer has no note of the deploy's target (HAProxy reloaded since, the tag removed, or provider command) and ${holdAt}; give hold-at the held weight, or set the weights by hand`,
             };
         }
         return { kind: 'split', live: otherSlot(target), target };
@@ -103460,7 +103469,19 @@ const limitsOf = (c) => ({
     compareToStable: c.compareToStable,
     maxUnhealthyTargets: c.maxUnhealthyTargets,
 });
-/** Resolves with the rollback reason, or undefined when the step passed. */
+/**
+ * A failure that only the engine's own check errors explain (exitCode -1: a socket lost, CloudWatch
+ * unreachable) is a monitoring fault: the run fails, but the version is not judged bad.
+ */
+function causeOf(signals, limits, target, options) {
+    const own = (s) => s.kind === 'command' && s.exitCode < 0;
+    if (!signals.some(own))
+        return 'verdict';
+    return judge(signals.filter((s) => !own(s)), limits, target, options).status === 'fail'
+        ? 'verdict'
+        : 'fault';
+}
+/** Resolves with why the step failed, or undefined when it passed. */
 async function holdStep(deps, phase, target, live) {
     const { config, clock, timeline, checks, signal } = deps;
     const startedAt = clock.now();
@@ -103529,7 +103550,10 @@ async function holdStep(deps, phase, target, live) {
             consecutiveFailures: consecutive,
         });
         if (consecutive >= config.failureThreshold) {
-            return `${verdict.decisive ?? verdict.reason}, ${consecutive} evaluations in a row (failure-threshold ${config.failureThreshold})`;
+            return {
+                reason: `${verdict.decisive ?? verdict.reason}, ${consecutive} evaluations in a row (failure-threshold ${config.failureThreshold})`,
+                cause: causeOf(signals, limits, target, { scope: 'evaluation', targetWeight: phase.weight }),
+            };
         }
         // Traffic counts accumulate over the whole step so min-requests can be met; probes, alarms,
         // target health and check commands are states: the latest evaluation speaks for them
@@ -103541,7 +103565,7 @@ async function holdStep(deps, phase, target, live) {
         // A failure streak still short of failure-threshold when the hold ends is settled first (at most
         // threshold-1 more evaluations): one bad last evaluation must neither roll back on its own
         // nor be carried into a passing step.
-        if (consecutive > 0 && settling < config.failureThreshold) {
+        if (consecutive > 0 && settling < config.failureThreshold - 1) {
             settling++;
             continue;
         }
@@ -103560,10 +103584,18 @@ async function holdStep(deps, phase, target, live) {
         });
         if (stepVerdict.status === 'pass')
             return undefined;
-        if (stepVerdict.status === 'fail')
-            return stepVerdict.decisive ?? stepVerdict.reason;
+        if (stepVerdict.status === 'fail') {
+            const window = [...trafficSignals, ...latestStates];
+            return {
+                reason: stepVerdict.decisive ?? stepVerdict.reason,
+                cause: causeOf(window, limits, target, { targetWeight: phase.weight }),
+            };
+        }
         if (extended)
-            return `not enough data to promote after extending step ${phase.step}: ${stepVerdict.decisive ?? stepVerdict.reason}`;
+            return {
+                reason: `not enough data to promote after extending step ${phase.step}: ${stepVerdict.decisive ?? stepVerdict.reason}`,
+                cause: 'verdict',
+            };
         extended = true;
         const extra = Math.max(phase.holdMs, config.probeIntervalMs);
         holdEnd += extra;
@@ -103701,7 +103733,7 @@ async function look(deps) {
         return failed(`could not read the current weights from ${router.description}: ${errorMessage(e)}`);
     }
     let marked;
-    if (state.weights.blue > 0 && state.weights.green > 0 && router.markedTarget) {
+    if (router.markedTarget) {
         try {
             marked = await router.markedTarget();
         }
@@ -103709,7 +103741,7 @@ async function look(deps) {
             warn(deps, `could not read which slot the deploy in progress targets: ${errorMessage(e)}`);
         }
     }
-    return { state, reading: readSlots(state, { holdAt: config.holdAt, marked }) };
+    return { state, reading: readSlots(state, { holdAt: config.holdAt, marked }), marked };
 }
 function startEvent(deps, state, reading) {
     const slots = reading.kind === 'at-rest'
@@ -103737,15 +103769,9 @@ async function engine_status(deps) {
     switch (reading.kind) {
         case 'invalid':
             return failed(reading.message);
-        case 'ambiguous': {
-            const live = state.weights.blue >= state.weights.green ? 'blue' : 'green';
-            return {
-                result: 'unchanged',
-                live,
-                previous: otherSlot(live),
-                reason: `a deploy is in progress: ${w}`,
-            };
-        }
+        case 'ambiguous':
+            // no live-slot output: which side is the old version is exactly what is not known
+            return { result: 'unchanged', reason: reading.message };
         case 'split':
             return {
                 result: 'unchanged',
@@ -103762,9 +103788,15 @@ async function engine_status(deps) {
                 weight: 100,
                 reason: reading.liveDown
                     ? `${reading.live} has all the traffic but cannot serve it: ${reading.liveDown}`
-                    : undefined,
+                    : seen.marked === otherSlot(reading.live)
+                        ? undoneMessage(seen.marked, reading.live)
+                        : undefined,
             };
     }
+}
+/** A deploy left held (the router still names its target) whose traffic someone else took back. */
+function undoneMessage(target, live) {
+    return `the deploy held on ${target} was undone outside Glidepath: ${live} has 100% again (IaC re-applied, a reload, or a hand edit); deploy again to continue`;
 }
 async function act(deps) {
     const { config } = deps;
@@ -103785,6 +103817,10 @@ async function act(deps) {
                 warn(deps, `the live slot ${reading.live} cannot serve: ${reading.liveDown}`);
             return shiftThrough(deps, deps.plan, reading.live, otherSlot(reading.live), state.weights, true);
         case 'promote':
+            if (reading.kind !== 'split' && seen.marked === otherSlot(reading.live)) {
+                await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
+                return failed(undoneMessage(seen.marked, reading.live), reading.live);
+            }
             if (reading.kind !== 'split') {
                 return {
                     result: 'unchanged',
@@ -103797,6 +103833,8 @@ async function act(deps) {
             return shiftThrough(deps, promotePlan(config, state.weights[reading.target]), reading.live, reading.target, state.weights, false);
         case 'abort': {
             if (reading.kind !== 'split') {
+                if (seen.marked)
+                    await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
                 return {
                     result: 'unchanged',
                     live: reading.live,
@@ -103827,6 +103865,8 @@ async function withLock(deps, body) {
     const release = async () => {
         try {
             await router.unlock?.(deps.runId);
+            if (router.unlock)
+                deps.onLock?.(false);
         }
         catch (e) {
             warn(deps, `could not release the lock: ${errorMessage(e)}`);
@@ -103835,7 +103875,9 @@ async function withLock(deps, body) {
     if (router.lock) {
         try {
             // taken before the weights are read, so no other run can move them between our read and our write
-            await router.lock(deps.runId, deps.config.timeoutMs + LOCK_MARGIN_MS);
+            // the rollback hook may run after the deadline: the lock outlives both
+            await router.lock(deps.runId, deps.config.timeoutMs + deps.config.hookTimeoutMs + LOCK_MARGIN_MS);
+            deps.onLock?.(true);
         }
         catch (e) {
             await release(); // the tag may have been written before the read-back failed; unlock only removes ours
@@ -103892,8 +103934,21 @@ async function putBack(deps, o) {
     }
     return { ok: true, reason };
 }
-/** Runs the phases of a plan: hooks, gates, then each shift with its hold, then the tail. */
+/**
+ * A deploy or promote. Whenever it ends neither promoted nor held, the target slot holds a version
+ * that did not make it (judged bad, or never verified because of a fault, a failed hook or gate):
+ * it is marked rejected so a manual rollback never switches all traffic to it. Before the deploy
+ * hook ran, the target still holds the previous version, a legitimate rollback target.
+ */
 async function shiftThrough(deps, plan, live, target, before, fresh) {
+    const progress = { replaced: !fresh || !deps.config.hooks.deploy };
+    const out = await runPhases(deps, plan, live, target, before, fresh, progress);
+    if (out.result !== 'promoted' && out.result !== 'held' && progress.replaced) {
+        await note(deps, `mark ${target} as rejected`, () => deps.router.reject?.(target));
+    }
+    return out;
+}
+async function runPhases(deps, plan, live, target, before, fresh, progress) {
     const { router, timeline, clock } = deps;
     let applied = before;
     let weight = before[target];
@@ -103908,13 +103963,7 @@ async function shiftThrough(deps, plan, live, target, before, fresh) {
     const bail = async (reason, cause) => {
         if (!moved)
             return failed(`${reason}; no traffic was moved`, live);
-        const back = await putBack(deps, {
-            live,
-            target,
-            lastKnown: applied,
-            reason,
-            reject: cause === 'verdict',
-        });
+        const back = await putBack(deps, { live, target, lastKnown: applied, reason, reject: false });
         if (!back.ok)
             return back.outcome;
         if (cause === 'fault') {
@@ -103954,6 +104003,8 @@ async function shiftThrough(deps, plan, live, target, before, fresh) {
             switch (phase.kind) {
                 case 'backup':
                 case 'deploy': {
+                    if (phase.kind === 'deploy')
+                        progress.replaced = true;
                     const r = await runHook(deps, phase.kind, { target, live, weight });
                     if (r)
                         return failed(`${phase.kind}-command ${r}; no traffic was moved`, live);
@@ -103979,7 +104030,9 @@ async function shiftThrough(deps, plan, live, target, before, fresh) {
                     if (fresh && !moved) {
                         // a slot drained after an earlier rollback takes no traffic whatever its weight
                         await router.prepare?.(target);
-                        await note(deps, 'remember the target', () => router.markTarget?.(target));
+                        // not best effort: a stale note from an earlier run would name the wrong new slot to
+                        // a later promote or abort; nothing has moved yet, so failing here is free
+                        await router.markTarget?.(target);
                     }
                     const requested = weightsFor(target, phase.weight);
                     deps.onSplit?.({ live, target, weights: requested });
@@ -103999,9 +104052,17 @@ async function shiftThrough(deps, plan, live, target, before, fresh) {
                     }
                     const verdict = await holdStep(deps, phase, target, live);
                     if (verdict)
-                        return await bail(verdict, 'verdict');
+                        return await bail(verdict.reason, verdict.cause);
                     // Someone else (another pipeline, IaC re-applying) may have moved the weights during the hold.
-                    const now = await router.read();
+                    const now = await readAgain(deps);
+                    if (!now && phase === promotionStep) {
+                        // verified at 100%: one unreadable answer is no reason to undo it
+                        warn(deps, `could not read the weights back after the last step; ${target} was verified at 100%`);
+                        promoted = true;
+                        break;
+                    }
+                    if (!now)
+                        throw new Error(`could not read the weights from ${router.description} after step ${phase.step}`);
                     if (!sameWeights(now.weights, applied)) {
                         const expected = applied;
                         timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
@@ -104073,11 +104134,38 @@ async function shiftThrough(deps, plan, live, target, before, fresh) {
         ...(notes.length ? { reason: notes.join('; ') } : {}),
     };
 }
+/** A read retried a few times (0.5 s apart): undefined when the router stays unreadable. */
+async function readAgain(deps) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+        if (attempt)
+            await deps.clock.sleep(500);
+        try {
+            return await deps.router.read();
+        }
+        catch {
+            // retried; the caller decides what an unreadable router means at this point
+        }
+    }
+    return undefined;
+}
 /** Manual rollback: the previous slot is probed (gates) and takes 100% in one switch. */
 async function switchBack(deps, state, live, back) {
+    try {
+        return await switchBackChecked(deps, state, live, back);
+    }
+    catch (e) {
+        const why = errorMessage(deps.signal.aborted ? deps.signal.reason : e);
+        return failed(`rollback to ${back} stopped before any switch: ${why}; nothing was moved`, live);
+    }
+}
+async function switchBackChecked(deps, state, live, back) {
     // never send all traffic to the version a deploy just rolled back, or to a server that takes none
     if (state.ineligible?.includes(back)) {
-        return failed(`nothing was moved: ${back} cannot take traffic (${state.detail ?? 'drained, in maintenance or down'}); after an automatic rollback or an abort Glidepath drains the rejected slot: deploy a fixed version instead`, live);
+        const detail = state.detail ?? 'drained, in maintenance or down';
+        const why = /\bDRAIN\b/.test(detail)
+            ? 'Glidepath drains the slot of a version that was rolled back, aborted or never verified: deploy a fixed version instead'
+            : 'bring it back up first, or deploy to it';
+        return failed(`nothing was moved: ${back} cannot take traffic (${detail}); ${why}`, live);
     }
     if ((await deps.router.rejected?.()) === back) {
         return failed(`nothing was moved: ${back} holds the version the last deploy rolled back or aborted; ${live} is already serving the previous version: deploy a fixed version instead`, live);
@@ -107361,6 +107449,13 @@ function runIdentity() {
         : undefined;
     return { runId, runUrl };
 }
+/** Whether this run holds the load balancer's run lock (ALB tag); the post step releases a leftover one. */
+function saveLock(held) {
+    saveState('locked', held ? 'true' : '');
+}
+function loadLock() {
+    return core.getState('locked') === 'true';
+}
 function saveRunId(runId) {
     saveState('run-id', runId);
 }
@@ -108157,6 +108252,7 @@ async function execute(config, plan, secrets) {
             runId,
             runUrl,
             onSplit: saveSplit,
+            onLock: saveLock,
         });
         engineDone = true;
         if (outcome.result === 'held')

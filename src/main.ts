@@ -14,7 +14,7 @@ import { createChecks } from './checks/create-checks.js';
 import { ShellHookRunner } from './hooks/runner.js';
 import { LogStream } from './report/log-stream.js';
 import { publish, publishInputErrors, publishPlan } from './report/publish.js';
-import { saveSplit, markHeld, runIdentity, saveRunId } from './engine/run-state.js';
+import { saveSplit, markHeld, runIdentity, saveLock, saveRunId } from './engine/run-state.js';
 import { MIN_SECRET_LENGTH } from './report/redact.js';
 import { AwsClients } from './traffic/aws-clients.js';
 import { Notifier } from './report/notifier.js';
@@ -98,6 +98,7 @@ async function execute(config: Config, plan: Plan, secrets: string[]): Promise<v
       runId,
       runUrl,
       onSplit: saveSplit,
+      onLock: saveLock,
     });
     engineDone = true;
     if (outcome.result === 'held') markHeld();

@@ -753,3 +753,12 @@ describe('credentials in URLs', () => {
     expect(r.secrets).not.toContain('probe');
   });
 });
+
+describe('on-call commands are not refused for the plan they do not run', () => {
+  it.each(['abort', 'rollback', 'status'])(
+    '%s with a short timeout and an ALB all-at-once strategy',
+    (command) => {
+      expect(parseInputs({ ...ALB, command, timeout: '2m', strategy: 'AllAtOnce' }).ok).toBe(true);
+    },
+  );
+});

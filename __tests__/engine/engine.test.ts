@@ -519,3 +519,114 @@ describe('engine: faults found in review', () => {
     expect(gateRuns).toBe(0);
   });
 });
+
+describe('engine: second review', () => {
+  it('any deploy that ends unverified marks its target rejected; one that failed before the deploy hook does not', async () => {
+    const smokeFails = new FakeRouter();
+    await setup({
+      router: smokeFails,
+      hooks: new FakeHooks({ smoke: 1 }),
+      inputs: { 'smoke-command': 's' },
+    }).run();
+    expect([...smokeFails.drained]).toEqual(['green']);
+
+    const cancel = new AbortController();
+    const cancelled = new FakeRouter();
+    const check = new ScriptedCheck((ctx, call) => {
+      if (call === 1) cancel.abort(new Error('the run was cancelled (SIGINT)'));
+      return [ok(ctx.now)];
+    });
+    const out = await setup({ router: cancelled, checks: [check], signal: cancel.signal }).run();
+    expect(out.result).toBe('failed');
+    expect([...cancelled.drained]).toEqual(['green']);
+
+    const backupFails = new FakeRouter();
+    const early = await setup({
+      router: backupFails,
+      hooks: new FakeHooks({ backup: 1 }),
+      inputs: { 'backup-command': 'b', 'deploy-command': 'd' },
+    }).run();
+    expect(early.result).toBe('failed');
+    expect(backupFails.drained.size).toBe(0); // green still holds the previous version: a fair rollback target
+  });
+
+  it('a check that cannot run is a monitoring fault: failed, not rolled-back, whatever fail-on-rollback says', async () => {
+    const broken: Check = {
+      name: 'cloudwatch',
+      collect: async () => {
+        throw new Error('CloudWatch unreachable');
+      },
+    };
+    const out = await setup({
+      checks: [broken],
+      inputs: { 'canary-steps': '10', 'fail-on-rollback': 'false' },
+    }).run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(
+      /check cloudwatch could not run: CloudWatch unreachable.*traffic restored to blue/,
+    );
+  });
+
+  it('promote after the held canary was undone outside Glidepath fails and says so', async () => {
+    const router = new FakeRouter();
+    expect((await setup({ router, inputs: { 'canary-steps': '10,50', 'hold-at': '10' } }).run()).result).toBe(
+      'held',
+    );
+    router.weights = { blue: 100, green: 0 }; // IaC re-applied
+    const out = await setup({ router, inputs: { command: 'promote', 'canary-steps': '10,50' } }).run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/the deploy held on green was undone outside Glidepath/);
+    expect(router.marked).toBeUndefined();
+  });
+
+  it('a note that contradicts hold-at is not trusted', async () => {
+    const router = new FakeRouter({ blue: 90, green: 10 });
+    router.marked = 'blue'; // stale
+    const out = await setup({
+      router,
+      inputs: { command: 'promote', 'canary-steps': '10,50', 'hold-at': '10' },
+    }).run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/note names blue as the new slot but hold-at 10% matches green/);
+    expect(router.writes).toEqual([]);
+  });
+
+  it('a deploy whose target cannot be noted fails before any traffic moves', async () => {
+    const router = new FakeRouter();
+    router.markTarget = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+    const out = await setup({ router }).run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/Throttling: Rate exceeded; no traffic was moved/);
+    expect(router.writes).toEqual([]);
+  });
+
+  it('a manual rollback whose gate throws fails cleanly, nothing moved', async () => {
+    const router = new FakeRouter({ blue: 0, green: 100 });
+    const gate: Gate = {
+      name: 'target-health',
+      run: async () => {
+        throw new Error('DescribeTargetHealth timed out');
+      },
+    };
+    const out = await setup({ router, gates: [gate], inputs: { command: 'rollback' } }).run();
+    expect(out).toMatchObject({ result: 'failed', live: 'green' });
+    expect(out.reason).toMatch(/DescribeTargetHealth timed out; nothing was moved/);
+    expect(router.writes).toEqual([]);
+  });
+
+  it('one unreadable answer after the verified last step does not undo the deploy', async () => {
+    const router = new FakeRouter();
+    const { clock, timeline, run } = setup({ router, inputs: { strategy: 'blue-green' } });
+    clock.onAdvance = () => {
+      router.failReads = router.weights.green === 100;
+    };
+    const out = await run();
+    expect(out).toMatchObject({ result: 'promoted', live: 'green' });
+    expect(router.weights).toEqual({ blue: 0, green: 100 });
+    expect(
+      timeline.events.some((e) => e.type === 'warning' && /could not read the weights back/.test(e.message)),
+    ).toBe(true);
+  });
+});

@@ -63280,6 +63280,8 @@ const ALB_MIN_HOLD_MS = 3 * 60_000;
 function checkWholeConfig(config, r) {
     const p = config.provider;
     const acting = config.command !== 'plan';
+    // the plan's holds only run on deploy and promote: an on-call abort or rollback must never be refused for them
+    const shifting = config.command === 'deploy' || config.command === 'promote';
     if (p.kind === 'command' && acting && !p.statusCommand) {
         r.problem('traffic-status-command', 'is required with provider command: a command printing the current split as JSON, like {"blue":100,"green":0}; ' +
             'without it Glidepath cannot tell which slot is live and would have to guess');
@@ -63291,13 +63293,13 @@ function checkWholeConfig(config, r) {
     const plan = buildPlan(config, { ignoreHoldAt: true });
     const shifts = plan.phases.filter((ph) => ph.kind === 'shift');
     const shortest = Math.min(...shifts.map((s) => s.holdMs));
-    if (p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
+    if (shifting && p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
         const preset = config.strategy.presetIntervalMs !== undefined || config.strategy.strategy.kind === 'all-at-once';
         r.bad(preset ? 'strategy' : 'interval', `holds a step for ${formatDuration(shortest)}, but ALB metrics are published per minute and about 2 minutes late, ` +
             `so such a step sees no whole minute of traffic and, with min-requests ${config.minRequests}, could never pass; ` +
             `hold steps for ${formatDuration(ALB_MIN_HOLD_MS)} or more, or set min-requests: 0 to judge on probes, alarms and target health only`, preset ? config.strategy.name : formatDuration(config.intervalMs));
     }
-    if (acting && plan.totalMs >= config.timeoutMs) {
+    if (shifting && plan.totalMs >= config.timeoutMs) {
         r.bad('timeout', `is not longer than the plan's ${formatDuration(plan.totalMs)} of holds, so the run would stop in the middle of ` +
             `the shift; give more, like ${formatDuration(Math.ceil((plan.totalMs * 1.5) / 60_000) * 60_000)}, or shorten the plan`);
     }
@@ -63965,105 +63967,18 @@ function runIdentity() {
         : undefined;
     return { runId, runUrl };
 }
+/** Whether this run holds the load balancer's run lock (ALB tag); the post step releases a leftover one. */
+function saveLock(held) {
+    core.saveState('locked', held ? 'true' : '');
+}
+function loadLock() {
+    return getState('locked') === 'true';
+}
 function saveRunId(runId) {
     core.saveState('run-id', runId);
 }
 function loadRunId() {
     return getState('run-id') || undefined;
-}
-
-;// CONCATENATED MODULE: ./src/report/redact.ts
-// Masks secrets (header values, webhook URLs, tokens) in any text that leaves the process.
-/** Shorter values are too likely to be ordinary words or numbers to mask safely. */
-const MIN_SECRET_LENGTH = 4;
-const redact_MASK = '***';
-/**
- * The spellings a secret takes on its way out: as typed, URL-encoded (query strings, webhook
- * paths) and JSON-escaped (a value that went through JSON.stringify before reaching us).
- */
-function spellings(secret) {
-    const out = new Set([secret]);
-    try {
-        out.add(encodeURIComponent(secret));
-        out.add(encodeURI(secret));
-    }
-    catch {
-        // lone surrogates cannot be URL-encoded; the raw form is still masked
-    }
-    out.add(JSON.stringify(secret).slice(1, -1));
-    return [...out].filter((s) => s.length >= MIN_SECRET_LENGTH);
-}
-/** Replaces every occurrence of every secret (≥ 4 chars, raw or encoded) with `***`. */
-function redact(text, secrets) {
-    if (!text || secrets.length === 0)
-        return text;
-    const needles = new Set();
-    for (const s of secrets) {
-        if (typeof s !== 'string' || s.length < MIN_SECRET_LENGTH)
-            continue;
-        for (const v of spellings(s))
-            needles.add(v);
-        // a secret pasted with stray whitespace is still the same secret
-        const trimmed = s.trim();
-        if (trimmed !== s && trimmed.length >= MIN_SECRET_LENGTH)
-            for (const v of spellings(trimmed))
-                needles.add(v);
-    }
-    // longest first, so a secret containing another is masked whole
-    const ordered = [...needles].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const n of ordered)
-        if (out.includes(n))
-            out = out.split(n).join(redact_MASK);
-    return out;
-}
-/** Deep copy of a JSON-like value with every string redacted (keys are ours and left alone). */
-function redactDeep(value, secrets) {
-    if (typeof value === 'string')
-        return redact(value, secrets);
-    if (Array.isArray(value))
-        return value.map((v) => redactDeep(v, secrets));
-    if (value !== null && typeof value === 'object') {
-        const out = {};
-        for (const [k, v] of Object.entries(value))
-            out[k] = redactDeep(v, secrets);
-        return out;
-    }
-    return value;
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(586);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
-var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
-;// CONCATENATED MODULE: ./src/traffic/aws-clients.ts
-// The AWS SDK clients of a run, one per service, built on first use with bounded requests.
-
-
-/**
- * Region from the input, else the SDK's own chain (AWS_REGION, profile): credentials and
- * AWS_ENDPOINT_URL_* stay standard. The SDK's Node handler sets no request timeout by default, so a
- * black-holed call would hang past the run's timeout and the restore path with it.
- */
-class AwsClients {
-    region;
-    elb;
-    cw;
-    constructor(region) {
-        this.region = region;
-    }
-    get options() {
-        return {
-            ...(this.region ? { region: this.region } : {}),
-            requestHandler: { requestTimeout: 10_000, connectionTimeout: 5_000 },
-        };
-    }
-    get elbv2() {
-        return (this.elb ??= new dist_cjs/* ElasticLoadBalancingV2Client */.MlD(this.options));
-    }
-    get cloudwatch() {
-        return (this.cw ??= new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(this.options));
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/slots.ts
@@ -64087,13 +64002,20 @@ function readSlots(state, known = {}) {
     }
     if (blue > 0 && green > 0) {
         const at = (w) => known.holdAt !== undefined && Math.abs(w - known.holdAt) < 0.5;
-        let target = known.marked;
-        if (!target && at(blue) !== at(green))
-            target = at(blue) ? 'blue' : 'green';
-        if (!target) {
+        const byHoldAt = at(blue) !== at(green) ? (at(blue) ? 'blue' : 'green') : undefined;
+        const split = describeWeights(state.weights);
+        if (known.marked && byHoldAt && known.marked !== byHoldAt) {
             return {
                 kind: 'ambiguous',
-                message: `traffic is split (${describeWeights(state.weights)}) and nothing says which slot is new: the load balancer keeps no note of it and hold-at ${known.holdAt === undefined ? 'is not set' : `(${known.holdAt}%) matches neither side`}; set hold-at to the held weight, or set the weights by hand`,
+                message: `traffic is split (${split}): the load balancer's note names ${known.marked} as the new slot but hold-at ${known.holdAt}% matches ${byHoldAt}; check the weights and set them by hand`,
+            };
+        }
+        const target = known.marked ?? byHoldAt;
+        if (!target) {
+            const holdAt = known.holdAt === undefined ? 'hold-at is not set' : `hold-at ${known.holdAt}% matches neither side`;
+            return {
+                kind: 'ambiguous',
+                message: `traffic is split (${split}) and nothing says which slot is new: the load balancer has no note of the deploy's target (HAProxy reloaded since, the tag removed, or provider command) and ${holdAt}; give hold-at the held weight, or set the weights by hand`,
             };
         }
         return { kind: 'split', live: otherSlot(target), target };
@@ -64188,6 +64110,100 @@ const systemClock = {
         signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+;// CONCATENATED MODULE: ./src/report/redact.ts
+// Masks secrets (header values, webhook URLs, tokens) in any text that leaves the process.
+/** Shorter values are too likely to be ordinary words or numbers to mask safely. */
+const MIN_SECRET_LENGTH = 4;
+const redact_MASK = '***';
+/**
+ * The spellings a secret takes on its way out: as typed, URL-encoded (query strings, webhook
+ * paths) and JSON-escaped (a value that went through JSON.stringify before reaching us).
+ */
+function spellings(secret) {
+    const out = new Set([secret]);
+    try {
+        out.add(encodeURIComponent(secret));
+        out.add(encodeURI(secret));
+    }
+    catch {
+        // lone surrogates cannot be URL-encoded; the raw form is still masked
+    }
+    out.add(JSON.stringify(secret).slice(1, -1));
+    return [...out].filter((s) => s.length >= MIN_SECRET_LENGTH);
+}
+/** Replaces every occurrence of every secret (≥ 4 chars, raw or encoded) with `***`. */
+function redact(text, secrets) {
+    if (!text || secrets.length === 0)
+        return text;
+    const needles = new Set();
+    for (const s of secrets) {
+        if (typeof s !== 'string' || s.length < MIN_SECRET_LENGTH)
+            continue;
+        for (const v of spellings(s))
+            needles.add(v);
+        // a secret pasted with stray whitespace is still the same secret
+        const trimmed = s.trim();
+        if (trimmed !== s && trimmed.length >= MIN_SECRET_LENGTH)
+            for (const v of spellings(trimmed))
+                needles.add(v);
+    }
+    // longest first, so a secret containing another is masked whole
+    const ordered = [...needles].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const n of ordered)
+        if (out.includes(n))
+            out = out.split(n).join(redact_MASK);
+    return out;
+}
+/** Deep copy of a JSON-like value with every string redacted (keys are ours and left alone). */
+function redactDeep(value, secrets) {
+    if (typeof value === 'string')
+        return redact(value, secrets);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, secrets));
+    if (value !== null && typeof value === 'object') {
+        const out = {};
+        for (const [k, v] of Object.entries(value))
+            out[k] = redactDeep(v, secrets);
+        return out;
+    }
+    return value;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(586);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
+var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
+;// CONCATENATED MODULE: ./src/traffic/aws-clients.ts
+// The AWS SDK clients of a run, one per service, built on first use with bounded requests.
+
+
+/**
+ * Region from the input, else the SDK's own chain (AWS_REGION, profile): credentials and
+ * AWS_ENDPOINT_URL_* stay standard. The SDK's Node handler sets no request timeout by default, so a
+ * black-holed call would hang past the run's timeout and the restore path with it.
+ */
+class AwsClients {
+    region;
+    elb;
+    cw;
+    constructor(region) {
+        this.region = region;
+    }
+    get options() {
+        return {
+            ...(this.region ? { region: this.region } : {}),
+            requestHandler: { requestTimeout: 10_000, connectionTimeout: 5_000 },
+        };
+    }
+    get elbv2() {
+        return (this.elb ??= new dist_cjs/* ElasticLoadBalancingV2Client */.MlD(this.options));
+    }
+    get cloudwatch() {
+        return (this.cw ??= new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(this.options));
+    }
+}
 
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
@@ -65492,7 +65508,8 @@ function createRouter(config, aws, secrets = [], onWarning = (m) => warning(m)) 
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts
-// Post step (post-if: always()): if main died or was cancelled mid-shift, put all traffic back on the live slot.
+// Post step (post-if: always()): if main died or was cancelled mid-shift, put all traffic back on the
+// live slot; release a run lock main could not release.
 
 
 
@@ -65503,9 +65520,13 @@ function createRouter(config, aws, secrets = [], onWarning = (m) => warning(m)) 
 
 
 
+const message = (e) => (e instanceof Error ? e.message : String(e));
 async function post() {
     const { split, held } = loadSplit();
-    if (!split || held) {
+    const restore = split && !held ? split : undefined;
+    const runId = loadRunId();
+    const locked = loadLock() && runId !== undefined;
+    if (!restore && !locked) {
         core_debug(held
             ? 'the deploy was held on purpose: leaving traffic as it is'
             : 'main left traffic at rest: nothing to do');
@@ -65516,33 +65537,44 @@ async function post() {
         if (s.length >= MIN_SECRET_LENGTH)
             core_setSecret(s);
     if (!parsed.ok) {
-        setFailed(`main left traffic split (${describeWeights(split.weights)}) and the inputs no longer parse: set ${split.live} to 100% by hand`);
+        setFailed(restore
+            ? `main left traffic split (${describeWeights(restore.weights)}) and the inputs no longer parse: set ${restore.live} to 100% by hand`
+            : 'main left its run lock behind and the inputs no longer parse: remove the glidepath:lock tag by hand');
         return;
     }
     const router = createRouter(parsed.config, new AwsClients(parsed.config.awsRegion));
     try {
-        warning(`the main step did not finish its shift (last set ${describeWeights(split.weights)}): restoring ${split.live} to 100%`);
-        const restored = await restoreLive({ router, clock: systemClock }, split.live, split.weights);
-        if (restored.ok) {
-            notice(`traffic restored: ${describeWeights(restored.state.weights)} on ${router.description}`, {
-                title: 'Glidepath restored the live slot',
-            });
-            setFailed(`the deploy did not finish; ${split.live} has 100% of traffic again`);
-        }
-        else {
-            setFailed(restored.message);
-        }
+        if (restore)
+            await putBack(router, restore);
     }
     finally {
         // main died holding the run lock (ALB): without this, abort and rollback would wait for its expiry
-        const runId = loadRunId();
-        if (runId && router.unlock) {
+        if (locked && router.unlock) {
             await router
                 .unlock(runId)
-                .catch((e) => warning(`could not release the lock: ${e instanceof Error ? e.message : String(e)}`));
+                .catch((e) => warning(`could not release the lock: ${message(e)}`));
         }
         await router.close?.();
     }
 }
-post().catch((e) => setFailed(`Glidepath post step crashed: ${e instanceof Error ? e.message : String(e)}`));
+async function putBack(router, split) {
+    warning(`the main step did not finish its shift (last set ${describeWeights(split.weights)}): restoring ${split.live} to 100%`);
+    const restored = await restoreLive({ router, clock: systemClock }, split.live, split.weights);
+    if (!restored.ok) {
+        setFailed(restored.message);
+        return;
+    }
+    // the target holds a version nobody verified: a manual rollback must not switch to it
+    for (const [what, call] of [
+        [`mark ${split.target} as rejected`, () => router.reject?.(split.target)],
+        ['forget the target', () => router.markTarget?.(undefined)],
+    ]) {
+        await Promise.resolve(call()).catch((e) => warning(`could not ${what}: ${message(e)}`));
+    }
+    notice(`traffic restored: ${describeWeights(restored.state.weights)} on ${router.description}`, {
+        title: 'Glidepath restored the live slot',
+    });
+    setFailed(`the deploy did not finish; ${split.live} has 100% of traffic again`);
+}
+post().catch((e) => setFailed(`Glidepath post step crashed: ${message(e)}`));
 

@@ -13,6 +13,8 @@ export const ALB_MIN_HOLD_MS = 3 * 60_000;
 export function checkWholeConfig(config: Config, r: InputReader): void {
   const p = config.provider;
   const acting = config.command !== 'plan';
+  // the plan's holds only run on deploy and promote: an on-call abort or rollback must never be refused for them
+  const shifting = config.command === 'deploy' || config.command === 'promote';
 
   if (p.kind === 'command' && acting && !p.statusCommand) {
     r.problem(
@@ -32,7 +34,7 @@ export function checkWholeConfig(config: Config, r: InputReader): void {
   const plan = buildPlan(config, { ignoreHoldAt: true });
   const shifts = plan.phases.filter((ph) => ph.kind === 'shift');
   const shortest = Math.min(...shifts.map((s) => s.holdMs));
-  if (p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
+  if (shifting && p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
     const preset =
       config.strategy.presetIntervalMs !== undefined || config.strategy.strategy.kind === 'all-at-once';
     r.bad(
@@ -44,7 +46,7 @@ export function checkWholeConfig(config: Config, r: InputReader): void {
     );
   }
 
-  if (acting && plan.totalMs >= config.timeoutMs) {
+  if (shifting && plan.totalMs >= config.timeoutMs) {
     r.bad(
       'timeout',
       `is not longer than the plan's ${formatDuration(plan.totalMs)} of holds, so the run would stop in the middle of ` +

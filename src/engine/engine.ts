@@ -33,6 +33,8 @@ export interface EngineDeps {
   gates?: Gate[];
   /** called whenever the split changes, so the post step can restore after a crash */
   onSplit?: (s: { live: Slot; target: Slot; weights: Weights } | undefined) => void;
+  /** called when the run lock is taken (true) and released (false), so the post step can release it */
+  onLock?: (held: boolean) => void;
 }
 
 export interface RunOutcome {
@@ -90,7 +92,9 @@ function warn(deps: Deps, message: string): void {
 }
 
 /** The weights and what they say about the slots; undefined with a failed outcome when unreadable. */
-async function look(deps: Deps): Promise<{ state: RouterState; reading: SlotReading } | RunOutcome> {
+async function look(
+  deps: Deps,
+): Promise<{ state: RouterState; reading: SlotReading; marked?: Slot } | RunOutcome> {
   const { router, config } = deps;
   let state: RouterState;
   try {
@@ -99,14 +103,14 @@ async function look(deps: Deps): Promise<{ state: RouterState; reading: SlotRead
     return failed(`could not read the current weights from ${router.description}: ${errorMessage(e)}`);
   }
   let marked: Slot | undefined;
-  if (state.weights.blue > 0 && state.weights.green > 0 && router.markedTarget) {
+  if (router.markedTarget) {
     try {
       marked = await router.markedTarget();
     } catch (e) {
       warn(deps, `could not read which slot the deploy in progress targets: ${errorMessage(e)}`);
     }
   }
-  return { state, reading: readSlots(state, { holdAt: config.holdAt, marked }) };
+  return { state, reading: readSlots(state, { holdAt: config.holdAt, marked }), marked };
 }
 
 function startEvent(deps: Deps, state: RouterState, reading: SlotReading): void {
@@ -136,15 +140,9 @@ async function status(deps: Deps): Promise<RunOutcome> {
   switch (reading.kind) {
     case 'invalid':
       return failed(reading.message);
-    case 'ambiguous': {
-      const live: Slot = state.weights.blue >= state.weights.green ? 'blue' : 'green';
-      return {
-        result: 'unchanged',
-        live,
-        previous: otherSlot(live),
-        reason: `a deploy is in progress: ${w}`,
-      };
-    }
+    case 'ambiguous':
+      // no live-slot output: which side is the old version is exactly what is not known
+      return { result: 'unchanged', reason: reading.message };
     case 'split':
       return {
         result: 'unchanged',
@@ -161,9 +159,16 @@ async function status(deps: Deps): Promise<RunOutcome> {
         weight: 100,
         reason: reading.liveDown
           ? `${reading.live} has all the traffic but cannot serve it: ${reading.liveDown}`
-          : undefined,
+          : seen.marked === otherSlot(reading.live)
+            ? undoneMessage(seen.marked, reading.live)
+            : undefined,
       };
   }
+}
+
+/** A deploy left held (the router still names its target) whose traffic someone else took back. */
+function undoneMessage(target: Slot, live: Slot): string {
+  return `the deploy held on ${target} was undone outside Glidepath: ${live} has 100% again (IaC re-applied, a reload, or a hand edit); deploy again to continue`;
 }
 
 async function act(deps: Deps): Promise<RunOutcome> {
@@ -186,6 +191,10 @@ async function act(deps: Deps): Promise<RunOutcome> {
       if (reading.liveDown) warn(deps, `the live slot ${reading.live} cannot serve: ${reading.liveDown}`);
       return shiftThrough(deps, deps.plan, reading.live, otherSlot(reading.live), state.weights, true);
     case 'promote':
+      if (reading.kind !== 'split' && seen.marked === otherSlot(reading.live)) {
+        await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
+        return failed(undoneMessage(seen.marked, reading.live), reading.live);
+      }
       if (reading.kind !== 'split') {
         return {
           result: 'unchanged',
@@ -205,6 +214,7 @@ async function act(deps: Deps): Promise<RunOutcome> {
       );
     case 'abort': {
       if (reading.kind !== 'split') {
+        if (seen.marked) await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
         return {
           result: 'unchanged',
           live: reading.live,
@@ -239,6 +249,7 @@ async function withLock(deps: Deps, body: () => Promise<RunOutcome>): Promise<Ru
   const release = async () => {
     try {
       await router.unlock?.(deps.runId);
+      if (router.unlock) deps.onLock?.(false);
     } catch (e) {
       warn(deps, `could not release the lock: ${errorMessage(e)}`);
     }
@@ -246,7 +257,9 @@ async function withLock(deps: Deps, body: () => Promise<RunOutcome>): Promise<Ru
   if (router.lock) {
     try {
       // taken before the weights are read, so no other run can move them between our read and our write
-      await router.lock(deps.runId, deps.config.timeoutMs + LOCK_MARGIN_MS);
+      // the rollback hook may run after the deadline: the lock outlives both
+      await router.lock(deps.runId, deps.config.timeoutMs + deps.config.hookTimeoutMs + LOCK_MARGIN_MS);
+      deps.onLock?.(true);
     } catch (e) {
       await release(); // the tag may have been written before the read-back failed; unlock only removes ours
       return failed(`could not take the lock on ${router.description}: ${errorMessage(e)}`);
@@ -305,7 +318,12 @@ async function putBack(
   return { ok: true, reason };
 }
 
-/** Runs the phases of a plan: hooks, gates, then each shift with its hold, then the tail. */
+/**
+ * A deploy or promote. Whenever it ends neither promoted nor held, the target slot holds a version
+ * that did not make it (judged bad, or never verified because of a fault, a failed hook or gate):
+ * it is marked rejected so a manual rollback never switches all traffic to it. Before the deploy
+ * hook ran, the target still holds the previous version, a legitimate rollback target.
+ */
 async function shiftThrough(
   deps: Deps,
   plan: Plan,
@@ -313,6 +331,23 @@ async function shiftThrough(
   target: Slot,
   before: Weights,
   fresh: boolean,
+): Promise<RunOutcome> {
+  const progress = { replaced: !fresh || !deps.config.hooks.deploy };
+  const out = await runPhases(deps, plan, live, target, before, fresh, progress);
+  if (out.result !== 'promoted' && out.result !== 'held' && progress.replaced) {
+    await note(deps, `mark ${target} as rejected`, () => deps.router.reject?.(target));
+  }
+  return out;
+}
+
+async function runPhases(
+  deps: Deps,
+  plan: Plan,
+  live: Slot,
+  target: Slot,
+  before: Weights,
+  fresh: boolean,
+  progress: { replaced: boolean },
 ): Promise<RunOutcome> {
   const { router, timeline, clock } = deps;
   let applied = before;
@@ -328,13 +363,7 @@ async function shiftThrough(
    */
   const bail = async (reason: string, cause: 'verdict' | 'fault'): Promise<RunOutcome> => {
     if (!moved) return failed(`${reason}; no traffic was moved`, live);
-    const back = await putBack(deps, {
-      live,
-      target,
-      lastKnown: applied,
-      reason,
-      reject: cause === 'verdict',
-    });
+    const back = await putBack(deps, { live, target, lastKnown: applied, reason, reject: false });
     if (!back.ok) return back.outcome;
     if (cause === 'fault') {
       return {
@@ -374,6 +403,7 @@ async function shiftThrough(
       switch (phase.kind) {
         case 'backup':
         case 'deploy': {
+          if (phase.kind === 'deploy') progress.replaced = true;
           const r = await runHook(deps, phase.kind, { target, live, weight });
           if (r) return failed(`${phase.kind}-command ${r}; no traffic was moved`, live);
           break;
@@ -395,7 +425,9 @@ async function shiftThrough(
           if (fresh && !moved) {
             // a slot drained after an earlier rollback takes no traffic whatever its weight
             await router.prepare?.(target);
-            await note(deps, 'remember the target', () => router.markTarget?.(target));
+            // not best effort: a stale note from an earlier run would name the wrong new slot to
+            // a later promote or abort; nothing has moved yet, so failing here is free
+            await router.markTarget?.(target);
           }
           const requested = weightsFor(target, phase.weight);
           deps.onSplit?.({ live, target, weights: requested });
@@ -416,9 +448,17 @@ async function shiftThrough(
             if (r) return await bail(`verify-command ${r}`, 'verdict');
           }
           const verdict = await holdStep(deps, phase, target, live);
-          if (verdict) return await bail(verdict, 'verdict');
+          if (verdict) return await bail(verdict.reason, verdict.cause);
           // Someone else (another pipeline, IaC re-applying) may have moved the weights during the hold.
-          const now = await router.read();
+          const now = await readAgain(deps);
+          if (!now && phase === promotionStep) {
+            // verified at 100%: one unreadable answer is no reason to undo it
+            warn(deps, `could not read the weights back after the last step; ${target} was verified at 100%`);
+            promoted = true;
+            break;
+          }
+          if (!now)
+            throw new Error(`could not read the weights from ${router.description} after step ${phase.step}`);
           if (!sameWeights(now.weights, applied)) {
             const expected = applied;
             timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
@@ -492,14 +532,42 @@ async function shiftThrough(
   };
 }
 
+/** A read retried a few times (0.5 s apart): undefined when the router stays unreadable. */
+async function readAgain(deps: Deps): Promise<RouterState | undefined> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt) await deps.clock.sleep(500);
+    try {
+      return await deps.router.read();
+    } catch {
+      // retried; the caller decides what an unreadable router means at this point
+    }
+  }
+  return undefined;
+}
+
 /** Manual rollback: the previous slot is probed (gates) and takes 100% in one switch. */
 async function switchBack(deps: Deps, state: RouterState, live: Slot, back: Slot): Promise<RunOutcome> {
+  try {
+    return await switchBackChecked(deps, state, live, back);
+  } catch (e) {
+    const why = errorMessage(deps.signal.aborted ? deps.signal.reason : e);
+    return failed(`rollback to ${back} stopped before any switch: ${why}; nothing was moved`, live);
+  }
+}
+
+async function switchBackChecked(
+  deps: Deps,
+  state: RouterState,
+  live: Slot,
+  back: Slot,
+): Promise<RunOutcome> {
   // never send all traffic to the version a deploy just rolled back, or to a server that takes none
   if (state.ineligible?.includes(back)) {
-    return failed(
-      `nothing was moved: ${back} cannot take traffic (${state.detail ?? 'drained, in maintenance or down'}); after an automatic rollback or an abort Glidepath drains the rejected slot: deploy a fixed version instead`,
-      live,
-    );
+    const detail = state.detail ?? 'drained, in maintenance or down';
+    const why = /\bDRAIN\b/.test(detail)
+      ? 'Glidepath drains the slot of a version that was rolled back, aborted or never verified: deploy a fixed version instead'
+      : 'bring it back up first, or deploy to it';
+    return failed(`nothing was moved: ${back} cannot take traffic (${detail}); ${why}`, live);
   }
   if ((await deps.router.rejected?.()) === back) {
     return failed(

@@ -2,7 +2,7 @@
 import type { Config, Slot } from '../config/types.js';
 import type { Phase } from '../plan/types.js';
 import type { Limits, Signal } from '../judge/types.js';
-import { judge } from '../judge/thresholds.js';
+import { judge, type JudgeOptions } from '../judge/thresholds.js';
 import type { Check, CheckContext, Clock } from './ports.js';
 import type { Timeline } from './timeline.js';
 import { errorMessage, raceAbort } from './fault.js';
@@ -25,13 +25,41 @@ export const limitsOf = (c: Config): Limits => ({
   maxUnhealthyTargets: c.maxUnhealthyTargets,
 });
 
-/** Resolves with the rollback reason, or undefined when the step passed. */
+/** Why a step fails: a verdict on the new version, or a fault of the monitoring itself. */
+export interface HoldFailure {
+  reason: string;
+  cause: 'verdict' | 'fault';
+}
+
+/**
+ * A failure that only the engine's own check errors explain (exitCode -1: a socket lost, CloudWatch
+ * unreachable) is a monitoring fault: the run fails, but the version is not judged bad.
+ */
+function causeOf(
+  signals: readonly Signal[],
+  limits: Limits,
+  target: Slot,
+  options: JudgeOptions,
+): 'verdict' | 'fault' {
+  const own = (s: Signal) => s.kind === 'command' && s.exitCode < 0;
+  if (!signals.some(own)) return 'verdict';
+  return judge(
+    signals.filter((s) => !own(s)),
+    limits,
+    target,
+    options,
+  ).status === 'fail'
+    ? 'verdict'
+    : 'fault';
+}
+
+/** Resolves with why the step failed, or undefined when it passed. */
 export async function holdStep(
   deps: HoldDeps,
   phase: Shift,
   target: Slot,
   live: Slot,
-): Promise<string | undefined> {
+): Promise<HoldFailure | undefined> {
   const { config, clock, timeline, checks, signal } = deps;
   const startedAt = clock.now();
   const ctx = (windowStart: number): CheckContext => ({
@@ -100,7 +128,10 @@ export async function holdStep(
       consecutiveFailures: consecutive,
     });
     if (consecutive >= config.failureThreshold) {
-      return `${verdict.decisive ?? verdict.reason}, ${consecutive} evaluations in a row (failure-threshold ${config.failureThreshold})`;
+      return {
+        reason: `${verdict.decisive ?? verdict.reason}, ${consecutive} evaluations in a row (failure-threshold ${config.failureThreshold})`,
+        cause: causeOf(signals, limits, target, { scope: 'evaluation', targetWeight: phase.weight }),
+      };
     }
     // Traffic counts accumulate over the whole step so min-requests can be met; probes, alarms,
     // target health and check commands are states: the latest evaluation speaks for them
@@ -112,7 +143,7 @@ export async function holdStep(
     // A failure streak still short of failure-threshold when the hold ends is settled first (at most
     // threshold-1 more evaluations): one bad last evaluation must neither roll back on its own
     // nor be carried into a passing step.
-    if (consecutive > 0 && settling < config.failureThreshold) {
+    if (consecutive > 0 && settling < config.failureThreshold - 1) {
       settling++;
       continue;
     }
@@ -130,9 +161,18 @@ export async function holdStep(
       verdict: stepVerdict,
     });
     if (stepVerdict.status === 'pass') return undefined;
-    if (stepVerdict.status === 'fail') return stepVerdict.decisive ?? stepVerdict.reason;
+    if (stepVerdict.status === 'fail') {
+      const window = [...trafficSignals, ...latestStates];
+      return {
+        reason: stepVerdict.decisive ?? stepVerdict.reason,
+        cause: causeOf(window, limits, target, { targetWeight: phase.weight }),
+      };
+    }
     if (extended)
-      return `not enough data to promote after extending step ${phase.step}: ${stepVerdict.decisive ?? stepVerdict.reason}`;
+      return {
+        reason: `not enough data to promote after extending step ${phase.step}: ${stepVerdict.decisive ?? stepVerdict.reason}`,
+        cause: 'verdict',
+      };
     extended = true;
     const extra = Math.max(phase.holdMs, config.probeIntervalMs);
     holdEnd += extra;

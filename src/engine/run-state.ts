@@ -46,6 +46,15 @@ export function runIdentity(): { runId: string; runUrl?: string } {
   return { runId, runUrl };
 }
 
+/** Whether this run holds the load balancer's run lock (ALB tag); the post step releases a leftover one. */
+export function saveLock(held: boolean): void {
+  core.saveState('locked', held ? 'true' : '');
+}
+
+export function loadLock(): boolean {
+  return core.getState('locked') === 'true';
+}
+
 export function saveRunId(runId: string): void {
   core.saveState('run-id', runId);
 }

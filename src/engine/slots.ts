@@ -33,12 +33,21 @@ export function readSlots(state: RouterState, known: { holdAt?: number; marked?:
   }
   if (blue > 0 && green > 0) {
     const at = (w: number) => known.holdAt !== undefined && Math.abs(w - known.holdAt) < 0.5;
-    let target: Slot | undefined = known.marked;
-    if (!target && at(blue) !== at(green)) target = at(blue) ? 'blue' : 'green';
-    if (!target) {
+    const byHoldAt: Slot | undefined = at(blue) !== at(green) ? (at(blue) ? 'blue' : 'green') : undefined;
+    const split = describeWeights(state.weights);
+    if (known.marked && byHoldAt && known.marked !== byHoldAt) {
       return {
         kind: 'ambiguous',
-        message: `traffic is split (${describeWeights(state.weights)}) and nothing says which slot is new: the load balancer keeps no note of it and hold-at ${known.holdAt === undefined ? 'is not set' : `(${known.holdAt}%) matches neither side`}; set hold-at to the held weight, or set the weights by hand`,
+        message: `traffic is split (${split}): the load balancer's note names ${known.marked} as the new slot but hold-at ${known.holdAt}% matches ${byHoldAt}; check the weights and set them by hand`,
+      };
+    }
+    const target = known.marked ?? byHoldAt;
+    if (!target) {
+      const holdAt =
+        known.holdAt === undefined ? 'hold-at is not set' : `hold-at ${known.holdAt}% matches neither side`;
+      return {
+        kind: 'ambiguous',
+        message: `traffic is split (${split}) and nothing says which slot is new: the load balancer has no note of the deploy's target (HAProxy reloaded since, the tag removed, or provider command) and ${holdAt}; give hold-at the held weight, or set the weights by hand`,
       };
     }
     return { kind: 'split', live: otherSlot(target), target };
