@@ -103493,23 +103493,19 @@ async function holdStep(deps, phase, target, live) {
         windowStart,
         signal,
     });
+    const recordStep = (verdict, evaluations) => timeline.add({
+        at: clock.now(),
+        type: 'step-verdict',
+        step: phase.step,
+        weight: phase.weight,
+        startedAt,
+        heldMs: clock.now() - startedAt,
+        evaluations,
+        verdict,
+    });
     if (checks.length === 0) {
         await clock.sleep(phase.holdMs, signal);
-        const verdict = {
-            status: 'pass',
-            reason: 'no checks configured: held for time only',
-            measures: {},
-        };
-        timeline.add({
-            at: clock.now(),
-            type: 'step-verdict',
-            step: phase.step,
-            weight: phase.weight,
-            startedAt,
-            heldMs: clock.now() - startedAt,
-            evaluations: 0,
-            verdict,
-        });
+        recordStep({ status: 'pass', reason: 'no checks configured: held for time only', measures: {} }, 0);
         return undefined;
     }
     // a check that cannot take its baseline says so again, as a failing signal, at its first collect
@@ -103572,16 +103568,7 @@ async function holdStep(deps, phase, target, live) {
         const stepVerdict = judge([...trafficSignals, ...latestStates], limits, target, {
             targetWeight: phase.weight,
         });
-        timeline.add({
-            at: clock.now(),
-            type: 'step-verdict',
-            step: phase.step,
-            weight: phase.weight,
-            startedAt,
-            heldMs: clock.now() - startedAt,
-            evaluations,
-            verdict: stepVerdict,
-        });
+        recordStep(stepVerdict, evaluations);
         if (stepVerdict.status === 'pass')
             return undefined;
         if (stepVerdict.status === 'fail') {
@@ -103716,6 +103703,16 @@ function cancelReason(signal) {
         return r;
     return 'the run was cancelled';
 }
+/** promote/abort with nothing in progress: `weight` is the new slot's, as the output reports it */
+function unchanged(live, weight, what) {
+    return {
+        result: 'unchanged',
+        live,
+        previous: otherSlot(live),
+        weight,
+        reason: `${what}: ${live} already has 100%`,
+    };
+}
 function failed(reason, live) {
     return { result: 'failed', reason, live, previous: live && otherSlot(live) };
 }
@@ -103821,27 +103818,14 @@ async function act(deps) {
                 await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
                 return failed(undoneMessage(seen.marked, reading.live), reading.live);
             }
-            if (reading.kind !== 'split') {
-                return {
-                    result: 'unchanged',
-                    live: reading.live,
-                    previous: otherSlot(reading.live),
-                    weight: 100,
-                    reason: `nothing to promote: ${reading.live} already has 100%`,
-                };
-            }
+            if (reading.kind !== 'split')
+                return unchanged(reading.live, 100, 'nothing to promote');
             return shiftThrough(deps, promotePlan(config, state.weights[reading.target]), reading.live, reading.target, state.weights, false);
         case 'abort': {
             if (reading.kind !== 'split') {
                 if (seen.marked)
                     await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
-                return {
-                    result: 'unchanged',
-                    live: reading.live,
-                    previous: otherSlot(reading.live),
-                    weight: 0,
-                    reason: `nothing to abort: ${reading.live} already has 100%`,
-                };
+                return unchanged(reading.live, 0, 'nothing to abort');
             }
             const { live, target } = reading;
             const reason = `aborted on request: ${live} back to 100%`;

@@ -83,6 +83,17 @@ function cancelReason(signal?: AbortSignal): string {
 
 type Deps = EngineDeps & { signal: AbortSignal };
 
+/** promote/abort with nothing in progress: `weight` is the new slot's, as the output reports it */
+function unchanged(live: Slot, weight: number, what: string): RunOutcome {
+  return {
+    result: 'unchanged',
+    live,
+    previous: otherSlot(live),
+    weight,
+    reason: `${what}: ${live} already has 100%`,
+  };
+}
+
 function failed(reason: string, live?: Slot): RunOutcome {
   return { result: 'failed', reason, live, previous: live && otherSlot(live) };
 }
@@ -195,15 +206,7 @@ async function act(deps: Deps): Promise<RunOutcome> {
         await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
         return failed(undoneMessage(seen.marked, reading.live), reading.live);
       }
-      if (reading.kind !== 'split') {
-        return {
-          result: 'unchanged',
-          live: reading.live,
-          previous: otherSlot(reading.live),
-          weight: 100,
-          reason: `nothing to promote: ${reading.live} already has 100%`,
-        };
-      }
+      if (reading.kind !== 'split') return unchanged(reading.live, 100, 'nothing to promote');
       return shiftThrough(
         deps,
         promotePlan(config, state.weights[reading.target]),
@@ -215,13 +218,7 @@ async function act(deps: Deps): Promise<RunOutcome> {
     case 'abort': {
       if (reading.kind !== 'split') {
         if (seen.marked) await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
-        return {
-          result: 'unchanged',
-          live: reading.live,
-          previous: otherSlot(reading.live),
-          weight: 0,
-          reason: `nothing to abort: ${reading.live} already has 100%`,
-        };
+        return unchanged(reading.live, 0, 'nothing to abort');
       }
       const { live, target } = reading;
       const reason = `aborted on request: ${live} back to 100%`;

@@ -1,7 +1,7 @@
 // Holds one shift step: evaluates every probe-interval, asks the judge, and says why to roll back (or nothing).
 import type { Config, Slot } from '../config/types.js';
 import type { Phase } from '../plan/types.js';
-import type { Limits, Signal } from '../judge/types.js';
+import type { Limits, Signal, Verdict } from '../judge/types.js';
 import { judge, type JudgeOptions } from '../judge/thresholds.js';
 import type { Check, CheckContext, Clock } from './ports.js';
 import type { Timeline } from './timeline.js';
@@ -71,13 +71,7 @@ export async function holdStep(
     signal,
   });
 
-  if (checks.length === 0) {
-    await clock.sleep(phase.holdMs, signal);
-    const verdict = {
-      status: 'pass' as const,
-      reason: 'no checks configured: held for time only',
-      measures: {},
-    };
+  const recordStep = (verdict: Verdict, evaluations: number) =>
     timeline.add({
       at: clock.now(),
       type: 'step-verdict',
@@ -85,9 +79,13 @@ export async function holdStep(
       weight: phase.weight,
       startedAt,
       heldMs: clock.now() - startedAt,
-      evaluations: 0,
+      evaluations,
       verdict,
     });
+
+  if (checks.length === 0) {
+    await clock.sleep(phase.holdMs, signal);
+    recordStep({ status: 'pass', reason: 'no checks configured: held for time only', measures: {} }, 0);
     return undefined;
   }
 
@@ -150,16 +148,7 @@ export async function holdStep(
     const stepVerdict = judge([...trafficSignals, ...latestStates], limits, target, {
       targetWeight: phase.weight,
     });
-    timeline.add({
-      at: clock.now(),
-      type: 'step-verdict',
-      step: phase.step,
-      weight: phase.weight,
-      startedAt,
-      heldMs: clock.now() - startedAt,
-      evaluations,
-      verdict: stepVerdict,
-    });
+    recordStep(stepVerdict, evaluations);
     if (stepVerdict.status === 'pass') return undefined;
     if (stepVerdict.status === 'fail') {
       const window = [...trafficSignals, ...latestStates];
