@@ -42,7 +42,8 @@ export function benchFalseRollback(opts: {
   const random = rng(opts.seed ?? 42);
   const figures: Figure[] = [];
   const samples: Record<string, unknown> = {};
-  for (const c of CASES) {
+  /** steps rolled back, and the evaluation of each rollback, judging every evaluation with `scope` */
+  const simulate = (c: Case, scope: 'evaluation' | 'step') => {
     let rolledBack = 0;
     const firstAt: number[] = [];
     for (let s = 0; s < opts.steps; s++) {
@@ -58,7 +59,7 @@ export function benchFalseRollback(opts: {
           requests: c.requestsPerEvaluation,
           errors5xx: errors,
         };
-        const v = judge([signal], limits, 'green', { scope: 'evaluation' });
+        const v = judge([signal], limits, 'green', { scope });
         if (v.status === 'fail') consecutive++;
         else if (v.status === 'pass') consecutive = 0;
         if (consecutive >= threshold) {
@@ -69,6 +70,12 @@ export function benchFalseRollback(opts: {
       }
     }
     firstAt.sort((a, b) => a - b);
+    return { rolledBack, firstAt };
+  };
+  for (const c of CASES) {
+    const { rolledBack, firstAt } = simulate(c, 'evaluation');
+    // the rule it replaced, in the same run: each evaluation's point estimate against the limit
+    const before = simulate(c, 'step');
     const healthy = c.rate * 100 < limits.maxErrorRate;
     const share = (rolledBack / opts.steps) * 100;
     figures.push({
@@ -77,13 +84,27 @@ export function benchFalseRollback(opts: {
       unit: '%',
       ...(healthy ? { target: '< 5 %', ok: share < 5 } : { target: '100 %', ok: rolledBack === opts.steps }),
     });
+    figures.push({
+      name: `${c.label}: steps rolled back, point-estimate rule`,
+      value: Number(((before.rolledBack / opts.steps) * 100).toFixed(1)),
+      unit: '%',
+    });
     if (!healthy && firstAt.length) {
       figures.push({
         name: `${c.label}: rolled back at evaluation (median)`,
         value: firstAt[firstAt.length >> 1]!,
       });
+      figures.push({
+        name: `${c.label}: rolled back at evaluation, point-estimate rule`,
+        value: before.firstAt[before.firstAt.length >> 1] ?? '-',
+      });
     }
-    samples[c.label] = { rolledBack, steps: opts.steps, firstAt: firstAt.slice(0, 20) };
+    samples[c.label] = {
+      rolledBack,
+      steps: opts.steps,
+      firstAt: firstAt.slice(0, 20),
+      pointEstimate: before.rolledBack,
+    };
   }
   return {
     id: 'false-rollback',
