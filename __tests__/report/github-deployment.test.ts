@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,17 +12,10 @@ import {
 } from '../../src/report/github-deployment.js';
 import { readGithubContext, type GithubContext } from '../../src/report/github-context.js';
 import { TOKEN } from './fixtures.js';
-
-interface Received {
-  method: string;
-  path: string;
-  authorization: string | undefined;
-  body: unknown;
-}
-type Reply = { status: number; json?: unknown } | 'hang';
+import { startFakeGithub, type FakeGithub, type Received, type Reply } from '../helpers/fake-github.js';
 
 /** A loopback server playing the GitHub API; each test scripts its replies in order. */
-let server: Server;
+let github: FakeGithub;
 let api: string;
 let received: Received[] = [];
 let script: Reply[] = [];
@@ -30,32 +23,16 @@ let fallback: (r: Received) => Reply = () => ({ status: 404, json: { message: 'N
 let tmp: string;
 
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-    req.on('end', () => {
-      const r: Received = {
-        method: req.method ?? '',
-        path: req.url ?? '',
-        authorization: req.headers.authorization,
-        body: raw ? JSON.parse(raw) : undefined,
-      };
-      received.push(r);
-      const reply = script.shift() ?? fallback(r);
-      if (reply === 'hang') return;
-      res.statusCode = reply.status;
-      res.setHeader('content-type', 'application/json');
-      res.end(reply.json === undefined ? '' : JSON.stringify(reply.json));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  github = await startFakeGithub(
+    (r) => script.shift() ?? fallback(r),
+    (r) => received.push(r),
+  );
+  api = github.url;
   tmp = mkdtempSync(join(tmpdir(), 'glidepath-deploy-'));
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await github.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,48 +5,26 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PR_COMMENT_MARKER, renderPrComment, upsertPrComment } from '../../src/report/pr-comment.js';
 import { readGithubContext, type GithubContext } from '../../src/report/github-context.js';
 import { TOKEN } from './fixtures.js';
-
-interface Received {
-  method: string;
-  path: string;
-  authorization: string | undefined;
-  body: unknown;
-}
-type Reply = { status: number; json?: unknown };
+import { startFakeGithub, type FakeGithub, type Received, type Reply } from '../helpers/fake-github.js';
 
 /** A loopback server playing the GitHub API; `route` answers each request and sees them all. */
-let server: Server;
+let github: FakeGithub;
 let api: string;
 let received: Received[] = [];
 let route: (r: Received) => Reply = () => ({ status: 404 });
 let tmp: string;
 
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-    req.on('end', () => {
-      const r: Received = {
-        method: req.method ?? '',
-        path: req.url ?? '',
-        authorization: req.headers.authorization,
-        body: raw ? JSON.parse(raw) : undefined,
-      };
-      received.push(r);
-      const reply = route(r);
-      res.statusCode = reply.status;
-      res.setHeader('content-type', 'application/json');
-      res.end(reply.json === undefined ? '' : JSON.stringify(reply.json));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  github = await startFakeGithub(
+    (r) => route(r),
+    (r) => received.push(r),
+  );
+  api = github.url;
   tmp = mkdtempSync(join(tmpdir(), 'glidepath-pr-'));
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await github.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
