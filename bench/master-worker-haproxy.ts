@@ -1,11 +1,9 @@
 // HAProxy in master-worker mode (-W), reloaded with SIGUSR2 after rewriting its cfg: how hand-written scripts switch.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SocketAddress } from '../src/config/types.js';
-import { sendCommand } from '../src/traffic/haproxy-socket.js';
-import { freePort } from '../__tests__/helpers/haproxy.js';
+import { freePort, spawnHaproxy } from '../__tests__/helpers/haproxy.js';
 
 export const HAPROXY_BIN = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
 
@@ -54,58 +52,15 @@ export async function startMasterWorker(opts: {
   await writeFile(cfgPath, cfg(opts.weights));
 
   // -W master-worker, -db foreground: the PID we spawned is the master, which stops its workers on SIGTERM
-  const child = spawn(HAPROXY_BIN, ['-W', '-db', '-f', cfgPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-8000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const killOnExit = () => {
-    if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  };
-  process.once('exit', killOnExit);
-
-  const stop = async () => {
-    process.off('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
-      const t = setTimeout(
-        () => child.exitCode === null && child.pid !== undefined && process.kill(child.pid, 'SIGKILL'),
-        3000,
-      );
-      await exited;
-      clearTimeout(t);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      throw new Error(
-        `haproxy -W exited (${child.exitCode ?? child.signalCode}) before its socket answered:\n${out}`,
-      );
-    }
-    try {
-      if ((await sendCommand(socket, 'show info', { timeoutMs: 500 })).includes('Pid:')) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`haproxy -W: runtime API did not answer within 5 s:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const { pid, output, stop } = await spawnHaproxy(['-W', '-db', '-f', cfgPath], socket, dir);
 
   return {
     frontendUrl: `http://127.0.0.1:${port}`,
     socket,
-    masterPid: child.pid!,
+    masterPid: pid,
     writeWeights: (w) => writeFile(cfgPath, cfg(w)),
-    reload: () => process.kill(child.pid!, 'SIGUSR2'),
-    output: () => out,
+    reload: () => process.kill(pid, 'SIGUSR2'),
+    output,
     stop,
   };
 }

@@ -79,9 +79,74 @@ process.once('exit', () => {
   for (const c of live) if (c.pid !== undefined && c.exitCode === null) process.kill(c.pid, 'SIGKILL');
 });
 
-export async function startHaproxy(opts: HaproxyOptions): Promise<RunningHaproxy> {
+export interface HaproxyProcess {
+  pid: number;
+  /** the last 8000 characters HAProxy printed */
+  output(): string;
+  /** SIGTERM by PID (SIGKILL after 3 s), then remove `dir` */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `haproxy <args>` in the foreground and resolves once its runtime API answers (5 s bound,
+ * or as soon as HAProxy exits); killed by PID on stop() and if the test process exits first.
+ * Shared by the test harness and the bench's master-worker HAProxy.
+ */
+export async function spawnHaproxy(
+  args: string[],
+  socket: SocketAddress,
+  dir: string,
+  context = '',
+): Promise<HaproxyProcess> {
   const haproxy = bin();
   if (!haproxy) throw new Error('haproxy is not installed; guard the suite with haproxyAvailable()');
+  const child = spawn(haproxy, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  let out = '';
+  const keep = (d: Buffer) => {
+    out = (out + d.toString('utf8')).slice(-8000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', () => live.delete(child));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      process.kill(child.pid, 'SIGTERM');
+      const timer = setTimeout(() => {
+        if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      }, 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await stop();
+      throw new Error(
+        `haproxy ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before its socket answered:\n${out}\n${context}`,
+      );
+    }
+    try {
+      const info = await sendCommand(socket, 'show info', { timeoutMs: 500 });
+      if (info.includes('Pid:')) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`haproxy's runtime API did not answer within 5s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { pid: child.pid as number, output: () => out, stop };
+}
+
+export async function startHaproxy(opts: HaproxyOptions): Promise<RunningHaproxy> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'glidepath-haproxy-'));
   const cfgPath = path.join(dir, 'haproxy.cfg');
   const frontendPort = await freePort();
@@ -123,50 +188,13 @@ export async function startHaproxy(opts: HaproxyOptions): Promise<RunningHaproxy
   await writeFile(cfgPath, cfg);
 
   // -db: stay in the foreground, so the PID we spawned is HAProxy itself and killing it is sure
-  const child = spawn(haproxy, ['-db', '-f', cfgPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  let out = '';
-  const keep = (d: Buffer) => {
-    out = (out + d.toString('utf8')).slice(-8000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => live.delete(child));
-
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => {
-        if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      }, 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  // ready when the runtime API answers; give up after 5s or as soon as HAProxy exits
+  const { pid, output, stop } = await spawnHaproxy(
+    ['-db', '-f', cfgPath],
+    socketAddress,
+    dir,
+    `cfg:\n${cfg}`,
+  );
   const deadline = Date.now() + 5000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      throw new Error(
-        `haproxy exited (${child.exitCode ?? child.signalCode}) before its socket answered:\n${out}\ncfg:\n${cfg}`,
-      );
-    }
-    try {
-      const info = await sendCommand(socketAddress, 'show info', { timeoutMs: 500 });
-      if (info.includes('Pid:')) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`haproxy's runtime API did not answer within 5s:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
 
   // Until its first check a server reads `UP 1/3` with check_status `INI` (`* INI` while that
   // check runs); wait for the first result so every test starts from settled statuses.
@@ -181,9 +209,9 @@ export async function startHaproxy(opts: HaproxyOptions): Promise<RunningHaproxy
     frontendUrl: `http://127.0.0.1:${frontendPort}`,
     socketAddress,
     ...(socketPath ? { socketPath } : {}),
-    pid: child.pid as number,
+    pid,
     cfgPath,
-    output: () => out,
+    output,
     stop,
   };
 }
