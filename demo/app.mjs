@@ -8,6 +8,7 @@
 // demo run shows the same rollback every time.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { listen } from './listen.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -52,17 +53,4 @@ const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => (latencyMs > 0 ? setTimeout(answer, latencyMs) : answer()));
 });
-server.keepAliveTimeout = 30_000;
-
-server.listen(port, values.host, () => {
-  const addr = server.address();
-  process.stdout.write(`listening ${typeof addr === 'object' && addr ? addr.port : port}\n`);
-});
-
-for (const sig of ['SIGTERM', 'SIGINT']) {
-  process.on(sig, () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 1000).unref();
-  });
-}
+listen(server, port, values.host);

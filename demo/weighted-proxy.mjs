@@ -27,6 +27,7 @@
 import http from 'node:http';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { listen } from './listen.mjs';
 
 const SLOTS = ['blue', 'green'];
 const ADMIN = '/__glidepath/';
@@ -338,20 +339,7 @@ function serve() {
     });
     req.pipe(up);
   });
-  server.keepAliveTimeout = 30_000;
-
-  server.listen(port, values.host, () => {
-    const addr = server.address();
-    process.stdout.write(`listening ${typeof addr === 'object' && addr ? addr.port : port}\n`);
-  });
-  for (const sig of ['SIGTERM', 'SIGINT']) {
-    process.on(sig, () => {
-      server.close(() => process.exit(0));
-      server.closeAllConnections();
-      agent.destroy();
-      setTimeout(() => process.exit(0), 1000).unref();
-    });
-  }
+  listen(server, port, values.host, () => agent.destroy());
 }
 
 const cmd = positionals[0];
