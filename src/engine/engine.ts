@@ -277,20 +277,13 @@ async function putBack(
   deps: Deps,
   o: { live: Slot; target: Slot; lastKnown: Weights; reason: string; reject: boolean },
 ): Promise<{ ok: true; reason: string } | { ok: false; outcome: RunOutcome }> {
+  const fail = (weight: number, reason: string) => ({
+    ok: false as const,
+    outcome: { result: 'failed' as const, live: o.live, previous: o.target, weight, reason },
+  });
   const restored = await restoreLive(deps, o.live, o.lastKnown);
-  if (!restored.ok) {
-    // the split state stays saved: the post step tries again
-    return {
-      ok: false,
-      outcome: {
-        result: 'failed',
-        live: o.live,
-        previous: o.target,
-        weight: o.lastKnown[o.target],
-        reason: `${o.reason}; ${restored.message}`,
-      },
-    };
-  }
+  // the split state stays saved: the post step tries again
+  if (!restored.ok) return fail(o.lastKnown[o.target], `${o.reason}; ${restored.message}`);
   deps.onSplit?.(undefined);
   deps.timeline.add({ at: deps.clock.now(), type: 'rollback', reason: o.reason, restored: restored.state });
   let reason = o.reason;
@@ -300,18 +293,7 @@ async function putBack(
   const hook = await runHook(deps, 'rollback', { target: o.target, live: o.live, weight: 0 });
   if (o.reject) await note(deps, 'reject', () => deps.router.reject?.(o.target));
   await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
-  if (hook) {
-    return {
-      ok: false,
-      outcome: {
-        result: 'failed',
-        live: o.live,
-        previous: o.target,
-        weight: 0,
-        reason: `${reason}; but rollback-command ${hook}`,
-      },
-    };
-  }
+  if (hook) return fail(0, `${reason}; but rollback-command ${hook}`);
   return { ok: true, reason };
 }
 

@@ -14,33 +14,10 @@ type WithIsoTimes<E> = E extends unknown
 export type ReportEvent = WithIsoTimes<TimelineEvent>;
 
 /** One traffic step: a weight held while checks ran. */
-export interface ReportStep {
-  /** 1-based position in the plan's shifts */
-  step: number;
-  /** number of shifts in the plan, when known */
-  of?: number;
-  /** the new slot's percent during the step */
-  weight: number;
+export type ReportStep = Omit<StepSummary, 'startedAt'> & {
   /** when the weight was set (ISO-8601) */
   startedAt: string;
-  /** how long the step was held, ms */
-  heldMs: number;
-  /** evaluations run during the step */
-  evaluations: number;
-  /** evaluations that did not pass (fail or inconclusive) */
-  failedEvaluations: number;
-  /**
-   * The step's verdict; `interrupted` when the step never reached its own verdict
-   * (rolled back, aborted, cancelled or crashed mid-step).
-   */
-  status: VerdictStatus | 'interrupted';
-  /** the verdict's sentence (for `interrupted`, the last evaluation's) */
-  reason?: string;
-  /** the values measured over the step (or at its last evaluation) */
-  measures?: Measures;
-  /** the last evaluation's status, which for an `interrupted` step says why it stopped */
-  lastEvaluation?: VerdictStatus;
-}
+};
 
 /**
  * The JSON report written at the end of every run (path in the `report` output).
@@ -97,18 +74,32 @@ export interface ReportMeta {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Steps as they happened, with or without their own verdict. */
+/** One traffic step: a weight held while checks ran. */
 export interface StepSummary {
+  /** 1-based position in the plan's shifts */
   step: number;
+  /** number of shifts in the plan, when known */
   of?: number;
+  /** the new slot's percent during the step */
   weight: number;
+  /** when the weight was set (epoch ms; ISO-8601 in the report) */
   startedAt: number;
+  /** how long the step was held, ms */
   heldMs: number;
+  /** evaluations run during the step */
   evaluations: number;
+  /** evaluations that did not pass (fail or inconclusive) */
   failedEvaluations: number;
+  /**
+   * The step's verdict; `interrupted` when the step never reached its own verdict
+   * (rolled back, aborted, cancelled or crashed mid-step).
+   */
   status: VerdictStatus | 'interrupted';
+  /** the verdict's sentence (for `interrupted`, the last evaluation's) */
   reason?: string;
+  /** the values measured over the step (or at its last evaluation) */
   measures?: Measures;
+  /** the last evaluation's status, which for an `interrupted` step says why it stopped */
   lastEvaluation?: VerdictStatus;
 }
 
