@@ -4575,7 +4575,7 @@ async function lazyllhttp () {
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(7093))
+    mod = await WebAssembly.compile(__nccwpck_require__(9474))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -10374,7 +10374,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 7093:
+/***/ 9474:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -102058,6 +102058,81 @@ function readInputs() {
     return Object.fromEntries(INPUTS.map((i) => [i.name, getInput(i.name)]));
 }
 
+;// CONCATENATED MODULE: ./src/config/reader.ts
+
+const MASK = '***';
+class InputReader {
+    raw;
+    errors = [];
+    constructor(raw) {
+        this.raw = raw;
+    }
+    /** The value as the user gave it, trimmed; '' when missing or blank. */
+    given(name) {
+        return (this.raw[name] ?? '').trim();
+    }
+    /** The value given, or the input's default when blank. */
+    get(name) {
+        return this.given(name) || inputSpec(name).default;
+    }
+    isSet(name) {
+        return this.given(name) !== '';
+    }
+    /**
+     * Records `<name>: "<value>" <tail>`, where tail says what is accepted.
+     * `value` defaults to the input's value; pass one line of a list input to point at it.
+     */
+    bad(name, tail, value = this.get(name)) {
+        const shown = this.show(name, value);
+        this.errors.push({ input: name, value: shown, message: `${name}: ${JSON.stringify(shown)} ${tail}` });
+    }
+    /** Records `<name> <rest>` for problems about presence (missing, not allowed) rather than a value. */
+    problem(name, rest) {
+        this.errors.push({ input: name, value: this.show(name, this.given(name)), message: `${name} ${rest}` });
+    }
+    show(name, value) {
+        return inputSpec(name).secret && value !== '' ? MASK : value;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/config/combinations.ts
+function checkCombinations(config, r) {
+    const p = config.provider;
+    const acting = config.command !== 'plan';
+    if (p.kind === 'command' && acting && !p.statusCommand) {
+        r.problem('traffic-status-command', 'is required with provider command: a command printing the current split as JSON, like {"blue":100,"green":0}; ' +
+            'without it Glidepath cannot tell which slot is live and would have to guess');
+    }
+    if (p.kind === 'command' && config.holdAt === 50) {
+        r.bad('hold-at', 'leaves both slots at 50%, and with provider command nothing records which one is new, so promote and abort ' +
+            'could not tell them apart; hold at another weight of the plan');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/config/limits.ts
+// Numbers several layers must agree on: input validation, the adapters that live by them, the engine's bounds.
+/** One DescribeAlarms call per evaluation reads at most this many alarms. */
+const MAX_ALARMS = 100;
+/** Longest name CloudWatch accepts for an alarm. */
+const MAX_ALARM_NAME = 255;
+/** ALB metrics come per minute, about two minutes late: a step needs this long to see one whole minute. */
+const ALB_MIN_HOLD_MS = 3 * 60_000;
+/** check-command may run this much longer than probe-timeout before it is stopped and fails. */
+const CHECK_COMMAND_GRACE_MS = 4_000;
+/**
+ * The engine gives up on any one check read after probe-timeout plus this. Longer than
+ * CHECK_COMMAND_GRACE_MS, so a slow check-command is stopped (and reports why) before the engine
+ * stops waiting for it.
+ */
+const CHECK_READ_GRACE_MS = CHECK_COMMAND_GRACE_MS + 1_000;
+/** Bound on waiting for the new slot's targets to turn healthy before any shift (ALB). */
+const TARGET_HEALTH_WAIT_MS = 5 * 60_000;
+/**
+ * After cancellation the runner kills the process about 7.5 s after SIGTERM: the rollback hook
+ * gets this much, so the report is still written.
+ */
+const ROLLBACK_HOOK_WHEN_CANCELLED_MS = 5_000;
+
 ;// CONCATENATED MODULE: ./src/config/durations.ts
 // Durations as users type them (`500ms`, `30s`, `5m`, `1h30m`) to milliseconds and back.
 /** The accepted form, for error messages. */
@@ -102108,52 +102183,6 @@ function formatDuration(ms) {
 /** Elapsed and held times to the second (`1m10s`, not `1m10s123ms`); sub-second spans keep their ms. */
 function formatElapsed(ms) {
     return formatDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
-}
-
-;// CONCATENATED MODULE: ./src/plan/checks.ts
-
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-/**
- * Derived from the Config and the provider the same way checks/ and judge/ pick their sources:
- * real-traffic 5xx comes from HAProxy stats or ALB metrics; with the command provider the only
- * error rate there is comes from the probes. No user text here, only counts and limits.
- */
-function describeChecks(config, weight) {
-    const out = [];
-    const probes = config.healthUrls.length;
-    if (probes > 0)
-        out.push(`health probes (${plural(probes, 'URL', 'URLs')})`);
-    const rate = `${config.maxErrorRate}%`;
-    const minReq = `min ${plural(config.minRequests, 'request', 'requests')}`;
-    switch (config.provider.kind) {
-        case 'haproxy':
-            out.push(`HAProxy real-traffic 5xx ≤ ${rate} (${minReq})`);
-            break;
-        case 'alb':
-            out.push(`ALB real-traffic 5xx ≤ ${rate} (${minReq})`);
-            break;
-        case 'command':
-            if (probes > 0)
-                out.push(`probe error rate ≤ ${rate}`);
-            break;
-    }
-    if (config.compareToStable)
-        out.push('compared with the stable slot');
-    if (config.maxLatency)
-        out.push(`p${config.maxLatency.percentile} < ${formatDuration(config.maxLatency.maxMs)}`);
-    if (config.cloudwatchAlarms.length > 0)
-        out.push(`CloudWatch alarms (${config.cloudwatchAlarms.length})`);
-    if (config.provider.kind === 'alb') {
-        out.push(config.maxUnhealthyTargets > 0
-            ? `target health (≤ ${config.maxUnhealthyTargets} unhealthy)`
-            : 'target health');
-    }
-    if (config.checkCommand)
-        out.push('check-command');
-    // verify-command runs once the new slot takes all traffic (see Phase 'shift' in types.ts)
-    if (weight === 100 && config.hooks.verify)
-        out.push('verify-command');
-    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/config/strategy.ts
@@ -102215,177 +102244,6 @@ function intermediateWeights(strategy) {
         }
         default:
             return [];
-    }
-}
-
-;// CONCATENATED MODULE: ./src/plan/weights.ts
-
-/**
- * Percent weights of the NEW slot, ascending, always ending at 100. The intermediate weights
- * come from config/ (the same list `hold-at` is validated against); this side stays defensive
- * about values config/ already rejects, so a hand-built Config can never move traffic backwards,
- * past 100, or loop on a zero increment.
- */
-function shiftWeights(strategy) {
-    if (strategy.kind === 'linear' && !(Number.isFinite(strategy.increment) && strategy.increment > 0))
-        return [100];
-    const out = [];
-    for (const w of intermediateWeights(strategy)) {
-        if (w > 0 && w < 100 && w > (out[out.length - 1] ?? 0))
-            out.push(w);
-    }
-    return [...out, 100];
-}
-/**
- * The weights a run stops at when `hold-at` is set: every planned weight below `holdAt`, then
- * `holdAt` itself. When `holdAt` is one of the planned weights this is a plain truncation; when it
- * is not, the run still stops at exactly the weight the user asked for instead of overshooting.
- */
-function weightsUpTo(weights, holdAt) {
-    return [...weights.filter((w) => w < holdAt), holdAt];
-}
-
-;// CONCATENATED MODULE: ./src/plan/build.ts
-
-
-function buildPlan(config, options = {}) {
-    const holdAt = options.ignoreHoldAt ? undefined : config.holdAt;
-    const phases = [];
-    const { hooks } = config;
-    if (hooks.backup)
-        phases.push({ kind: 'backup', command: hooks.backup });
-    if (hooks.deploy)
-        phases.push({ kind: 'deploy', command: hooks.deploy });
-    if (config.preTrafficUrls.length > 0 || hooks.smoke) {
-        phases.push({
-            kind: 'pre-traffic',
-            urls: [...config.preTrafficUrls],
-            ...(hooks.smoke ? { smoke: hooks.smoke } : {}),
-        });
-    }
-    const all = shiftWeights(config.strategy.strategy);
-    const weights = holdAt === undefined ? all : weightsUpTo(all, holdAt);
-    // all-at-once is the emergency path: one evaluation right after the switch, no bake
-    const holdMs = config.strategy.strategy.kind === 'all-at-once' ? 0 : config.intervalMs;
-    weights.forEach((weight, i) => {
-        phases.push({
-            kind: 'shift',
-            step: i + 1,
-            of: weights.length,
-            weight,
-            holdMs,
-            checks: describeChecks(config, weight),
-        });
-    });
-    // a held run leaves both slots serving; keep-previous and cleanup belong to `promote`
-    if (holdAt === undefined) {
-        if (config.keepPreviousMs > 0)
-            phases.push({ kind: 'keep-previous', holdMs: config.keepPreviousMs });
-        if (hooks.cleanup)
-            phases.push({ kind: 'cleanup', command: hooks.cleanup });
-    }
-    return {
-        strategy: strategyLabel(config),
-        phases,
-        totalMs: totalOf(phases),
-        ...(holdAt === undefined ? {} : { holdAt }),
-    };
-}
-/**
- * What `promote` runs after a held deploy: the shifts above the held weight, then the tail.
- * `plan` must go all the way to 100 (built with `ignoreHoldAt`); the shift steps are renumbered
- * 1..N so the continued plan stands on its own.
- */
-function continuePlan(plan, fromWeight) {
-    if (plan.holdAt !== undefined) {
-        throw new Error(`continuePlan needs the full plan, but this one stops at hold-at ${plan.holdAt}%; build it with { ignoreHoldAt: true }`);
-    }
-    const shifts = plan.phases.filter((p) => p.kind === 'shift' && p.weight > fromWeight);
-    const tail = plan.phases.filter((p) => p.kind === 'keep-previous' || p.kind === 'cleanup');
-    const phases = [...shifts.map((p, i) => ({ ...p, step: i + 1, of: shifts.length })), ...tail];
-    return { strategy: plan.strategy, phases, totalMs: totalOf(phases) };
-}
-/** Convenience for `promote`: the rest of the config's full plan above `fromWeight`. */
-function promotePlan(config, fromWeight) {
-    return continuePlan(buildPlan(config, { ignoreHoldAt: true }), fromWeight);
-}
-function totalOf(phases) {
-    return phases.reduce((sum, p) => sum + ('holdMs' in p ? p.holdMs : 0), 0);
-}
-function strategyLabel(config) {
-    const { name, strategy } = config.strategy;
-    return name === '' || name === strategy.kind ? strategy.kind : `${name} (${strategy.kind})`;
-}
-
-;// CONCATENATED MODULE: ./src/config/whole-config.ts
-
-
-/** One DescribeAlarms call per evaluation reads at most this many alarms. */
-const MAX_ALARMS = 100;
-/** ALB metrics come per minute, about two minutes late: a step needs this long to see one whole minute. */
-const ALB_MIN_HOLD_MS = 3 * 60_000;
-function checkWholeConfig(config, r) {
-    const p = config.provider;
-    const acting = config.command !== 'plan';
-    // the plan's holds only run on deploy and promote: an on-call abort or rollback must never be refused for them
-    const shifting = config.command === 'deploy' || config.command === 'promote';
-    if (p.kind === 'command' && acting && !p.statusCommand) {
-        r.problem('traffic-status-command', 'is required with provider command: a command printing the current split as JSON, like {"blue":100,"green":0}; ' +
-            'without it Glidepath cannot tell which slot is live and would have to guess');
-    }
-    if (p.kind === 'command' && config.holdAt === 50) {
-        r.bad('hold-at', 'leaves both slots at 50%, and with provider command nothing records which one is new, so promote and abort ' +
-            'could not tell them apart; hold at another weight of the plan');
-    }
-    const plan = buildPlan(config, { ignoreHoldAt: true });
-    const shifts = plan.phases.filter((ph) => ph.kind === 'shift');
-    const shortest = Math.min(...shifts.map((s) => s.holdMs));
-    if (shifting && p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
-        const preset = config.strategy.presetIntervalMs !== undefined || config.strategy.strategy.kind === 'all-at-once';
-        r.bad(preset ? 'strategy' : 'interval', `holds a step for ${formatDuration(shortest)}, but ALB metrics are published per minute and about 2 minutes late, ` +
-            `so such a step sees no whole minute of traffic and, with min-requests ${config.minRequests}, could never pass; ` +
-            `hold steps for ${formatDuration(ALB_MIN_HOLD_MS)} or more, or set min-requests: 0 to judge on probes, alarms and target health only`, preset ? config.strategy.name : formatDuration(config.intervalMs));
-    }
-    if (shifting && plan.totalMs >= config.timeoutMs) {
-        r.bad('timeout', `is not longer than the plan's ${formatDuration(plan.totalMs)} of holds, so the run would stop in the middle of ` +
-            `the shift; give more, like ${formatDuration(Math.ceil((plan.totalMs * 1.5) / 60_000) * 60_000)}, or shorten the plan`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/config/reader.ts
-
-const MASK = '***';
-class InputReader {
-    raw;
-    errors = [];
-    constructor(raw) {
-        this.raw = raw;
-    }
-    /** The value as the user gave it, trimmed; '' when missing or blank. */
-    given(name) {
-        return (this.raw[name] ?? '').trim();
-    }
-    /** The value given, or the input's default when blank. */
-    get(name) {
-        return this.given(name) || inputSpec(name).default;
-    }
-    isSet(name) {
-        return this.given(name) !== '';
-    }
-    /**
-     * Records `<name>: "<value>" <tail>`, where tail says what is accepted.
-     * `value` defaults to the input's value; pass one line of a list input to point at it.
-     */
-    bad(name, tail, value = this.get(name)) {
-        const shown = this.show(name, value);
-        this.errors.push({ input: name, value: shown, message: `${name}: ${JSON.stringify(shown)} ${tail}` });
-    }
-    /** Records `<name> <rest>` for problems about presence (missing, not allowed) rather than a value. */
-    problem(name, rest) {
-        this.errors.push({ input: name, value: this.show(name, this.given(name)), message: `${name} ${rest}` });
-    }
-    show(name, value) {
-        return inputSpec(name).secret && value !== '' ? MASK : value;
     }
 }
 
@@ -102702,6 +102560,7 @@ function parseLatencyLimit(text) {
 
 
 
+
 const COMMANDS = ['deploy', 'promote', 'abort', 'rollback', 'status', 'plan'];
 const HOOK_INPUTS = {
     backup: 'backup-command',
@@ -102711,8 +102570,6 @@ const HOOK_INPUTS = {
     cleanup: 'cleanup-command',
     rollback: 'rollback-command',
 };
-// Longest name CloudWatch accepts for an alarm.
-const MAX_ALARM_NAME = 255;
 /**
  * Keys are input names as in action.yml; a missing or blank key means the default.
  * Never stops at the first problem: a user fixing inputs wants the whole list in one run.
@@ -102864,7 +102721,7 @@ function parseInputs(raw) {
         githubToken,
         awsRegion: awsRegion || undefined,
     };
-    checkWholeConfig(config, r);
+    checkCombinations(config, r);
     if (r.errors.length > 0)
         return { ok: false, errors: r.errors, secrets: uniqueSecrets };
     return { ok: true, config, secrets: uniqueSecrets };
@@ -102974,6 +102831,186 @@ function urlCredentials(text) {
     catch {
         return [];
     }
+}
+
+;// CONCATENATED MODULE: ./src/plan/checks.ts
+
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+/**
+ * Derived from the Config and the provider the same way checks/ and judge/ pick their sources:
+ * real-traffic 5xx comes from HAProxy stats or ALB metrics; with the command provider the only
+ * error rate there is comes from the probes. No user text here, only counts and limits.
+ */
+function describeChecks(config, weight) {
+    const out = [];
+    const probes = config.healthUrls.length;
+    if (probes > 0)
+        out.push(`health probes (${plural(probes, 'URL', 'URLs')})`);
+    const rate = `${config.maxErrorRate}%`;
+    const minReq = `min ${plural(config.minRequests, 'request', 'requests')}`;
+    switch (config.provider.kind) {
+        case 'haproxy':
+            out.push(`HAProxy real-traffic 5xx ≤ ${rate} (${minReq})`);
+            break;
+        case 'alb':
+            out.push(`ALB real-traffic 5xx ≤ ${rate} (${minReq})`);
+            break;
+        case 'command':
+            if (probes > 0)
+                out.push(`probe error rate ≤ ${rate}`);
+            break;
+    }
+    if (config.compareToStable)
+        out.push('compared with the stable slot');
+    if (config.maxLatency)
+        out.push(`p${config.maxLatency.percentile} < ${formatDuration(config.maxLatency.maxMs)}`);
+    if (config.cloudwatchAlarms.length > 0)
+        out.push(`CloudWatch alarms (${config.cloudwatchAlarms.length})`);
+    if (config.provider.kind === 'alb') {
+        out.push(config.maxUnhealthyTargets > 0
+            ? `target health (≤ ${config.maxUnhealthyTargets} unhealthy)`
+            : 'target health');
+    }
+    if (config.checkCommand)
+        out.push('check-command');
+    // verify-command runs once the new slot takes all traffic (see Phase 'shift' in types.ts)
+    if (weight === 100 && config.hooks.verify)
+        out.push('verify-command');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/plan/weights.ts
+
+/**
+ * Percent weights of the NEW slot, ascending, always ending at 100. The intermediate weights
+ * come from config/ (the same list `hold-at` is validated against); this side stays defensive
+ * about values config/ already rejects, so a hand-built Config can never move traffic backwards,
+ * past 100, or loop on a zero increment.
+ */
+function shiftWeights(strategy) {
+    if (strategy.kind === 'linear' && !(Number.isFinite(strategy.increment) && strategy.increment > 0))
+        return [100];
+    const out = [];
+    for (const w of intermediateWeights(strategy)) {
+        if (w > 0 && w < 100 && w > (out[out.length - 1] ?? 0))
+            out.push(w);
+    }
+    return [...out, 100];
+}
+/**
+ * The weights a run stops at when `hold-at` is set: every planned weight below `holdAt`, then
+ * `holdAt` itself. When `holdAt` is one of the planned weights this is a plain truncation; when it
+ * is not, the run still stops at exactly the weight the user asked for instead of overshooting.
+ */
+function weightsUpTo(weights, holdAt) {
+    return [...weights.filter((w) => w < holdAt), holdAt];
+}
+
+;// CONCATENATED MODULE: ./src/plan/build.ts
+
+
+function buildPlan(config, options = {}) {
+    const holdAt = options.ignoreHoldAt ? undefined : config.holdAt;
+    const phases = [];
+    const { hooks } = config;
+    if (hooks.backup)
+        phases.push({ kind: 'backup', command: hooks.backup });
+    if (hooks.deploy)
+        phases.push({ kind: 'deploy', command: hooks.deploy });
+    if (config.preTrafficUrls.length > 0 || hooks.smoke) {
+        phases.push({
+            kind: 'pre-traffic',
+            urls: [...config.preTrafficUrls],
+            ...(hooks.smoke ? { smoke: hooks.smoke } : {}),
+        });
+    }
+    const all = shiftWeights(config.strategy.strategy);
+    const weights = holdAt === undefined ? all : weightsUpTo(all, holdAt);
+    // all-at-once is the emergency path: one evaluation right after the switch, no bake
+    const holdMs = config.strategy.strategy.kind === 'all-at-once' ? 0 : config.intervalMs;
+    weights.forEach((weight, i) => {
+        phases.push({
+            kind: 'shift',
+            step: i + 1,
+            of: weights.length,
+            weight,
+            holdMs,
+            checks: describeChecks(config, weight),
+        });
+    });
+    // a held run leaves both slots serving; keep-previous and cleanup belong to `promote`
+    if (holdAt === undefined) {
+        if (config.keepPreviousMs > 0)
+            phases.push({ kind: 'keep-previous', holdMs: config.keepPreviousMs });
+        if (hooks.cleanup)
+            phases.push({ kind: 'cleanup', command: hooks.cleanup });
+    }
+    return {
+        strategy: strategyLabel(config),
+        phases,
+        totalMs: totalOf(phases),
+        ...(holdAt === undefined ? {} : { holdAt }),
+    };
+}
+/**
+ * What `promote` runs after a held deploy: the shifts above the held weight, then the tail.
+ * `plan` must go all the way to 100 (built with `ignoreHoldAt`); the shift steps are renumbered
+ * 1..N so the continued plan stands on its own.
+ */
+function continuePlan(plan, fromWeight) {
+    if (plan.holdAt !== undefined) {
+        throw new Error(`continuePlan needs the full plan, but this one stops at hold-at ${plan.holdAt}%; build it with { ignoreHoldAt: true }`);
+    }
+    const shifts = plan.phases.filter((p) => p.kind === 'shift' && p.weight > fromWeight);
+    const tail = plan.phases.filter((p) => p.kind === 'keep-previous' || p.kind === 'cleanup');
+    const phases = [...shifts.map((p, i) => ({ ...p, step: i + 1, of: shifts.length })), ...tail];
+    return { strategy: plan.strategy, phases, totalMs: totalOf(phases) };
+}
+/** Convenience for `promote`: the rest of the config's full plan above `fromWeight`. */
+function promotePlan(config, fromWeight) {
+    return continuePlan(buildPlan(config, { ignoreHoldAt: true }), fromWeight);
+}
+function totalOf(phases) {
+    return phases.reduce((sum, p) => sum + ('holdMs' in p ? p.holdMs : 0), 0);
+}
+function strategyLabel(config) {
+    const { name, strategy } = config.strategy;
+    return name === '' || name === strategy.kind ? strategy.kind : `${name} (${strategy.kind})`;
+}
+
+;// CONCATENATED MODULE: ./src/plan/feasibility.ts
+
+
+
+
+
+/** Inputs → Config with every rule applied, the plan's included: what main acts on. */
+function validateInputs(raw) {
+    const parsed = parseInputs(raw);
+    if (!parsed.ok)
+        return parsed;
+    const errors = checkFeasibility(parsed.config, raw);
+    return errors.length ? { ok: false, errors, secrets: parsed.secrets } : parsed;
+}
+function checkFeasibility(config, raw) {
+    const r = new InputReader(raw);
+    const p = config.provider;
+    // the plan's holds only run on deploy and promote: an on-call abort or rollback must never be refused for them
+    const shifting = config.command === 'deploy' || config.command === 'promote';
+    const plan = buildPlan(config, { ignoreHoldAt: true });
+    const shifts = plan.phases.filter((ph) => ph.kind === 'shift');
+    const shortest = Math.min(...shifts.map((s) => s.holdMs));
+    if (shifting && p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
+        const preset = config.strategy.presetIntervalMs !== undefined || config.strategy.strategy.kind === 'all-at-once';
+        r.bad(preset ? 'strategy' : 'interval', `holds a step for ${formatDuration(shortest)}, but ALB metrics are published per minute and about 2 minutes late, ` +
+            `so such a step sees no whole minute of traffic and, with min-requests ${config.minRequests}, could never pass; ` +
+            `hold steps for ${formatDuration(ALB_MIN_HOLD_MS)} or more, or set min-requests: 0 to judge on probes, alarms and target health only`, preset ? config.strategy.name : formatDuration(config.intervalMs));
+    }
+    if (shifting && plan.totalMs >= config.timeoutMs) {
+        r.bad('timeout', `is not longer than the plan's ${formatDuration(plan.totalMs)} of holds, so the run would stop in the middle of ` +
+            `the shift; give more, like ${formatDuration(Math.ceil((plan.totalMs * 1.5) / 60_000) * 60_000)}, or shorten the plan`);
+    }
+    return r.errors;
 }
 
 ;// CONCATENATED MODULE: ./src/config/types.ts
@@ -103214,6 +103251,7 @@ function judge(signals, limits, target, options = {}) {
     add(alarmCriterion(signals.filter((s) => s.kind === 'alarm')));
     add(targetsCriterion(signals.filter((s) => s.kind === 'targets' && s.slot === target), limits, target));
     add(commandCriterion(signals.filter((s) => s.kind === 'command')));
+    add(faultCriterion(signals.filter((s) => s.kind === 'fault')));
     const stableServes = (options.targetWeight ?? 0) < 100;
     if (limits.compareToStable && stableServes && targetTraffic.length > 0 && stableTraffic.length > 0) {
         const c = compareToStable({ slot: target, requests: sum(targetTraffic, 'requests'), errors: sum(targetTraffic, 'errors5xx') }, {
@@ -103417,19 +103455,22 @@ function commandCriterion(runs) {
         .map((l) => l.trim())
         .filter((l) => l !== '')
         .at(-1);
-    if (failed.exitCode < 0) {
-        // the engine's own signal for a check that threw or hung (HAProxy socket, CloudWatch...)
-        return {
-            status: 'fail',
-            text: truncate(lastLine ?? `${failed.command} could not run`, REASON_QUOTE_MAX),
-        };
-    }
     return {
         status: 'fail',
         text: lastLine
             ? `check command exited ${failed.exitCode}: ${truncate(lastLine, REASON_QUOTE_MAX)}`
             : `check command exited ${failed.exitCode} with no output`,
     };
+}
+/**
+ * g. Monitoring faults: a source that could not be read fails the evaluation (nothing vouches for the
+ * version meanwhile); the engine tells such a failure from a verdict by the signal's kind.
+ */
+function faultCriterion(faults) {
+    const first = faults[0];
+    if (!first)
+        return undefined;
+    return { status: 'fail', text: truncate(first.message, REASON_QUOTE_MAX) };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/fault.ts
@@ -103462,6 +103503,7 @@ function raceAbort(work, signal) {
 ;// CONCATENATED MODULE: ./src/engine/hold.ts
 
 
+
 const limitsOf = (c) => ({
     maxErrorRate: c.maxErrorRate,
     maxLatency: c.maxLatency,
@@ -103470,14 +103512,13 @@ const limitsOf = (c) => ({
     maxUnhealthyTargets: c.maxUnhealthyTargets,
 });
 /**
- * A failure that only the engine's own check errors explain (exitCode -1: a socket lost, CloudWatch
- * unreachable) is a monitoring fault: the run fails, but the version is not judged bad.
+ * A failure that only monitoring faults explain (a socket lost, CloudWatch unreachable) is a fault of
+ * the run: it fails, but the version is not judged bad.
  */
 function causeOf(signals, limits, target, options) {
-    const own = (s) => s.kind === 'command' && s.exitCode < 0;
-    if (!signals.some(own))
+    if (!signals.some((s) => s.kind === 'fault'))
         return 'verdict';
-    return judge(signals.filter((s) => !own(s)), limits, target, options).status === 'fail'
+    return judge(signals.filter((s) => s.kind !== 'fault'), limits, target, options).status === 'fail'
         ? 'verdict'
         : 'fault';
 }
@@ -103526,7 +103567,7 @@ async function holdStep(deps, phase, target, live) {
         if (wait > 0)
             await clock.sleep(wait, signal);
         signal.throwIfAborted();
-        const signals = await raceAbort(collectAll(checks, ctx(windowStart), config.probeTimeoutMs), signal);
+        const signals = await raceAbort(collectAll(checks, ctx(windowStart), config.probeTimeoutMs, clock), signal);
         windowStart = clock.now();
         evaluations++;
         const verdict = judge(signals, limits, target, { scope: 'evaluation', targetWeight: phase.weight });
@@ -103593,32 +103634,27 @@ async function holdStep(deps, phase, target, live) {
         });
     }
 }
-/** Every check once, concurrently; a check that throws or hangs becomes a failing signal, not a crash. */
-async function collectAll(checks, ctx, probeTimeoutMs) {
-    const boundMs = probeTimeoutMs + 5000;
+/** Every check once, concurrently; a check that throws or hangs becomes a fault signal, not a crash. */
+async function collectAll(checks, ctx, probeTimeoutMs, clock) {
+    const boundMs = probeTimeoutMs + CHECK_READ_GRACE_MS;
     const results = await Promise.all(checks.map(async (check) => {
-        let timer;
+        const bound = clock.timer(boundMs, () => new Error(`no answer within ${Math.round(boundMs / 1000)}s`));
         try {
-            return await Promise.race([
-                check.collect(ctx),
-                new Promise((_, reject) => {
-                    timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(boundMs / 1000)}s`)), boundMs);
-                }),
-            ]);
+            const stop = ctx.signal ? AbortSignal.any([bound.signal, ctx.signal]) : bound.signal;
+            return await raceAbort(check.collect(ctx), stop);
         }
         catch (e) {
             return [
                 {
-                    kind: 'command',
+                    kind: 'fault',
                     at: ctx.now,
-                    command: `check ${check.name}`,
-                    exitCode: -1,
-                    output: `check ${check.name} could not run: ${errorMessage(e)}`,
+                    source: check.name,
+                    message: `check ${check.name} could not run: ${errorMessage(e)}`,
                 },
             ];
         }
         finally {
-            clearTimeout(timer);
+            bound.cancel();
         }
     }));
     return results.flat();
@@ -103669,9 +103705,8 @@ async function restoreLive(deps, slot, lastKnown) {
 
 
 
+
 const LOCK_MARGIN_MS = 10 * 60_000;
-/** after cancellation the runner kills us ~7.5 s after SIGTERM: the rollback hook gets this much */
-const ROLLBACK_HOOK_WHEN_CANCELLED_MS = 5000;
 async function runEngine(deps) {
     const { config, clock, timeline } = deps;
     const run = new AbortController();
@@ -103679,10 +103714,8 @@ async function runEngine(deps) {
     if (deps.signal?.aborted)
         onCancel();
     deps.signal?.addEventListener('abort', onCancel, { once: true });
-    const deadline = setTimeout(() => run.abort(new Fault(`the run hit its timeout of ${formatDuration(config.timeoutMs)} (input timeout)`)), 
-    // setTimeout clamps delays above 2^31-1 ms (~24.8 days) to 1 ms
-    Math.min(config.timeoutMs, 2 ** 31 - 1));
-    deadline.unref?.();
+    const deadline = clock.timer(config.timeoutMs, () => new Fault(`the run hit its timeout of ${formatDuration(config.timeoutMs)} (input timeout)`));
+    deadline.signal.addEventListener('abort', () => run.abort(deadline.signal.reason), { once: true });
     try {
         const d = { ...deps, signal: run.signal };
         const outcome = config.command === 'status' ? await engine_status(d) : await withLock(d, () => act(d));
@@ -103690,7 +103723,7 @@ async function runEngine(deps) {
         return outcome;
     }
     finally {
-        clearTimeout(deadline);
+        deadline.cancel();
         deps.signal?.removeEventListener('abort', onCancel);
         await Promise.allSettled(deps.checks.map((c) => c.close?.()));
     }
@@ -104174,12 +104207,11 @@ async function runHook(deps, hook, env) {
     if (!command)
         return undefined;
     // rollback-command runs after cancellation too, but must end before the runner kills us
-    const signal = hook !== 'rollback'
-        ? deps.signal
-        : deps.signal.aborted
-            ? AbortSignal.timeout(ROLLBACK_HOOK_WHEN_CANCELLED_MS)
-            : undefined;
-    const result = await deps.hooks.run(hook, command, env, signal);
+    const bound = hook === 'rollback' && deps.signal.aborted
+        ? deps.clock.timer(ROLLBACK_HOOK_WHEN_CANCELLED_MS, () => new Fault('the run was cancelled'))
+        : undefined;
+    const signal = hook !== 'rollback' ? deps.signal : bound?.signal;
+    const result = await deps.hooks.run(hook, command, env, signal).finally(() => bound?.cancel());
     deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
     if (result.timedOut)
         return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
@@ -104198,7 +104230,7 @@ function phaseDetail(p, target) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/engine/timeline.ts
+;// CONCATENATED MODULE: ./src/ports/timeline.ts
 /** Collects events; `onEvent` lets the log stream them as they happen. */
 class Timeline {
     onEvent;
@@ -104223,22 +104255,46 @@ class Timeline {
     }
 }
 
-;// CONCATENATED MODULE: ./src/engine/ports.ts
+;// CONCATENATED MODULE: ./src/ports/clock.ts
+// The Clock port: every wait and every deadline goes through it, so a five-minute bake is tested in milliseconds.
+/** setTimeout clamps delays above 2^31-1 ms (~24.8 days) to 1 ms: longer waits are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Calls `fire` once `ms` have passed; returns the cancel function. Never keeps the process alive. */
+function after(ms, fire) {
+    const end = Date.now() + ms;
+    let t;
+    const arm = () => {
+        const left = end - Date.now();
+        if (left <= 0)
+            return fire();
+        t = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+        t.unref?.();
+    };
+    arm();
+    return () => clearTimeout(t);
+}
 const systemClock = {
     now: () => Date.now(),
     sleep: (ms, signal) => new Promise((resolve, reject) => {
         if (signal?.aborted)
             return reject(signal.reason);
+        const onAbort = () => {
+            cancel();
+            reject(signal?.reason);
+        };
+        // a sleep keeps the process alive like any awaited timer: armed without unref
         const t = setTimeout(() => {
             signal?.removeEventListener('abort', onAbort);
             resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(t);
-            reject(signal?.reason);
-        };
+        }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+        const cancel = () => clearTimeout(t);
         signal?.addEventListener('abort', onAbort, { once: true });
     }),
+    timer: (ms, reason) => {
+        const c = new AbortController();
+        const cancel = after(ms, () => c.abort(reason()));
+        return { signal: c.signal, cancel };
+    },
 };
 
 // EXTERNAL MODULE: external "node:net"
@@ -105040,7 +105096,7 @@ function keepAsRead(a) {
     return copy;
 }
 
-;// CONCATENATED MODULE: ./src/report/redact.ts
+;// CONCATENATED MODULE: ./src/shared/redact.ts
 // Masks secrets (header values, webhook URLs, tokens) in any text that leaves the process.
 /** Shorter values are too likely to be ordinary words or numbers to mask safely. */
 const MIN_SECRET_LENGTH = 4;
@@ -105106,7 +105162,7 @@ var external_node_child_process_ = __nccwpck_require__(1421);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/hooks/shell.ts
+;// CONCATENATED MODULE: ./src/shared/shell.ts
 // Runs one user command through the user's shell, bounded in time, its output streamed to the log and kept (tail, redacted).
 //
 // Why node:child_process and not @actions/exec: a timed-out or cancelled command must die with
@@ -105937,8 +105993,7 @@ function redactUrl(url) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/hooks/runner.ts
-
+;// CONCATENATED MODULE: ./src/ports/hooks.ts
 /** What every user command learns about the deployment, as environment variables only. */
 function hookEnv(hook, env) {
     return {
@@ -105948,31 +106003,6 @@ function hookEnv(hook, env) {
         GLIDEPATH_WEIGHT: String(env.weight),
         ...(env.previous ? { GLIDEPATH_PREVIOUS_SLOT: env.previous } : {}),
     };
-}
-class ShellHookRunner {
-    opts;
-    constructor(opts) {
-        this.opts = opts;
-    }
-    async run(hook, command, env, signal) {
-        const r = await runShell(command, hookEnv(hook, env), {
-            timeoutMs: this.opts.timeoutMs,
-            signal,
-            secrets: this.opts.secrets,
-            group: `hook: ${hook}`,
-            logger: this.opts.logger,
-            maxOutputChars: this.opts.maxOutputChars,
-            killGraceMs: this.opts.killGraceMs,
-        });
-        return {
-            hook,
-            command: r.command,
-            exitCode: r.exitCode,
-            output: r.output,
-            durationMs: r.durationMs,
-            timedOut: r.timedOut,
-        };
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/checks/command-check.ts
@@ -106348,9 +106378,8 @@ class CloudWatchCheck {
 
 
 
-/** Bound on waiting for the new slot's targets to turn healthy before any shift. */
-const TARGET_HEALTH_WAIT_MS = 5 * 60_000;
-function createChecks(config, aws, secrets = []) {
+
+function createChecks(config, aws, secrets = [], clock = systemClock) {
     const checks = [];
     const gates = [];
     const p = config.provider;
@@ -106372,7 +106401,7 @@ function createChecks(config, aws, secrets = []) {
     if (config.checkCommand) {
         checks.push(new CommandCheck({
             command: config.checkCommand,
-            timeoutMs: Math.min(config.hookTimeoutMs, config.probeTimeoutMs + 4000),
+            timeoutMs: Math.min(config.hookTimeoutMs, config.probeTimeoutMs + CHECK_COMMAND_GRACE_MS),
             secrets,
         }));
     }
@@ -106383,7 +106412,7 @@ function createChecks(config, aws, secrets = []) {
         case 'alb': {
             const client = aws.elbv2;
             const targetGroups = { blue: p.blueTargetGroupArn, green: p.greenTargetGroupArn };
-            checks.push(new TargetHealthCheck({ client, targetGroups }));
+            checks.push(new TargetHealthCheck({ client, targetGroups, sleep: (ms) => clock.sleep(ms) }));
             // ALB metrics of both target groups (and the alarms) in one call each per evaluation
             checks.push(new CloudWatchCheck({
                 client: aws.cloudwatch,
@@ -106393,6 +106422,7 @@ function createChecks(config, aws, secrets = []) {
                     green: targetGroupDimension(p.greenTargetGroupArn),
                 },
                 alarms: config.cloudwatchAlarms,
+                sleep: (ms) => clock.sleep(ms),
                 ...(config.maxLatency ? { maxLatency: config.maxLatency } : {}),
             }));
             gates.push(targetHealthGate({
@@ -106400,8 +106430,8 @@ function createChecks(config, aws, secrets = []) {
                 targetGroups,
                 timeoutMs: Math.min(TARGET_HEALTH_WAIT_MS, config.timeoutMs),
                 intervalMs: 10_000,
-                sleep: systemClock.sleep,
-                now: Date.now,
+                sleep: (ms, signal) => clock.sleep(ms, signal),
+                now: () => clock.now(),
                 log: (line) => info(line),
             }));
             break;
@@ -106417,9 +106447,39 @@ function createChecks(config, aws, secrets = []) {
             targetGroups: { blue: '', green: '' },
             alarms: config.cloudwatchAlarms,
             metrics: false,
+            sleep: (ms) => clock.sleep(ms),
         }));
     }
     return { checks, gates };
+}
+
+;// CONCATENATED MODULE: ./src/hooks/runner.ts
+
+
+class ShellHookRunner {
+    opts;
+    constructor(opts) {
+        this.opts = opts;
+    }
+    async run(hook, command, env, signal) {
+        const r = await runShell(command, hookEnv(hook, env), {
+            timeoutMs: this.opts.timeoutMs,
+            signal,
+            secrets: this.opts.secrets,
+            group: `hook: ${hook}`,
+            logger: this.opts.logger,
+            maxOutputChars: this.opts.maxOutputChars,
+            killGraceMs: this.opts.killGraceMs,
+        });
+        return {
+            hook,
+            command: r.command,
+            exitCode: r.exitCode,
+            output: r.output,
+            durationMs: r.durationMs,
+            timedOut: r.timedOut,
+        };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/progress.ts
@@ -107379,7 +107439,7 @@ async function publish(p) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/engine/run-state.ts
+;// CONCATENATED MODULE: ./src/run-state.ts
 // What main leaves for the post step (core.saveState): the split in progress, so a crash can be undone.
 
 /** Called before every weight change and with undefined once traffic is at rest again. */
@@ -108158,7 +108218,7 @@ function ensureCommandFiles() {
 }
 async function main() {
     ensureCommandFiles();
-    const parsed = parseInputs(readInputs());
+    const parsed = validateInputs(readInputs());
     // a 1-3 character value would mask that text everywhere in the log; redact() skips them too
     for (const s of parsed.secrets)
         if (s.length >= MIN_SECRET_LENGTH)
@@ -108202,7 +108262,7 @@ async function execute(config, plan, secrets) {
     });
     const aws = new AwsClients(config.awsRegion);
     const router = createRouter(config, aws, secrets, (message) => timeline.add({ at: Date.now(), type: 'warning', message }));
-    const { checks, gates } = createChecks(config, aws, secrets);
+    const { checks, gates } = createChecks(config, aws, secrets, systemClock);
     const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
     const github = new GithubReporting(config, secrets, (message) => warning(message));
     try {

@@ -2,20 +2,20 @@
 import * as core from '@actions/core';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readInputs } from './config/read-inputs.js';
-import { parseInputs } from './config/parse.js';
+import { validateInputs } from './plan/feasibility.js';
 import type { Config } from './config/types.js';
 import { buildPlan } from './plan/build.js';
 import { runEngine } from './engine/engine.js';
-import { Timeline } from './engine/timeline.js';
-import { systemClock } from './engine/ports.js';
+import { Timeline } from './ports/timeline.js';
+import { systemClock } from './ports/clock.js';
 import { Fault } from './engine/fault.js';
 import { createRouter } from './traffic/create-router.js';
 import { createChecks } from './checks/create-checks.js';
 import { ShellHookRunner } from './hooks/runner.js';
 import { LogStream } from './report/log-stream.js';
 import { publish, publishInputErrors, publishPlan } from './report/publish.js';
-import { saveSplit, markHeld, runIdentity, saveLock, saveRunId } from './engine/run-state.js';
-import { MIN_SECRET_LENGTH } from './report/redact.js';
+import { saveSplit, markHeld, runIdentity, saveLock, saveRunId } from './run-state.js';
+import { MIN_SECRET_LENGTH } from './shared/redact.js';
 import { AwsClients } from './traffic/aws-clients.js';
 import { Notifier } from './report/notifier.js';
 import { GithubReporting } from './report/github-reporting.js';
@@ -34,7 +34,7 @@ function ensureCommandFiles(): void {
 
 async function main(): Promise<void> {
   ensureCommandFiles();
-  const parsed = parseInputs(readInputs());
+  const parsed = validateInputs(readInputs());
   // a 1-3 character value would mask that text everywhere in the log; redact() skips them too
   for (const s of parsed.secrets) if (s.length >= MIN_SECRET_LENGTH) core.setSecret(s);
   if (!parsed.ok) {
@@ -80,7 +80,7 @@ async function execute(config: Config, plan: Plan, secrets: string[]): Promise<v
   const router = createRouter(config, aws, secrets, (message) =>
     timeline.add({ at: Date.now(), type: 'warning', message }),
   );
-  const { checks, gates } = createChecks(config, aws, secrets);
+  const { checks, gates } = createChecks(config, aws, secrets, systemClock);
   const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
   const github = new GithubReporting(config, secrets, (message) => core.warning(message));
   try {

@@ -3,11 +3,12 @@
 import * as core from '@actions/core';
 import { readInputs } from './config/read-inputs.js';
 import { parseInputs } from './config/parse.js';
-import { loadLock, loadRunId, loadSplit, type SplitState } from './engine/run-state.js';
+import { loadLock, loadRunId, loadSplit, type SplitState } from './run-state.js';
 import { restoreLive } from './engine/restore.js';
-import { systemClock, type TrafficRouter } from './engine/ports.js';
+import { systemClock } from './ports/clock.js';
+import { type TrafficRouter } from './ports/traffic.js';
 import { describeWeights } from './engine/slots.js';
-import { MIN_SECRET_LENGTH } from './report/redact.js';
+import { MIN_SECRET_LENGTH } from './shared/redact.js';
 import { AwsClients } from './traffic/aws-clients.js';
 import { createRouter } from './traffic/create-router.js';
 

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchCheck, type CloudWatchCheckOptions } from '../../src/checks/cloudwatch.js';
-import type { CheckContext } from '../../src/engine/ports.js';
+import type { CheckContext } from '../../src/ports/checks.js';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const at = (min: number, sec = 0) => T0 + min * 60_000 + sec * 1000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandCheck } from '../../src/checks/command-check.js';
-import type { CheckContext } from '../../src/engine/ports.js';
+import type { CheckContext } from '../../src/ports/checks.js';
 
 const quiet = { startGroup: () => {}, endGroup: () => {}, info: () => {} };
 const ctx: CheckContext = {

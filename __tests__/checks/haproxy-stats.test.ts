@@ -1,7 +1,7 @@
 // HaproxyStatsCheck: per-slot deltas of HAProxy's request and 5xx counters, against real HAProxy and a fake for restarts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SocketAddress } from '../../src/config/types.js';
-import type { CheckContext } from '../../src/engine/ports.js';
+import type { CheckContext } from '../../src/ports/checks.js';
 import type { Signal } from '../../src/judge/types.js';
 import { HaproxyStatsCheck } from '../../src/checks/haproxy-stats.js';
 import { HaproxyRouter, type HaproxyProvider } from '../../src/traffic/haproxy.js';

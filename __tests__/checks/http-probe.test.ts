@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BodyCheck } from '../../src/config/types.js';
-import type { CheckContext } from '../../src/engine/ports.js';
+import type { CheckContext } from '../../src/ports/checks.js';
 import {
   HttpProbeCheck,
   preTrafficProbe,

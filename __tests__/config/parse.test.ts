@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseInputs } from '../../src/config/parse.js';
+import { validateInputs } from '../../src/plan/feasibility.js';
 import type { Config, ConfigError, ConfigResult } from '../../src/config/types.js';
 
 const HAPROXY = {
@@ -40,7 +41,7 @@ function configOf(result: ConfigResult): Config {
 
 // [why, inputs, input the error must name, text the message must contain (the accepted form)]
 const BAD: [string, Record<string, string>, string, string][] = [
-  // combinations that parse one by one but cannot work (src/config/whole-config.ts)
+  // combinations that parse one by one but cannot work (src/config/combinations.ts, src/plan/feasibility.ts)
   [
     'command provider without a status command',
     { provider: 'command', 'traffic-command': './set.sh' },
@@ -351,7 +352,7 @@ const BAD: [string, Record<string, string>, string, string][] = [
   ],
 ];
 
-describe('parseInputs: bad inputs', () => {
+describe('validateInputs: bad inputs', () => {
   it('has a row for at least 45 bad inputs', () => {
     expect(BAD.length).toBeGreaterThanOrEqual(45);
   });
@@ -359,7 +360,8 @@ describe('parseInputs: bad inputs', () => {
   it.each(BAD.map(([why, inputs, input, hint]) => ({ why, inputs, input, hint })))(
     '$why → $input',
     ({ inputs, input, hint }) => {
-      const errors = errorsOf(parseInputs(inputs));
+      // everything a user is told: the config's own rules and the plan's (plan/feasibility.ts)
+      const errors = errorsOf(validateInputs(inputs));
       const mine = errors.filter((e) => e.input === input);
       expect(mine, JSON.stringify(errors)).not.toHaveLength(0);
       for (const e of mine) expect(e.message.startsWith(input)).toBe(true);

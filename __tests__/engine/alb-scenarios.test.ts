@@ -19,7 +19,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parseInputs } from '../../src/config/parse.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { runEngine } from '../../src/engine/engine.js';
-import { Timeline } from '../../src/engine/timeline.js';
+import { Timeline } from '../../src/ports/timeline.js';
 import { AlbRouter, TAG_LOCK, TAG_REJECTED, type AlbProvider } from '../../src/traffic/alb.js';
 import { targetGroupDimension } from '../../src/traffic/alb-arn.js';
 import { CloudWatchCheck } from '../../src/checks/cloudwatch.js';

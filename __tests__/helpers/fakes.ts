@@ -1,15 +1,8 @@
 // In-memory ports for engine tests: a router that records every write, scripted checks and hooks.
 import type { HookName } from '../../src/config/types.js';
-import type {
-  Check,
-  CheckContext,
-  HookEnv,
-  HookResult,
-  HookRunner,
-  RouterState,
-  TrafficRouter,
-  Weights,
-} from '../../src/engine/ports.js';
+import type { Check, CheckContext } from '../../src/ports/checks.js';
+import type { HookEnv, HookResult, HookRunner } from '../../src/ports/hooks.js';
+import type { RouterState, TrafficRouter, Weights } from '../../src/ports/traffic.js';
 import type { Signal } from '../../src/judge/types.js';
 
 export class FakeRouter implements TrafficRouter {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Slot } from '../../src/config/types.js';
 import { ShellHookRunner } from '../../src/hooks/runner.js';
-import type { ShellLogger } from '../../src/hooks/shell.js';
+import type { ShellLogger } from '../../src/shared/shell.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'glidepath-hooks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { commandEnv, lastLines, runShell, shellFor } from '../../src/hooks/shell.js';
+import { commandEnv, lastLines, runShell, shellFor } from '../../src/shared/shell.js';
 
 const quiet = { startGroup: () => {}, endGroup: () => {}, info: () => {} };
 

@@ -1,5 +1,5 @@
 // Hand-built timelines of realistic runs, with secrets planted where careless code would leak them.
-import type { TimelineEvent } from '../../src/engine/timeline.js';
+import type { TimelineEvent } from '../../src/ports/timeline.js';
 import type { Measures, Verdict, VerdictStatus } from '../../src/judge/types.js';
 import type { Plan } from '../../src/plan/types.js';
 import type { HookName } from '../../src/config/types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TimelineEvent, TimelineEventOf } from '../../src/engine/timeline.js';
+import type { TimelineEvent, TimelineEventOf } from '../../src/ports/timeline.js';
 import type { Measures, VerdictStatus } from '../../src/judge/types.js';
 import { formatEvent, formatPercent } from '../../src/report/progress.js';
 import { RUNS, SECRETS, TOKEN } from './fixtures.js';

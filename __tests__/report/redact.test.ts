@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, redactDeep } from '../../src/report/redact.js';
+import { redact, redactDeep } from '../../src/shared/redact.js';
 
 describe('redact', () => {
   it('masks every occurrence of every secret', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { TimelineEvent } from '../../src/engine/timeline.js';
+import type { TimelineEvent } from '../../src/ports/timeline.js';
 import { renderSummary, writeSummary } from '../../src/report/summary.js';
 import { DEFAULT_T0, ENV_URL, LIMITS, ROLLBACK_REASON, RUN_URL, RUNS, SECRETS } from './fixtures.js';
 

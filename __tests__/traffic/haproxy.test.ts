@@ -1,7 +1,7 @@
 // HaproxyRouter and the runtime API client: against a fake socket for ordering and faults, against real HAProxy for the rest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SocketAddress } from '../../src/config/types.js';
-import type { Weights } from '../../src/engine/ports.js';
+import type { Weights } from '../../src/ports/traffic.js';
 import { HaproxyRouter, isEligibleStatus, type HaproxyProvider } from '../../src/traffic/haproxy.js';
 import { parseShowStat, sendCommand } from '../../src/traffic/haproxy-socket.js';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';

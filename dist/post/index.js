@@ -28094,7 +28094,7 @@ module.exports = {
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
 const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -31158,7 +31158,7 @@ __webpack_unused_export__ = waitUntilLogAlarmExists;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
 const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -35122,7 +35122,7 @@ __webpack_unused_export__ = waitUntilTargetInService;
 
 /***/ }),
 
-/***/ 2771:
+/***/ 5152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
@@ -36147,7 +36147,7 @@ exports.userAgentMiddleware = userAgentMiddleware;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
 const { SignatureV4 } = __nccwpck_require__(5118);
 const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
@@ -38025,7 +38025,7 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 /***/ 5606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { CredentialsProviderError } = __nccwpck_require__(7291);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
@@ -38071,7 +38071,7 @@ exports.fromEnv = fromEnv;
 /***/ 8605:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { CredentialsProviderError } = __nccwpck_require__(7291);
 const { NodeHttpHandler } = __nccwpck_require__(1279);
 const fs = __nccwpck_require__(1455);
@@ -38258,7 +38258,7 @@ exports.fromHttp = fromHttp;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
@@ -38493,7 +38493,7 @@ exports.fromIni = fromIni;
 /***/ 4072:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
 const { HttpRequest } = __nccwpck_require__(3422);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
@@ -38970,7 +38970,7 @@ exports.defaultProvider = defaultProvider;
 const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -39051,7 +39051,7 @@ exports.fromProcess = fromProcess;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { fromSso } = __nccwpck_require__(5433);
 
 const isSsoProfile = (arg) => arg &&
@@ -39259,7 +39259,7 @@ exports.SSOClient = SSOClient;
 /***/ 9956:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(2771);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
 const { readFileSync } = __nccwpck_require__(3024);
 
@@ -39324,7 +39324,7 @@ exports.fromWebToken = fromWebToken;
 /***/ 9762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
 const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -39934,7 +39934,7 @@ exports.errorTypeRegistries = errorTypeRegistries;
 /***/ 9443:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
 const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -40628,7 +40628,7 @@ exports.errorTypeRegistries = errorTypeRegistries;
 /***/ 2579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
 const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -41109,7 +41109,7 @@ exports.errorTypeRegistries = errorTypeRegistries;
 /***/ 1136:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(2771);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
 const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
 const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
 const { Command: $Command } = __nccwpck_require__(2658);
@@ -42168,7 +42168,7 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 /***/ 5433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(2771);
+const { setTokenFeature } = __nccwpck_require__(5152);
 const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
 const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
 const { promises } = __nccwpck_require__(3024);
@@ -63011,6 +63011,81 @@ function readInputs() {
     return Object.fromEntries(INPUTS.map((i) => [i.name, getInput(i.name)]));
 }
 
+;// CONCATENATED MODULE: ./src/config/combinations.ts
+function checkCombinations(config, r) {
+    const p = config.provider;
+    const acting = config.command !== 'plan';
+    if (p.kind === 'command' && acting && !p.statusCommand) {
+        r.problem('traffic-status-command', 'is required with provider command: a command printing the current split as JSON, like {"blue":100,"green":0}; ' +
+            'without it Glidepath cannot tell which slot is live and would have to guess');
+    }
+    if (p.kind === 'command' && config.holdAt === 50) {
+        r.bad('hold-at', 'leaves both slots at 50%, and with provider command nothing records which one is new, so promote and abort ' +
+            'could not tell them apart; hold at another weight of the plan');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/config/limits.ts
+// Numbers several layers must agree on: input validation, the adapters that live by them, the engine's bounds.
+/** One DescribeAlarms call per evaluation reads at most this many alarms. */
+const MAX_ALARMS = 100;
+/** Longest name CloudWatch accepts for an alarm. */
+const MAX_ALARM_NAME = 255;
+/** ALB metrics come per minute, about two minutes late: a step needs this long to see one whole minute. */
+const ALB_MIN_HOLD_MS = (/* unused pure expression or super */ null && (3 * 60_000));
+/** check-command may run this much longer than probe-timeout before it is stopped and fails. */
+const CHECK_COMMAND_GRACE_MS = 4_000;
+/**
+ * The engine gives up on any one check read after probe-timeout plus this. Longer than
+ * CHECK_COMMAND_GRACE_MS, so a slow check-command is stopped (and reports why) before the engine
+ * stops waiting for it.
+ */
+const CHECK_READ_GRACE_MS = CHECK_COMMAND_GRACE_MS + 1_000;
+/** Bound on waiting for the new slot's targets to turn healthy before any shift (ALB). */
+const TARGET_HEALTH_WAIT_MS = (/* unused pure expression or super */ null && (5 * 60_000));
+/**
+ * After cancellation the runner kills the process about 7.5 s after SIGTERM: the rollback hook
+ * gets this much, so the report is still written.
+ */
+const ROLLBACK_HOOK_WHEN_CANCELLED_MS = 5_000;
+
+;// CONCATENATED MODULE: ./src/config/reader.ts
+
+const MASK = '***';
+class InputReader {
+    raw;
+    errors = [];
+    constructor(raw) {
+        this.raw = raw;
+    }
+    /** The value as the user gave it, trimmed; '' when missing or blank. */
+    given(name) {
+        return (this.raw[name] ?? '').trim();
+    }
+    /** The value given, or the input's default when blank. */
+    get(name) {
+        return this.given(name) || inputSpec(name).default;
+    }
+    isSet(name) {
+        return this.given(name) !== '';
+    }
+    /**
+     * Records `<name>: "<value>" <tail>`, where tail says what is accepted.
+     * `value` defaults to the input's value; pass one line of a list input to point at it.
+     */
+    bad(name, tail, value = this.get(name)) {
+        const shown = this.show(name, value);
+        this.errors.push({ input: name, value: shown, message: `${name}: ${JSON.stringify(shown)} ${tail}` });
+    }
+    /** Records `<name> <rest>` for problems about presence (missing, not allowed) rather than a value. */
+    problem(name, rest) {
+        this.errors.push({ input: name, value: this.show(name, this.given(name)), message: `${name} ${rest}` });
+    }
+    show(name, value) {
+        return inputSpec(name).secret && value !== '' ? MASK : value;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/config/durations.ts
 // Durations as users type them (`500ms`, `30s`, `5m`, `1h30m`) to milliseconds and back.
 /** The accepted form, for error messages. */
@@ -63061,52 +63136,6 @@ function formatDuration(ms) {
 /** Elapsed and held times to the second (`1m10s`, not `1m10s123ms`); sub-second spans keep their ms. */
 function formatElapsed(ms) {
     return formatDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
-}
-
-;// CONCATENATED MODULE: ./src/plan/checks.ts
-
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-/**
- * Derived from the Config and the provider the same way checks/ and judge/ pick their sources:
- * real-traffic 5xx comes from HAProxy stats or ALB metrics; with the command provider the only
- * error rate there is comes from the probes. No user text here, only counts and limits.
- */
-function describeChecks(config, weight) {
-    const out = [];
-    const probes = config.healthUrls.length;
-    if (probes > 0)
-        out.push(`health probes (${plural(probes, 'URL', 'URLs')})`);
-    const rate = `${config.maxErrorRate}%`;
-    const minReq = `min ${plural(config.minRequests, 'request', 'requests')}`;
-    switch (config.provider.kind) {
-        case 'haproxy':
-            out.push(`HAProxy real-traffic 5xx ≤ ${rate} (${minReq})`);
-            break;
-        case 'alb':
-            out.push(`ALB real-traffic 5xx ≤ ${rate} (${minReq})`);
-            break;
-        case 'command':
-            if (probes > 0)
-                out.push(`probe error rate ≤ ${rate}`);
-            break;
-    }
-    if (config.compareToStable)
-        out.push('compared with the stable slot');
-    if (config.maxLatency)
-        out.push(`p${config.maxLatency.percentile} < ${formatDuration(config.maxLatency.maxMs)}`);
-    if (config.cloudwatchAlarms.length > 0)
-        out.push(`CloudWatch alarms (${config.cloudwatchAlarms.length})`);
-    if (config.provider.kind === 'alb') {
-        out.push(config.maxUnhealthyTargets > 0
-            ? `target health (≤ ${config.maxUnhealthyTargets} unhealthy)`
-            : 'target health');
-    }
-    if (config.checkCommand)
-        out.push('check-command');
-    // verify-command runs once the new slot takes all traffic (see Phase 'shift' in types.ts)
-    if (weight === 100 && config.hooks.verify)
-        out.push('verify-command');
-    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/config/strategy.ts
@@ -63168,177 +63197,6 @@ function intermediateWeights(strategy) {
         }
         default:
             return [];
-    }
-}
-
-;// CONCATENATED MODULE: ./src/plan/weights.ts
-
-/**
- * Percent weights of the NEW slot, ascending, always ending at 100. The intermediate weights
- * come from config/ (the same list `hold-at` is validated against); this side stays defensive
- * about values config/ already rejects, so a hand-built Config can never move traffic backwards,
- * past 100, or loop on a zero increment.
- */
-function shiftWeights(strategy) {
-    if (strategy.kind === 'linear' && !(Number.isFinite(strategy.increment) && strategy.increment > 0))
-        return [100];
-    const out = [];
-    for (const w of intermediateWeights(strategy)) {
-        if (w > 0 && w < 100 && w > (out[out.length - 1] ?? 0))
-            out.push(w);
-    }
-    return [...out, 100];
-}
-/**
- * The weights a run stops at when `hold-at` is set: every planned weight below `holdAt`, then
- * `holdAt` itself. When `holdAt` is one of the planned weights this is a plain truncation; when it
- * is not, the run still stops at exactly the weight the user asked for instead of overshooting.
- */
-function weightsUpTo(weights, holdAt) {
-    return [...weights.filter((w) => w < holdAt), holdAt];
-}
-
-;// CONCATENATED MODULE: ./src/plan/build.ts
-
-
-function buildPlan(config, options = {}) {
-    const holdAt = options.ignoreHoldAt ? undefined : config.holdAt;
-    const phases = [];
-    const { hooks } = config;
-    if (hooks.backup)
-        phases.push({ kind: 'backup', command: hooks.backup });
-    if (hooks.deploy)
-        phases.push({ kind: 'deploy', command: hooks.deploy });
-    if (config.preTrafficUrls.length > 0 || hooks.smoke) {
-        phases.push({
-            kind: 'pre-traffic',
-            urls: [...config.preTrafficUrls],
-            ...(hooks.smoke ? { smoke: hooks.smoke } : {}),
-        });
-    }
-    const all = shiftWeights(config.strategy.strategy);
-    const weights = holdAt === undefined ? all : weightsUpTo(all, holdAt);
-    // all-at-once is the emergency path: one evaluation right after the switch, no bake
-    const holdMs = config.strategy.strategy.kind === 'all-at-once' ? 0 : config.intervalMs;
-    weights.forEach((weight, i) => {
-        phases.push({
-            kind: 'shift',
-            step: i + 1,
-            of: weights.length,
-            weight,
-            holdMs,
-            checks: describeChecks(config, weight),
-        });
-    });
-    // a held run leaves both slots serving; keep-previous and cleanup belong to `promote`
-    if (holdAt === undefined) {
-        if (config.keepPreviousMs > 0)
-            phases.push({ kind: 'keep-previous', holdMs: config.keepPreviousMs });
-        if (hooks.cleanup)
-            phases.push({ kind: 'cleanup', command: hooks.cleanup });
-    }
-    return {
-        strategy: strategyLabel(config),
-        phases,
-        totalMs: totalOf(phases),
-        ...(holdAt === undefined ? {} : { holdAt }),
-    };
-}
-/**
- * What `promote` runs after a held deploy: the shifts above the held weight, then the tail.
- * `plan` must go all the way to 100 (built with `ignoreHoldAt`); the shift steps are renumbered
- * 1..N so the continued plan stands on its own.
- */
-function continuePlan(plan, fromWeight) {
-    if (plan.holdAt !== undefined) {
-        throw new Error(`continuePlan needs the full plan, but this one stops at hold-at ${plan.holdAt}%; build it with { ignoreHoldAt: true }`);
-    }
-    const shifts = plan.phases.filter((p) => p.kind === 'shift' && p.weight > fromWeight);
-    const tail = plan.phases.filter((p) => p.kind === 'keep-previous' || p.kind === 'cleanup');
-    const phases = [...shifts.map((p, i) => ({ ...p, step: i + 1, of: shifts.length })), ...tail];
-    return { strategy: plan.strategy, phases, totalMs: totalOf(phases) };
-}
-/** Convenience for `promote`: the rest of the config's full plan above `fromWeight`. */
-function promotePlan(config, fromWeight) {
-    return continuePlan(buildPlan(config, { ignoreHoldAt: true }), fromWeight);
-}
-function totalOf(phases) {
-    return phases.reduce((sum, p) => sum + ('holdMs' in p ? p.holdMs : 0), 0);
-}
-function strategyLabel(config) {
-    const { name, strategy } = config.strategy;
-    return name === '' || name === strategy.kind ? strategy.kind : `${name} (${strategy.kind})`;
-}
-
-;// CONCATENATED MODULE: ./src/config/whole-config.ts
-
-
-/** One DescribeAlarms call per evaluation reads at most this many alarms. */
-const MAX_ALARMS = 100;
-/** ALB metrics come per minute, about two minutes late: a step needs this long to see one whole minute. */
-const ALB_MIN_HOLD_MS = 3 * 60_000;
-function checkWholeConfig(config, r) {
-    const p = config.provider;
-    const acting = config.command !== 'plan';
-    // the plan's holds only run on deploy and promote: an on-call abort or rollback must never be refused for them
-    const shifting = config.command === 'deploy' || config.command === 'promote';
-    if (p.kind === 'command' && acting && !p.statusCommand) {
-        r.problem('traffic-status-command', 'is required with provider command: a command printing the current split as JSON, like {"blue":100,"green":0}; ' +
-            'without it Glidepath cannot tell which slot is live and would have to guess');
-    }
-    if (p.kind === 'command' && config.holdAt === 50) {
-        r.bad('hold-at', 'leaves both slots at 50%, and with provider command nothing records which one is new, so promote and abort ' +
-            'could not tell them apart; hold at another weight of the plan');
-    }
-    const plan = buildPlan(config, { ignoreHoldAt: true });
-    const shifts = plan.phases.filter((ph) => ph.kind === 'shift');
-    const shortest = Math.min(...shifts.map((s) => s.holdMs));
-    if (shifting && p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
-        const preset = config.strategy.presetIntervalMs !== undefined || config.strategy.strategy.kind === 'all-at-once';
-        r.bad(preset ? 'strategy' : 'interval', `holds a step for ${formatDuration(shortest)}, but ALB metrics are published per minute and about 2 minutes late, ` +
-            `so such a step sees no whole minute of traffic and, with min-requests ${config.minRequests}, could never pass; ` +
-            `hold steps for ${formatDuration(ALB_MIN_HOLD_MS)} or more, or set min-requests: 0 to judge on probes, alarms and target health only`, preset ? config.strategy.name : formatDuration(config.intervalMs));
-    }
-    if (shifting && plan.totalMs >= config.timeoutMs) {
-        r.bad('timeout', `is not longer than the plan's ${formatDuration(plan.totalMs)} of holds, so the run would stop in the middle of ` +
-            `the shift; give more, like ${formatDuration(Math.ceil((plan.totalMs * 1.5) / 60_000) * 60_000)}, or shorten the plan`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/config/reader.ts
-
-const MASK = '***';
-class InputReader {
-    raw;
-    errors = [];
-    constructor(raw) {
-        this.raw = raw;
-    }
-    /** The value as the user gave it, trimmed; '' when missing or blank. */
-    given(name) {
-        return (this.raw[name] ?? '').trim();
-    }
-    /** The value given, or the input's default when blank. */
-    get(name) {
-        return this.given(name) || inputSpec(name).default;
-    }
-    isSet(name) {
-        return this.given(name) !== '';
-    }
-    /**
-     * Records `<name>: "<value>" <tail>`, where tail says what is accepted.
-     * `value` defaults to the input's value; pass one line of a list input to point at it.
-     */
-    bad(name, tail, value = this.get(name)) {
-        const shown = this.show(name, value);
-        this.errors.push({ input: name, value: shown, message: `${name}: ${JSON.stringify(shown)} ${tail}` });
-    }
-    /** Records `<name> <rest>` for problems about presence (missing, not allowed) rather than a value. */
-    problem(name, rest) {
-        this.errors.push({ input: name, value: this.show(name, this.given(name)), message: `${name} ${rest}` });
-    }
-    show(name, value) {
-        return inputSpec(name).secret && value !== '' ? MASK : value;
     }
 }
 
@@ -63655,6 +63513,7 @@ function parseLatencyLimit(text) {
 
 
 
+
 const COMMANDS = ['deploy', 'promote', 'abort', 'rollback', 'status', 'plan'];
 const HOOK_INPUTS = {
     backup: 'backup-command',
@@ -63664,8 +63523,6 @@ const HOOK_INPUTS = {
     cleanup: 'cleanup-command',
     rollback: 'rollback-command',
 };
-// Longest name CloudWatch accepts for an alarm.
-const MAX_ALARM_NAME = 255;
 /**
  * Keys are input names as in action.yml; a missing or blank key means the default.
  * Never stops at the first problem: a user fixing inputs wants the whole list in one run.
@@ -63817,7 +63674,7 @@ function parseInputs(raw) {
         githubToken,
         awsRegion: awsRegion || undefined,
     };
-    checkWholeConfig(config, r);
+    checkCombinations(config, r);
     if (r.errors.length > 0)
         return { ok: false, errors: r.errors, secrets: uniqueSecrets };
     return { ok: true, config, secrets: uniqueSecrets };
@@ -63929,7 +63786,7 @@ function urlCredentials(text) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/engine/run-state.ts
+;// CONCATENATED MODULE: ./src/run-state.ts
 // What main leaves for the post step (core.saveState): the split in progress, so a crash can be undone.
 
 /** Called before every weight change and with undefined once traffic is at rest again. */
@@ -64093,25 +63950,49 @@ async function restoreLive(deps, slot, lastKnown) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/engine/ports.ts
+;// CONCATENATED MODULE: ./src/ports/clock.ts
+// The Clock port: every wait and every deadline goes through it, so a five-minute bake is tested in milliseconds.
+/** setTimeout clamps delays above 2^31-1 ms (~24.8 days) to 1 ms: longer waits are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Calls `fire` once `ms` have passed; returns the cancel function. Never keeps the process alive. */
+function after(ms, fire) {
+    const end = Date.now() + ms;
+    let t;
+    const arm = () => {
+        const left = end - Date.now();
+        if (left <= 0)
+            return fire();
+        t = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+        t.unref?.();
+    };
+    arm();
+    return () => clearTimeout(t);
+}
 const systemClock = {
     now: () => Date.now(),
     sleep: (ms, signal) => new Promise((resolve, reject) => {
         if (signal?.aborted)
             return reject(signal.reason);
+        const onAbort = () => {
+            cancel();
+            reject(signal?.reason);
+        };
+        // a sleep keeps the process alive like any awaited timer: armed without unref
         const t = setTimeout(() => {
             signal?.removeEventListener('abort', onAbort);
             resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(t);
-            reject(signal?.reason);
-        };
+        }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+        const cancel = () => clearTimeout(t);
         signal?.addEventListener('abort', onAbort, { once: true });
     }),
+    timer: (ms, reason) => {
+        const c = new AbortController();
+        const cancel = after(ms, () => c.abort(reason()));
+        return { signal: c.signal, cancel };
+    },
 };
 
-;// CONCATENATED MODULE: ./src/report/redact.ts
+;// CONCATENATED MODULE: ./src/shared/redact.ts
 // Masks secrets (header values, webhook URLs, tokens) in any text that leaves the process.
 /** Shorter values are too likely to be ordinary words or numbers to mask safely. */
 const MIN_SECRET_LENGTH = 4;
@@ -65010,7 +64891,7 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/hooks/shell.ts
+;// CONCATENATED MODULE: ./src/shared/shell.ts
 // Runs one user command through the user's shell, bounded in time, its output streamed to the log and kept (tail, redacted).
 //
 // Why node:child_process and not @actions/exec: a timed-out or cancelled command must die with
@@ -65510,6 +65391,7 @@ function createRouter(config, aws, secrets = [], onWarning = (m) => warning(m)) 
 ;// CONCATENATED MODULE: ./src/post.ts
 // Post step (post-if: always()): if main died or was cancelled mid-shift, put all traffic back on the
 // live slot; release a run lock main could not release.
+
 
 
 

@@ -15,7 +15,7 @@
 // inconclusive on traffic (below min-requests) instead of letting alarms or target health alone
 // pass it, which would reset failure-threshold between two bad minutes.
 // A missing datapoint inside a judged minute means no requests: ALB publishes nothing when idle.
-import { MAX_ALARMS } from '../config/whole-config.js';
+import { MAX_ALARMS } from '../config/limits.js';
 import {
   DescribeAlarmsCommand,
   GetMetricDataCommand,
@@ -24,7 +24,7 @@ import {
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
 import type { LatencyLimit, Slot } from '../config/types.js';
-import type { Check, CheckContext } from '../engine/ports.js';
+import type { Check, CheckContext } from '../ports/checks.js';
 import type { Signal } from '../judge/types.js';
 import { withThrottleRetry, type RetryOptions } from '../traffic/aws-retry.js';
 

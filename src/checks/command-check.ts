@@ -1,8 +1,8 @@
 // The `check-command` check: the user's own command, run at every evaluation; a non-zero exit is a failing signal.
-import type { Check, CheckContext } from '../engine/ports.js';
+import type { Check, CheckContext } from '../ports/checks.js';
 import type { Signal } from '../judge/types.js';
-import { hookEnv } from '../hooks/runner.js';
-import { runShell, type ShellLogger } from '../hooks/shell.js';
+import { hookEnv } from '../ports/hooks.js';
+import { runShell, type ShellLogger } from '../shared/shell.js';
 
 export interface CommandCheckOptions {
   command: string;

@@ -1,8 +1,9 @@
 // Builds the checks sampled at every evaluation and the gates passed once before any traffic moves.
 import * as core from '@actions/core';
 import type { Config } from '../config/types.js';
-import { systemClock, type Check } from '../engine/ports.js';
-import type { Gate } from '../engine/engine.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import type { Check, Gate } from '../ports/checks.js';
+import { CHECK_COMMAND_GRACE_MS, TARGET_HEALTH_WAIT_MS } from '../config/limits.js';
 import type { AwsClients } from '../traffic/aws-clients.js';
 import { HaproxyStatsCheck } from './haproxy-stats.js';
 import { HttpProbeCheck } from './http-probe.js';
@@ -11,13 +12,11 @@ import { TargetHealthCheck, targetHealthGate } from './target-health.js';
 import { CloudWatchCheck } from './cloudwatch.js';
 import { loadBalancerDimension, targetGroupDimension } from '../traffic/alb-arn.js';
 
-/** Bound on waiting for the new slot's targets to turn healthy before any shift. */
-const TARGET_HEALTH_WAIT_MS = 5 * 60_000;
-
 export function createChecks(
   config: Config,
   aws: AwsClients,
   secrets: string[] = [],
+  clock: Clock = systemClock,
 ): { checks: Check[]; gates: Gate[] } {
   const checks: Check[] = [];
   const gates: Gate[] = [];
@@ -42,7 +41,7 @@ export function createChecks(
     checks.push(
       new CommandCheck({
         command: config.checkCommand,
-        timeoutMs: Math.min(config.hookTimeoutMs, config.probeTimeoutMs + 4000),
+        timeoutMs: Math.min(config.hookTimeoutMs, config.probeTimeoutMs + CHECK_COMMAND_GRACE_MS),
         secrets,
       }),
     );
@@ -55,7 +54,7 @@ export function createChecks(
     case 'alb': {
       const client = aws.elbv2;
       const targetGroups = { blue: p.blueTargetGroupArn, green: p.greenTargetGroupArn };
-      checks.push(new TargetHealthCheck({ client, targetGroups }));
+      checks.push(new TargetHealthCheck({ client, targetGroups, sleep: (ms) => clock.sleep(ms) }));
       // ALB metrics of both target groups (and the alarms) in one call each per evaluation
       checks.push(
         new CloudWatchCheck({
@@ -66,6 +65,7 @@ export function createChecks(
             green: targetGroupDimension(p.greenTargetGroupArn),
           },
           alarms: config.cloudwatchAlarms,
+          sleep: (ms) => clock.sleep(ms),
           ...(config.maxLatency ? { maxLatency: config.maxLatency } : {}),
         }),
       );
@@ -75,8 +75,8 @@ export function createChecks(
           targetGroups,
           timeoutMs: Math.min(TARGET_HEALTH_WAIT_MS, config.timeoutMs),
           intervalMs: 10_000,
-          sleep: systemClock.sleep,
-          now: Date.now,
+          sleep: (ms, signal) => clock.sleep(ms, signal),
+          now: () => clock.now(),
           log: (line) => core.info(line),
         }),
       );
@@ -94,6 +94,7 @@ export function createChecks(
         targetGroups: { blue: '', green: '' },
         alarms: config.cloudwatchAlarms,
         metrics: false,
+        sleep: (ms) => clock.sleep(ms),
       }),
     );
   }

@@ -1,6 +1,6 @@
 // Real-traffic signals from HAProxy's own counters: requests and 5xx per slot since the last reading.
 import type { Slot } from '../config/types.js';
-import type { Check, CheckContext } from '../engine/ports.js';
+import type { Check, CheckContext } from '../ports/checks.js';
 import type { Signal } from '../judge/types.js';
 import type { HaproxyProvider } from '../traffic/haproxy.js';
 import { SHOW_SERVER_STATS, findServerRow, parseShowStat, sendCommand } from '../traffic/haproxy-socket.js';

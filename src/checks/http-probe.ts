@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { BodyCheck, Config, Slot, StatusRange } from '../config/types.js';
 import { formatDuration } from '../config/durations.js';
-import type { Check, CheckContext } from '../engine/ports.js';
+import type { Check, CheckContext } from '../ports/checks.js';
 import type { Signal } from '../judge/types.js';
 
 export type ProbeSignal = Extract<Signal, { kind: 'probe' }>;

@@ -7,9 +7,9 @@ import {
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Slot } from '../config/types.js';
-import type { Check, CheckContext } from '../engine/ports.js';
+import type { Check, CheckContext } from '../ports/checks.js';
 import type { Signal } from '../judge/types.js';
-import type { Gate } from '../engine/engine.js';
+import type { Gate } from '../ports/checks.js';
 import { withThrottleRetry, type RetryOptions } from '../traffic/aws-retry.js';
 
 /** One target as read, reduced to what decisions need. */

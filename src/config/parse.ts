@@ -1,5 +1,6 @@
 // Inputs → one typed Config, or every problem found, each naming the input, its value and the accepted form.
-import { checkWholeConfig, MAX_ALARMS } from './whole-config.js';
+import { checkCombinations } from './combinations.js';
+import { MAX_ALARM_NAME, MAX_ALARMS } from './limits.js';
 import type { Command, Config, ConfigResult, HookName, Strategy, StrategyChoice } from './types.js';
 import { GITHUB_TOKEN_DEFAULT, type InputName } from './inputs.js';
 import { InputReader } from './reader.js';
@@ -34,9 +35,6 @@ const HOOK_INPUTS: Record<HookName, InputName> = {
   cleanup: 'cleanup-command',
   rollback: 'rollback-command',
 };
-
-// Longest name CloudWatch accepts for an alarm.
-const MAX_ALARM_NAME = 255;
 
 /**
  * Keys are input names as in action.yml; a missing or blank key means the default.
@@ -212,7 +210,7 @@ export function parseInputs(raw: Record<string, string>): ConfigResult {
     githubToken,
     awsRegion: awsRegion || undefined,
   };
-  checkWholeConfig(config, r);
+  checkCombinations(config, r);
   if (r.errors.length > 0) return { ok: false, errors: r.errors, secrets: uniqueSecrets };
   return { ok: true, config, secrets: uniqueSecrets };
 }

@@ -4,19 +4,16 @@ import { otherSlot } from '../config/types.js';
 import type { Phase, Plan } from '../plan/types.js';
 import { promotePlan } from '../plan/build.js';
 import { formatDuration } from '../config/durations.js';
-import type { Check, Clock, HookEnv, HookRunner, RouterState, TrafficRouter, Weights } from './ports.js';
-import type { Result, Timeline } from './timeline.js';
+import { ROLLBACK_HOOK_WHEN_CANCELLED_MS } from '../config/limits.js';
+import type { Check, Gate } from '../ports/checks.js';
+import type { Clock } from '../ports/clock.js';
+import type { HookEnv, HookRunner } from '../ports/hooks.js';
+import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
+import type { RunOutcome, Timeline } from '../ports/timeline.js';
 import { describeWeights, readSlots, sameWeights, weightsFor, type SlotReading } from './slots.js';
 import { holdStep } from './hold.js';
 import { restoreLive } from './restore.js';
 import { errorMessage, Fault } from './fault.js';
-
-/** A check that must pass once before any traffic moves (pre-traffic probes, target health). */
-export interface Gate {
-  name: string;
-  /** undefined when the gate passes, else the reason nothing may move */
-  run(ctx: { target: Slot; live: Slot; signal: AbortSignal }): Promise<string | undefined>;
-}
 
 export interface EngineDeps {
   config: Config;
@@ -37,17 +34,7 @@ export interface EngineDeps {
   onLock?: (held: boolean) => void;
 }
 
-export interface RunOutcome {
-  result: Result;
-  live?: Slot;
-  previous?: Slot;
-  weight?: number;
-  reason?: string;
-}
-
 const LOCK_MARGIN_MS = 10 * 60_000;
-/** after cancellation the runner kills us ~7.5 s after SIGTERM: the rollback hook gets this much */
-const ROLLBACK_HOOK_WHEN_CANCELLED_MS = 5000;
 
 export async function runEngine(deps: EngineDeps): Promise<RunOutcome> {
   const { config, clock, timeline } = deps;
@@ -55,20 +42,18 @@ export async function runEngine(deps: EngineDeps): Promise<RunOutcome> {
   const onCancel = () => run.abort(new Fault(cancelReason(deps.signal)));
   if (deps.signal?.aborted) onCancel();
   deps.signal?.addEventListener('abort', onCancel, { once: true });
-  const deadline = setTimeout(
-    () =>
-      run.abort(new Fault(`the run hit its timeout of ${formatDuration(config.timeoutMs)} (input timeout)`)),
-    // setTimeout clamps delays above 2^31-1 ms (~24.8 days) to 1 ms
-    Math.min(config.timeoutMs, 2 ** 31 - 1),
+  const deadline = clock.timer(
+    config.timeoutMs,
+    () => new Fault(`the run hit its timeout of ${formatDuration(config.timeoutMs)} (input timeout)`),
   );
-  deadline.unref?.();
+  deadline.signal.addEventListener('abort', () => run.abort(deadline.signal.reason), { once: true });
   try {
     const d = { ...deps, signal: run.signal };
     const outcome = config.command === 'status' ? await status(d) : await withLock(d, () => act(d));
     timeline.add({ at: clock.now(), type: 'run-end', ...outcome });
     return outcome;
   } finally {
-    clearTimeout(deadline);
+    deadline.cancel();
     deps.signal?.removeEventListener('abort', onCancel);
     await Promise.allSettled(deps.checks.map((c) => c.close?.()));
   }
@@ -595,13 +580,12 @@ async function runHook(deps: Deps, hook: HookName, env: HookEnv): Promise<string
   const command = deps.config.hooks[hook];
   if (!command) return undefined;
   // rollback-command runs after cancellation too, but must end before the runner kills us
-  const signal =
-    hook !== 'rollback'
-      ? deps.signal
-      : deps.signal.aborted
-        ? AbortSignal.timeout(ROLLBACK_HOOK_WHEN_CANCELLED_MS)
-        : undefined;
-  const result = await deps.hooks.run(hook, command, env, signal);
+  const bound =
+    hook === 'rollback' && deps.signal.aborted
+      ? deps.clock.timer(ROLLBACK_HOOK_WHEN_CANCELLED_MS, () => new Fault('the run was cancelled'))
+      : undefined;
+  const signal = hook !== 'rollback' ? deps.signal : bound?.signal;
+  const result = await deps.hooks.run(hook, command, env, signal).finally(() => bound?.cancel());
   deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
   if (result.timedOut) return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
   if (result.exitCode !== 0) return `exited with code ${result.exitCode}`;

@@ -1,10 +1,12 @@
 // Holds one shift step: evaluates every probe-interval, asks the judge, and says why to roll back (or nothing).
 import type { Config, Slot } from '../config/types.js';
+import { CHECK_READ_GRACE_MS } from '../config/limits.js';
 import type { Phase } from '../plan/types.js';
 import type { Limits, Signal, Verdict } from '../judge/types.js';
 import { judge, type JudgeOptions } from '../judge/thresholds.js';
-import type { Check, CheckContext, Clock } from './ports.js';
-import type { Timeline } from './timeline.js';
+import type { Check, CheckContext } from '../ports/checks.js';
+import type { Clock } from '../ports/clock.js';
+import type { Timeline } from '../ports/timeline.js';
 import { errorMessage, raceAbort } from './fault.js';
 
 type Shift = Extract<Phase, { kind: 'shift' }>;
@@ -32,8 +34,8 @@ export interface HoldFailure {
 }
 
 /**
- * A failure that only the engine's own check errors explain (exitCode -1: a socket lost, CloudWatch
- * unreachable) is a monitoring fault: the run fails, but the version is not judged bad.
+ * A failure that only monitoring faults explain (a socket lost, CloudWatch unreachable) is a fault of
+ * the run: it fails, but the version is not judged bad.
  */
 function causeOf(
   signals: readonly Signal[],
@@ -41,10 +43,9 @@ function causeOf(
   target: Slot,
   options: JudgeOptions,
 ): 'verdict' | 'fault' {
-  const own = (s: Signal) => s.kind === 'command' && s.exitCode < 0;
-  if (!signals.some(own)) return 'verdict';
+  if (!signals.some((s) => s.kind === 'fault')) return 'verdict';
   return judge(
-    signals.filter((s) => !own(s)),
+    signals.filter((s) => s.kind !== 'fault'),
     limits,
     target,
     options,
@@ -108,7 +109,10 @@ export async function holdStep(
     if (wait > 0) await clock.sleep(wait, signal);
     signal.throwIfAborted();
 
-    const signals = await raceAbort(collectAll(checks, ctx(windowStart), config.probeTimeoutMs), signal);
+    const signals = await raceAbort(
+      collectAll(checks, ctx(windowStart), config.probeTimeoutMs, clock),
+      signal,
+    );
     windowStart = clock.now();
     evaluations++;
     const verdict = judge(signals, limits, target, { scope: 'evaluation', targetWeight: phase.weight });
@@ -173,34 +177,31 @@ export async function holdStep(
   }
 }
 
-/** Every check once, concurrently; a check that throws or hangs becomes a failing signal, not a crash. */
-async function collectAll(checks: Check[], ctx: CheckContext, probeTimeoutMs: number): Promise<Signal[]> {
-  const boundMs = probeTimeoutMs + 5000;
+/** Every check once, concurrently; a check that throws or hangs becomes a fault signal, not a crash. */
+async function collectAll(
+  checks: Check[],
+  ctx: CheckContext,
+  probeTimeoutMs: number,
+  clock: Clock,
+): Promise<Signal[]> {
+  const boundMs = probeTimeoutMs + CHECK_READ_GRACE_MS;
   const results = await Promise.all(
     checks.map(async (check): Promise<Signal[]> => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      const bound = clock.timer(boundMs, () => new Error(`no answer within ${Math.round(boundMs / 1000)}s`));
       try {
-        return await Promise.race([
-          check.collect(ctx),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`no answer within ${Math.round(boundMs / 1000)}s`)),
-              boundMs,
-            );
-          }),
-        ]);
+        const stop = ctx.signal ? AbortSignal.any([bound.signal, ctx.signal]) : bound.signal;
+        return await raceAbort(check.collect(ctx), stop);
       } catch (e) {
         return [
           {
-            kind: 'command',
+            kind: 'fault',
             at: ctx.now,
-            command: `check ${check.name}`,
-            exitCode: -1,
-            output: `check ${check.name} could not run: ${errorMessage(e)}`,
+            source: check.name,
+            message: `check ${check.name} could not run: ${errorMessage(e)}`,
           },
         ];
       } finally {
-        clearTimeout(timer);
+        bound.cancel();
       }
     }),
   );

@@ -1,6 +1,7 @@
 // Puts all traffic back on one slot, retrying: the path that must work when everything else failed.
 import type { Slot } from '../config/types.js';
-import type { Clock, RouterState, TrafficRouter, Weights } from './ports.js';
+import type { Clock } from '../ports/clock.js';
+import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
 import { describeWeights, sameWeights, weightsFor } from './slots.js';
 import { errorMessage } from './fault.js';
 

@@ -1,7 +1,7 @@
 // Which slot is live, read from the router's weights: the load balancer is the source of truth.
 import type { Slot } from '../config/types.js';
 import { otherSlot } from '../config/types.js';
-import type { RouterState, Weights } from './ports.js';
+import type { RouterState, Weights } from '../ports/traffic.js';
 
 export type SlotReading =
   /** one slot takes all traffic; `liveDown` when the load balancer says it cannot serve (DRAIN/MAINT/DOWN) */

@@ -1,7 +1,7 @@
 // The HookRunner port: runs a user hook (backup, deploy, smoke, verify, cleanup, rollback) with env telling it which slot.
 import type { HookName } from '../config/types.js';
-import type { HookEnv, HookResult, HookRunner } from '../engine/ports.js';
-import { runShell, type ShellLogger } from './shell.js';
+import { hookEnv, type HookEnv, type HookResult, type HookRunner } from '../ports/hooks.js';
+import { runShell, type ShellLogger } from '../shared/shell.js';
 
 export interface ShellHookRunnerOptions {
   /** bound on each hook (config.hookTimeoutMs) */
@@ -13,17 +13,6 @@ export interface ShellHookRunnerOptions {
   maxOutputChars?: number;
   /** after SIGTERM on timeout/cancel, how long before SIGKILL (default 3 s) */
   killGraceMs?: number;
-}
-
-/** What every user command learns about the deployment, as environment variables only. */
-export function hookEnv(hook: HookName | 'check' | 'traffic', env: HookEnv): Record<string, string> {
-  return {
-    GLIDEPATH_HOOK: hook,
-    GLIDEPATH_TARGET_SLOT: env.target,
-    GLIDEPATH_LIVE_SLOT: env.live,
-    GLIDEPATH_WEIGHT: String(env.weight),
-    ...(env.previous ? { GLIDEPATH_PREVIOUS_SLOT: env.previous } : {}),
-  };
 }
 
 export class ShellHookRunner implements HookRunner {

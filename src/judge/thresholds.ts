@@ -12,6 +12,7 @@ type Probe = Extract<Signal, { kind: 'probe' }>;
 type Alarm = Extract<Signal, { kind: 'alarm' }>;
 type Targets = Extract<Signal, { kind: 'targets' }>;
 type CommandSignal = Extract<Signal, { kind: 'command' }>;
+type FaultSignal = Extract<Signal, { kind: 'fault' }>;
 
 /** One criterion's outcome and its clause of the verdict sentence. */
 interface Criterion {
@@ -69,6 +70,7 @@ export function judge(
     ),
   );
   add(commandCriterion(signals.filter((s): s is CommandSignal => s.kind === 'command')));
+  add(faultCriterion(signals.filter((s): s is FaultSignal => s.kind === 'fault')));
   const stableServes = (options.targetWeight ?? 0) < 100;
   if (limits.compareToStable && stableServes && targetTraffic.length > 0 && stableTraffic.length > 0) {
     const c = compareToStable(
@@ -298,17 +300,20 @@ function commandCriterion(runs: CommandSignal[]): Criterion | undefined {
     .map((l) => l.trim())
     .filter((l) => l !== '')
     .at(-1);
-  if (failed.exitCode < 0) {
-    // the engine's own signal for a check that threw or hung (HAProxy socket, CloudWatch...)
-    return {
-      status: 'fail',
-      text: truncate(lastLine ?? `${failed.command} could not run`, REASON_QUOTE_MAX),
-    };
-  }
   return {
     status: 'fail',
     text: lastLine
       ? `check command exited ${failed.exitCode}: ${truncate(lastLine, REASON_QUOTE_MAX)}`
       : `check command exited ${failed.exitCode} with no output`,
   };
+}
+
+/**
+ * g. Monitoring faults: a source that could not be read fails the evaluation (nothing vouches for the
+ * version meanwhile); the engine tells such a failure from a verdict by the signal's kind.
+ */
+function faultCriterion(faults: FaultSignal[]): Criterion | undefined {
+  const first = faults[0];
+  if (!first) return undefined;
+  return { status: 'fail', text: truncate(first.message, REASON_QUOTE_MAX) };
 }

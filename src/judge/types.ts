@@ -31,8 +31,13 @@ export type Signal =
     }
   | { kind: 'alarm'; at: number; name: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason?: string }
   | { kind: 'targets'; at: number; slot: Slot; total: number; unhealthy: number; reasons: string[] }
-  /** check-command's run; exitCode -1 is the engine's: a check that threw or hung, with the error as output */
-  | { kind: 'command'; at: number; command: string; exitCode: number; output: string };
+  /** check-command's run */
+  | { kind: 'command'; at: number; command: string; exitCode: number; output: string }
+  /**
+   * The monitoring itself failed (a check threw or hung: HAProxy socket lost, CloudWatch unreachable):
+   * no measurement, so no verdict on the version. Like Argo Rollouts' measurement `Error` phase.
+   */
+  | { kind: 'fault'; at: number; source: string; message: string };
 
 export type VerdictStatus = 'pass' | 'fail' | 'inconclusive';
 

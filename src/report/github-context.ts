@@ -1,7 +1,7 @@
 // Where the run happens on GitHub (repo, commit, pull request, API address) and a bounded client for its REST API.
 import { readFileSync } from 'node:fs';
 import { fetch as undiciFetch } from 'undici';
-import { redact } from './redact.js';
+import { redact } from '../shared/redact.js';
 
 export interface GithubContext {
   /** `owner/repo`, when the runner named one */

@@ -1,5 +1,5 @@
 // Keeps a GitHub deployment's status true to the run: created in_progress, finished per the outcome.
-import type { Result } from '../engine/timeline.js';
+import type { Result } from '../ports/timeline.js';
 import { truncate } from './markdown.js';
 import {
   deploymentSha,

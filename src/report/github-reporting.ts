@@ -1,7 +1,7 @@
 // GitHub's own views of a run: a deployment with statuses for `environment`, and one PR comment.
 // Both are best effort: every call is bounded and a GitHub failure only becomes a warning.
 import type { Config } from '../config/types.js';
-import type { RunOutcome } from '../engine/engine.js';
+import type { RunOutcome } from '../ports/timeline.js';
 import { DeploymentTracker } from './github-deployment.js';
 import { renderPrComment, upsertPrComment } from './pr-comment.js';
 

@@ -3,9 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command, Slot } from '../config/types.js';
 import type { Measures, VerdictStatus } from '../judge/types.js';
-import type { Weights } from '../engine/ports.js';
-import type { Result, TimelineEvent } from '../engine/timeline.js';
-import { redactDeep } from './redact.js';
+import type { Weights } from '../ports/traffic.js';
+import type { Result, TimelineEvent } from '../ports/timeline.js';
+import { redactDeep } from '../shared/redact.js';
 
 /** A timeline event with its epoch-ms times (`at`, `startedAt`) as ISO-8601 strings. */
 type WithIsoTimes<E> = E extends unknown

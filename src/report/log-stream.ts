@@ -2,7 +2,7 @@
 // warnings and the rollback as annotations.
 import * as core from '@actions/core';
 import type { Slot } from '../config/types.js';
-import type { TimelineEvent } from '../engine/timeline.js';
+import type { TimelineEvent } from '../ports/timeline.js';
 import { formatEvent, type DisplayLimits } from './progress.js';
 
 export class LogStream {

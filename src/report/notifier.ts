@@ -1,7 +1,7 @@
 // Sends the run's notifications (start, then its outcome) without ever failing or stalling the deploy.
 import * as core from '@actions/core';
 import type { Config, Slot } from '../config/types.js';
-import type { Result } from '../engine/timeline.js';
+import type { Result } from '../ports/timeline.js';
 import { messageFor, notify, type MessageDetails, type NotifyKind } from './notify.js';
 
 const KIND: Partial<Record<Result, NotifyKind>> = {

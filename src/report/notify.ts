@@ -1,7 +1,7 @@
 // Webhook notifications (Slack-compatible; `text` alone is enough for Teams and other incoming webhooks).
 import { fetch as undiciFetch } from 'undici';
 import type { Slot } from '../config/types.js';
-import { redact } from './redact.js';
+import { redact } from '../shared/redact.js';
 
 export type NotifyKind = 'start' | 'rollback' | 'promoted' | 'failed' | 'held';
 

@@ -1,6 +1,6 @@
 // Keeps one comment on the pull request up to date with the deploy's status and preview URL.
 import type { Slot } from '../config/types.js';
-import type { Result } from '../engine/timeline.js';
+import type { Result } from '../ports/timeline.js';
 import { escapeInline, link, truncate } from './markdown.js';
 import {
   GithubApi,

@@ -1,10 +1,10 @@
 // The live log: one line per timeline event, as it happens (the summary is rendered at the end).
 import type { Slot } from '../config/types.js';
 import type { Limits, Measures, Verdict } from '../judge/types.js';
-import type { RouterState, Weights } from '../engine/ports.js';
-import type { TimelineEvent } from '../engine/timeline.js';
+import type { RouterState, Weights } from '../ports/traffic.js';
+import type { TimelineEvent } from '../ports/timeline.js';
 import { formatDuration, formatElapsed } from '../config/durations.js';
-import { redact } from './redact.js';
+import { redact } from '../shared/redact.js';
 
 /** Limits as the judge applies them; the timeline's measures carry values only. */
 export type DisplayLimits = Partial<Pick<Limits, 'maxErrorRate' | 'maxLatency'>>;

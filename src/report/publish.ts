@@ -3,11 +3,11 @@ import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
 import type { Config, ConfigError } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
-import type { RunOutcome } from '../engine/engine.js';
-import { Timeline, type Result } from '../engine/timeline.js';
+import type { RunOutcome } from '../ports/timeline.js';
+import { Timeline, type Result } from '../ports/timeline.js';
 import { renderSummary, writeSummary } from './summary.js';
 import { buildReport, writeReport } from './json-report.js';
-import { redact } from './redact.js';
+import { redact } from '../shared/redact.js';
 import { renderPlanLog, renderPlanMarkdown } from './plan-render.js';
 import type { DisplayLimits } from './progress.js';
 

@@ -1,8 +1,8 @@
 // The job summary: what a run did, rendered as GitHub markdown from the timeline at the end.
 import * as core from '@actions/core';
 import type { Slot } from '../config/types.js';
-import type { Weights } from '../engine/ports.js';
-import type { TimelineEvent, TimelineEventOf } from '../engine/timeline.js';
+import type { Weights } from '../ports/traffic.js';
+import type { TimelineEvent, TimelineEventOf } from '../ports/timeline.js';
 import { collectSteps, finalWeights, targetOf, type StepSummary } from './json-report.js';
 import { codeBlock, escapeInline, link, truncate } from './markdown.js';
 import {
@@ -13,7 +13,7 @@ import {
   type DisplayLimits,
 } from './progress.js';
 import { formatElapsed } from '../config/durations.js';
-import { redact, redactDeep } from './redact.js';
+import { redact, redactDeep } from '../shared/redact.js';
 
 export interface SummaryInput {
   events: readonly TimelineEvent[];

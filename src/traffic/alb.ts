@@ -16,7 +16,7 @@ import {
   type TargetGroupTuple,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ProviderConfig, Slot } from '../config/types.js';
-import type { RouterState, TrafficRouter, Weights } from '../engine/ports.js';
+import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
 import {
   createPacer,
   ELBV2_MUTATING_GAP_MS,

@@ -1,8 +1,8 @@
 // The `command` traffic provider: the user's traffic-command sets weights, traffic-status-command reads them back.
 import { formatDuration } from '../config/durations.js';
-import type { RouterState, TrafficRouter, Weights } from '../engine/ports.js';
-import { redact } from '../report/redact.js';
-import { lastLines, runShell, type ShellLogger, type ShellResult } from '../hooks/shell.js';
+import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
+import { redact } from '../shared/redact.js';
+import { lastLines, runShell, type ShellLogger, type ShellResult } from '../shared/shell.js';
 
 export interface CommandRouterOptions {
   trafficCommand: string;

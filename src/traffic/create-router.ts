@@ -1,7 +1,7 @@
 // Builds the TrafficRouter the config names; the only place that picks an adapter.
 import * as core from '@actions/core';
 import type { Config } from '../config/types.js';
-import type { TrafficRouter } from '../engine/ports.js';
+import type { TrafficRouter } from '../ports/traffic.js';
 import { HaproxyRouter } from './haproxy.js';
 import { AlbRouter } from './alb.js';
 import { CommandRouter } from './command.js';

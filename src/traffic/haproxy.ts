@@ -1,6 +1,6 @@
 // TrafficRouter over the HAProxy runtime API: percent splits as absolute server weights in one backend.
 import type { HaproxyServerRef, ProviderConfig, Slot, SocketAddress } from '../config/types.js';
-import type { RouterState, TrafficRouter, Weights } from '../engine/ports.js';
+import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
 import {
   SHOW_SERVER_STATS,
   findServerRow,

@@ -1,10 +1,21 @@
-// One timeline of events per run: the log streams it, the report is rendered from it.
+// The Recorder port: one timeline of events per run, with the run's outcome; the log streams it, the report is rendered from it.
 import type { Command, HookName, Slot } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
 import type { Verdict } from '../judge/types.js';
-import type { HookResult, RouterState, Weights } from './ports.js';
+import type { HookResult } from './hooks.js';
+import type { RouterState, Weights } from './traffic.js';
 
 export type Result = 'promoted' | 'rolled-back' | 'held' | 'aborted' | 'failed' | 'planned' | 'unchanged';
+
+/** How a run ended: what the outputs, the summary and the notifications report. */
+export interface RunOutcome {
+  result: Result;
+  live?: Slot;
+  previous?: Slot;
+  /** the new slot's final percent */
+  weight?: number;
+  reason?: string;
+}
 
 export type TimelineEvent = { at: number } & (
   | {
@@ -45,15 +56,7 @@ export type TimelineEvent = { at: number } & (
   | { type: 'rollback'; reason: string; restored?: RouterState }
   | { type: 'warning'; message: string }
   | { type: 'error'; message: string }
-  | {
-      type: 'run-end';
-      result: Result;
-      live?: Slot;
-      previous?: Slot;
-      /** the new slot's final percent */
-      weight?: number;
-      reason?: string;
-    }
+  | ({ type: 'run-end' } & RunOutcome)
 );
 
 export type TimelineEventOf<T extends TimelineEvent['type']> = Extract<TimelineEvent, { type: T }>;

@@ -1,35 +1,24 @@
-// Rules that need the whole Config (and its plan): combinations that parse one by one but cannot work.
-import type { Config } from './types.js';
-import type { InputReader } from './reader.js';
-import { buildPlan } from '../plan/build.js';
-import { formatDuration } from './durations.js';
+// Rules that need the plan: a config whose steps cannot be judged, or do not fit in `timeout`.
+import type { Config, ConfigError, ConfigResult } from '../config/types.js';
+import { InputReader } from '../config/reader.js';
+import { parseInputs } from '../config/parse.js';
+import { formatDuration } from '../config/durations.js';
+import { ALB_MIN_HOLD_MS } from '../config/limits.js';
+import { buildPlan } from './build.js';
 
-/** One DescribeAlarms call per evaluation reads at most this many alarms. */
-export const MAX_ALARMS = 100;
+/** Inputs → Config with every rule applied, the plan's included: what main acts on. */
+export function validateInputs(raw: Record<string, string>): ConfigResult {
+  const parsed = parseInputs(raw);
+  if (!parsed.ok) return parsed;
+  const errors = checkFeasibility(parsed.config, raw);
+  return errors.length ? { ok: false, errors, secrets: parsed.secrets } : parsed;
+}
 
-/** ALB metrics come per minute, about two minutes late: a step needs this long to see one whole minute. */
-export const ALB_MIN_HOLD_MS = 3 * 60_000;
-
-export function checkWholeConfig(config: Config, r: InputReader): void {
+export function checkFeasibility(config: Config, raw: Record<string, string>): ConfigError[] {
+  const r = new InputReader(raw);
   const p = config.provider;
-  const acting = config.command !== 'plan';
   // the plan's holds only run on deploy and promote: an on-call abort or rollback must never be refused for them
   const shifting = config.command === 'deploy' || config.command === 'promote';
-
-  if (p.kind === 'command' && acting && !p.statusCommand) {
-    r.problem(
-      'traffic-status-command',
-      'is required with provider command: a command printing the current split as JSON, like {"blue":100,"green":0}; ' +
-        'without it Glidepath cannot tell which slot is live and would have to guess',
-    );
-  }
-  if (p.kind === 'command' && config.holdAt === 50) {
-    r.bad(
-      'hold-at',
-      'leaves both slots at 50%, and with provider command nothing records which one is new, so promote and abort ' +
-        'could not tell them apart; hold at another weight of the plan',
-    );
-  }
 
   const plan = buildPlan(config, { ignoreHoldAt: true });
   const shifts = plan.phases.filter((ph) => ph.kind === 'shift');
@@ -53,4 +42,5 @@ export function checkWholeConfig(config: Config, r: InputReader): void {
         `the shift; give more, like ${formatDuration(Math.ceil((plan.totalMs * 1.5) / 60_000) * 60_000)}, or shorten the plan`,
     );
   }
+  return r.errors;
 }

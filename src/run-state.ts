@@ -1,7 +1,7 @@
 // What main leaves for the post step (core.saveState): the split in progress, so a crash can be undone.
 import * as core from '@actions/core';
-import type { Slot } from '../config/types.js';
-import type { Weights } from './ports.js';
+import type { Slot } from './config/types.js';
+import type { Weights } from './ports/traffic.js';
 
 export interface SplitState {
   live: Slot;

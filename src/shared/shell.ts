@@ -10,7 +10,7 @@ import { accessSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import * as core from '@actions/core';
-import { redact } from '../report/redact.js';
+import { redact } from './redact.js';
 
 /** Where streamed output goes; @actions/core by default, a collector in tests. */
 export interface ShellLogger {

@@ -1,0 +1,23 @@
+// Rules over several inputs that parse one by one but cannot work together (no plan needed: see plan/feasibility.ts).
+import type { Config } from './types.js';
+import type { InputReader } from './reader.js';
+
+export function checkCombinations(config: Config, r: InputReader): void {
+  const p = config.provider;
+  const acting = config.command !== 'plan';
+
+  if (p.kind === 'command' && acting && !p.statusCommand) {
+    r.problem(
+      'traffic-status-command',
+      'is required with provider command: a command printing the current split as JSON, like {"blue":100,"green":0}; ' +
+        'without it Glidepath cannot tell which slot is live and would have to guess',
+    );
+  }
+  if (p.kind === 'command' && config.holdAt === 50) {
+    r.bad(
+      'hold-at',
+      'leaves both slots at 50%, and with provider command nothing records which one is new, so promote and abort ' +
+        'could not tell them apart; hold at another weight of the plan',
+    );
+  }
+}

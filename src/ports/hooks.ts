@@ -1,0 +1,38 @@
+// The HookRunner port: user commands (backup, deploy, smoke, verify, cleanup, rollback) run for the engine.
+import type { HookName, Slot } from '../config/types.js';
+
+export interface HookResult {
+  hook: HookName | 'check' | 'traffic';
+  command: string;
+  exitCode: number;
+  /** combined stdout+stderr, truncated, with secrets masked */
+  output: string;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+export interface HookEnv {
+  /** the slot being deployed to */
+  target: Slot;
+  /** the slot serving (most of) the traffic when the hook runs: the new one once it is promoted */
+  live: Slot;
+  /** the target's percent when the hook runs */
+  weight: number;
+  /** after a promotion: the slot that was live before it (what cleanup-command cleans) */
+  previous?: Slot;
+}
+
+export interface HookRunner {
+  run(hook: HookName, command: string, env: HookEnv, signal?: AbortSignal): Promise<HookResult>;
+}
+
+/** What every user command learns about the deployment, as environment variables only. */
+export function hookEnv(hook: HookName | 'check' | 'traffic', env: HookEnv): Record<string, string> {
+  return {
+    GLIDEPATH_HOOK: hook,
+    GLIDEPATH_TARGET_SLOT: env.target,
+    GLIDEPATH_LIVE_SLOT: env.live,
+    GLIDEPATH_WEIGHT: String(env.weight),
+    ...(env.previous ? { GLIDEPATH_PREVIOUS_SLOT: env.previous } : {}),
+  };
+}
