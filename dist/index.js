@@ -102576,10 +102576,51 @@ const HOOK_INPUTS = {
  */
 function parseInputs(raw) {
     const r = new InputReader(raw);
-    const secrets = [];
+    const secrets = new Set();
     const command = readCommand(r);
     const strategy = readStrategy(r);
     const provider = parseProvider(r);
+    const timing = readTiming(r, strategy);
+    const holdAt = readHoldAt(r, strategy?.strategy);
+    const health = readHealth(r, secrets);
+    const judging = readJudging(r);
+    const run = readRunBounds(r);
+    const reporting = readReporting(r, secrets);
+    const failed = () => ({ ok: false, errors: r.errors, secrets: [...secrets] });
+    if (r.errors.length > 0 ||
+        !command ||
+        !strategy ||
+        !provider ||
+        !timing ||
+        !health ||
+        !judging ||
+        !run ||
+        !reporting)
+        return failed();
+    const config = {
+        command,
+        strategy,
+        holdAt,
+        provider,
+        ...timing,
+        ...health,
+        ...judging,
+        ...run,
+        ...reporting,
+    };
+    checkCombinations(config, r);
+    if (r.errors.length > 0)
+        return failed();
+    return { ok: true, config, secrets: [...secrets] };
+}
+/** undefined when any of the group's required values failed to parse (its errors are already recorded) */
+function complete(group, optional = []) {
+    for (const [k, v] of Object.entries(group))
+        if (v === undefined && !optional.includes(k))
+            return undefined;
+    return group;
+}
+function readTiming(r, strategy) {
     const interval = readDuration(r, 'interval', 'positive');
     const probeInterval = readDuration(r, 'probe-interval', 'positive');
     const probeTimeout = readDuration(r, 'probe-timeout', 'positive');
@@ -102596,13 +102637,16 @@ function parseInputs(raw) {
             r.bad('interval', `is shorter than probe-interval (${formatDuration(probeInterval)}), so no probe would run in a step; give a duration of at least ${formatDuration(probeInterval)}, like 5m, or lower probe-interval`);
         }
     }
-    const holdAt = readHoldAt(r, strategy?.strategy);
+    return complete({ intervalMs, probeIntervalMs: probeInterval, probeTimeoutMs: probeTimeout });
+}
+function readHealth(r, secrets) {
     const healthUrls = readUrls(r, 'health-urls', (u) => u);
     // `{slot}` is filled in per slot at run time; check the URL as it will be for one of them.
     const preTrafficUrls = readUrls(r, 'pre-traffic-urls', (u) => u.replaceAll('{slot}', 'blue'));
     // a password in a URL is a secret like a header value: masked wherever the URL is shown
     for (const u of [...healthUrls, ...preTrafficUrls])
-        secrets.push(...urlCredentials(u));
+        for (const s of urlCredentials(u))
+            secrets.add(s);
     const healthExpect = parseStatusRanges(r.get('health-expect'));
     if (!healthExpect)
         r.bad('health-expect', `must be ${STATUS_FORM}`);
@@ -102615,9 +102659,13 @@ function parseInputs(raw) {
             healthBody = body.check;
     }
     const headers = parseHeaders(r.given('health-headers'));
-    secrets.push(...headers.secrets);
+    for (const s of headers.secrets)
+        secrets.add(s);
     for (const problem of headers.problems)
         r.problem('health-headers', problem);
+    return complete({ healthUrls, preTrafficUrls, healthExpect, healthBody, healthHeaders: headers.headers }, ['healthBody']);
+}
+function readJudging(r) {
     const failureThreshold = readWhole(r, 'failure-threshold', 1);
     const maxErrorRate = parseDecimal(r.get('max-error-rate'), true);
     if (maxErrorRate === undefined || maxErrorRate > 100) {
@@ -102629,32 +102677,49 @@ function parseInputs(raw) {
         if (!maxLatency)
             r.bad('max-latency', `must be ${LATENCY_FORM}`);
     }
-    const compareToStable = readBoolean(r, 'compare-to-stable');
-    const minRequests = readWhole(r, 'min-requests', 0);
-    const cloudwatchAlarms = splitNamesList(r.given('cloudwatch-alarms'));
-    for (const name of cloudwatchAlarms.filter((n) => n.length > MAX_ALARM_NAME)) {
+    return complete({
+        failureThreshold,
+        maxErrorRate: maxErrorRate !== undefined && maxErrorRate <= 100 ? maxErrorRate : undefined,
+        maxLatency,
+        compareToStable: readBoolean(r, 'compare-to-stable'),
+        minRequests: readWhole(r, 'min-requests', 0),
+        cloudwatchAlarms: readAlarms(r),
+        maxUnhealthyTargets: readWhole(r, 'max-unhealthy-targets', 0),
+        checkCommand: r.given('check-command') || undefined,
+    }, ['maxLatency', 'checkCommand']);
+}
+function readAlarms(r) {
+    const names = splitNamesList(r.given('cloudwatch-alarms'));
+    for (const name of names.filter((n) => n.length > MAX_ALARM_NAME)) {
         r.bad('cloudwatch-alarms', `is longer than ${MAX_ALARM_NAME} characters; give alarm names separated by newlines or commas`, name);
     }
-    if (cloudwatchAlarms.length > MAX_ALARMS) {
-        r.bad('cloudwatch-alarms', `names ${cloudwatchAlarms.length} alarms; at most ${MAX_ALARMS} are read (one DescribeAlarms call per evaluation): combine them in a composite alarm`, `${cloudwatchAlarms.length} names`);
+    if (names.length > MAX_ALARMS) {
+        r.bad('cloudwatch-alarms', `names ${names.length} alarms; at most ${MAX_ALARMS} are read (one DescribeAlarms call per evaluation): combine them in a composite alarm`, `${names.length} names`);
     }
-    const maxUnhealthyTargets = readWhole(r, 'max-unhealthy-targets', 0);
+    return names;
+}
+function readRunBounds(r) {
     const hooks = {};
     for (const [hook, input] of Object.entries(HOOK_INPUTS)) {
         if (r.isSet(input))
             hooks[hook] = r.given(input);
     }
-    const hookTimeout = readDuration(r, 'hook-timeout', 'positive');
-    const keepPrevious = readDuration(r, 'keep-previous', 'non-negative');
-    const timeout = readDuration(r, 'timeout', 'positive');
-    const failOnRollback = readBoolean(r, 'fail-on-rollback');
+    return complete({
+        hooks,
+        hookTimeoutMs: readDuration(r, 'hook-timeout', 'positive'),
+        keepPreviousMs: readDuration(r, 'keep-previous', 'non-negative'),
+        timeoutMs: readDuration(r, 'timeout', 'positive'),
+        failOnRollback: readBoolean(r, 'fail-on-rollback'),
+    });
+}
+function readReporting(r, secrets) {
     const environmentUrl = r.given('environment-url');
     if (environmentUrl && !isHttpUrl(environmentUrl))
         r.bad('environment-url', `must be ${HTTP_URL_FORM}`);
     const prComment = readBoolean(r, 'pr-comment');
     const notifyWebhook = r.given('notify-webhook');
     if (notifyWebhook) {
-        secrets.push(notifyWebhook);
+        secrets.add(notifyWebhook);
         if (!isWebhookUrl(notifyWebhook))
             r.bad('notify-webhook', `must be ${WEBHOOK_URL_FORM}`);
     }
@@ -102662,69 +102727,19 @@ function parseInputs(raw) {
     const token = r.given('github-token');
     const githubToken = token && token !== GITHUB_TOKEN_DEFAULT ? token : undefined;
     if (githubToken)
-        secrets.push(githubToken);
+        secrets.add(githubToken);
     const awsRegion = r.given('aws-region');
     if (awsRegion && !/^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/.test(awsRegion)) {
         r.bad('aws-region', 'must be an AWS region name in lowercase letters, digits and hyphens, like us-east-1');
     }
-    const uniqueSecrets = [...new Set(secrets)];
-    if (r.errors.length > 0 ||
-        command === undefined ||
-        strategy === undefined ||
-        provider === undefined ||
-        intervalMs === undefined ||
-        probeInterval === undefined ||
-        probeTimeout === undefined ||
-        healthExpect === undefined ||
-        failureThreshold === undefined ||
-        maxErrorRate === undefined ||
-        compareToStable === undefined ||
-        minRequests === undefined ||
-        maxUnhealthyTargets === undefined ||
-        hookTimeout === undefined ||
-        keepPrevious === undefined ||
-        timeout === undefined ||
-        failOnRollback === undefined ||
-        prComment === undefined) {
-        return { ok: false, errors: r.errors, secrets: uniqueSecrets };
-    }
-    const config = {
-        command,
-        strategy,
-        intervalMs,
-        holdAt,
-        provider,
-        healthUrls,
-        preTrafficUrls,
-        healthExpect,
-        healthBody,
-        healthHeaders: headers.headers,
-        probeIntervalMs: probeInterval,
-        probeTimeoutMs: probeTimeout,
-        failureThreshold,
-        maxErrorRate,
-        maxLatency,
-        compareToStable,
-        minRequests,
-        cloudwatchAlarms,
-        maxUnhealthyTargets,
-        checkCommand: r.given('check-command') || undefined,
-        hooks,
-        hookTimeoutMs: hookTimeout,
-        keepPreviousMs: keepPrevious,
-        timeoutMs: timeout,
-        failOnRollback,
+    return complete({
         environment: r.given('environment') || undefined,
         environmentUrl: environmentUrl || undefined,
         prComment,
         notifyWebhook: notifyWebhook || undefined,
         githubToken,
         awsRegion: awsRegion || undefined,
-    };
-    checkCombinations(config, r);
-    if (r.errors.length > 0)
-        return { ok: false, errors: r.errors, secrets: uniqueSecrets };
-    return { ok: true, config, secrets: uniqueSecrets };
+    }, ['environment', 'environmentUrl', 'notifyWebhook', 'githubToken', 'awsRegion']);
 }
 // A round figure comfortably inside the probe interval (5s → 3s), for the error message.
 function suggestTimeout(probeIntervalMs) {
@@ -103064,6 +103079,161 @@ function readSlots(state, known = {}) {
 }
 const weightsFor = (target, percent) => target === 'green' ? { blue: 100 - percent, green: percent } : { blue: percent, green: 100 - percent };
 const sameWeights = (a, b, tolerance = 1) => Math.abs(a.blue - b.blue) <= tolerance && Math.abs(a.green - b.green) <= tolerance;
+
+;// CONCATENATED MODULE: ./src/engine/fault.ts
+// A fault is an error whose message is already written for a person (cancellation, timeout, API failure).
+class Fault extends Error {
+    name = 'Fault';
+}
+function errorMessage(e) {
+    if (e instanceof Error)
+        return e.message;
+    return String(e);
+}
+/** Settles with `work`, or rejects as soon as `signal` aborts (the work itself is left to finish on its own). */
+function raceAbort(work, signal) {
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        work.then((v) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(v);
+        }, (e) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(e);
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/context.ts
+
+
+
+
+function failed(reason, live) {
+    return { result: 'failed', reason, live, previous: live && otherSlot(live) };
+}
+function warn(deps, message) {
+    deps.timeline.add({ at: deps.clock.now(), type: 'warning', message });
+}
+/** Why the run stopped: the cancellation or timeout when the run's signal fired, else the error itself. */
+function stopReason(deps, e) {
+    return errorMessage(deps.signal.aborted ? deps.signal.reason : e);
+}
+/** A best-effort call on the router (marks, records): a failure is a warning, never a fault. */
+async function note(deps, what, call) {
+    try {
+        await call();
+    }
+    catch (e) {
+        warn(deps, `could not ${what} on ${deps.router.description}: ${errorMessage(e)}`);
+    }
+}
+async function recordSlots(deps, live, previous) {
+    await note(deps, 'record the live slot', () => deps.router.record?.({ live, previous, runUrl: deps.runUrl }));
+}
+/** A read retried a few times (0.5 s apart): undefined when the router stays unreadable. */
+async function readAgain(deps) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+        if (attempt)
+            await deps.clock.sleep(500);
+        try {
+            return await deps.router.read();
+        }
+        catch {
+            // retried; the caller decides what an unreadable router means at this point
+        }
+    }
+    return undefined;
+}
+/** Runs a hook when configured; returns why it failed, or undefined. */
+async function runHook(deps, hook, env) {
+    const command = deps.config.hooks[hook];
+    if (!command)
+        return undefined;
+    // rollback-command runs after cancellation too, but must end before the runner kills us
+    const bound = hook === 'rollback' && deps.signal.aborted
+        ? deps.clock.timer(ROLLBACK_HOOK_WHEN_CANCELLED_MS, () => new Fault('the run was cancelled'))
+        : undefined;
+    const signal = hook !== 'rollback' ? deps.signal : bound?.signal;
+    const result = await deps.hooks.run(hook, command, env, signal).finally(() => bound?.cancel());
+    deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
+    if (result.timedOut)
+        return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
+    if (result.exitCode !== 0)
+        return `exited with code ${result.exitCode}`;
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/engine/restore.ts
+
+
+const BACKOFF_MS = [0, 500, 1000, 2000];
+/**
+ * Sets `slot` to 100%. Not cancellable on purpose: it runs after cancellation and must finish.
+ * `lastKnown` is what we believe traffic looks like, for the message when every attempt fails.
+ */
+async function restoreLive(deps, slot, lastKnown) {
+    const want = weightsFor(slot, 100);
+    const errors = [];
+    for (const wait of BACKOFF_MS) {
+        if (wait)
+            await deps.clock.sleep(wait);
+        try {
+            const state = await deps.router.set(want);
+            if (sameWeights(state.weights, want))
+                return { ok: true, state };
+            errors.push(`read back ${describeWeights(state.weights)}`);
+        }
+        catch (e) {
+            errors.push(errorMessage(e));
+        }
+    }
+    let seen = `last seen at ${describeWeights(lastKnown)}`;
+    try {
+        seen = `now reads ${describeWeights((await deps.router.read()).weights)}`;
+    }
+    catch {
+        // the router is unreachable: the last weights we set are the best we know
+    }
+    return {
+        ok: false,
+        message: `could not restore ${slot} to 100% after ${BACKOFF_MS.length} attempts (${errors.at(-1) ?? 'unknown error'}); traffic ${seen} on ${deps.router.description} and may still be split: set ${slot} to 100% by hand`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/put-back.ts
+
+
+/**
+ * Puts all traffic back on `live`, then runs rollback-command, and marks the rejected slot so a
+ * later manual rollback never goes there.
+ */
+async function putBack(deps, o) {
+    const fail = (weight, reason) => ({
+        ok: false,
+        outcome: { result: 'failed', live: o.live, previous: o.target, weight, reason },
+    });
+    const restored = await restoreLive(deps, o.live, o.lastKnown);
+    // the split state stays saved: the post step tries again
+    if (!restored.ok)
+        return fail(o.lastKnown[o.target], `${o.reason}; ${restored.message}`);
+    deps.onSplit?.(undefined);
+    deps.timeline.add({ at: deps.clock.now(), type: 'rollback', reason: o.reason, restored: restored.state });
+    let reason = o.reason;
+    if (restored.state.ineligible?.includes(o.live)) {
+        reason += `; ${o.live} has the traffic back but the load balancer says it cannot serve (${restored.state.detail ?? 'drained, in maintenance or down'})`;
+    }
+    const hook = await runHook(deps, 'rollback', { target: o.target, live: o.live, weight: 0 });
+    if (o.reject)
+        await note(deps, 'reject', () => deps.router.reject?.(o.target));
+    await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
+    if (hook)
+        return fail(0, `${reason}; but rollback-command ${hook}`);
+    return { ok: true, reason };
+}
 
 ;// CONCATENATED MODULE: ./src/judge/format.ts
 // How measured numbers read in verdict sentences: percents with one decimal, whole milliseconds.
@@ -103473,33 +103643,6 @@ function faultCriterion(faults) {
     return { status: 'fail', text: truncate(first.message, REASON_QUOTE_MAX) };
 }
 
-;// CONCATENATED MODULE: ./src/engine/fault.ts
-// A fault is an error whose message is already written for a person (cancellation, timeout, API failure).
-class Fault extends Error {
-    name = 'Fault';
-}
-function errorMessage(e) {
-    if (e instanceof Error)
-        return e.message;
-    return String(e);
-}
-/** Settles with `work`, or rejects as soon as `signal` aborts (the work itself is left to finish on its own). */
-function raceAbort(work, signal) {
-    if (signal.aborted)
-        return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        work.then((v) => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(v);
-        }, (e) => {
-            signal.removeEventListener('abort', onAbort);
-            reject(e);
-        });
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/engine/hold.ts
 
 
@@ -103524,114 +103667,159 @@ function causeOf(signals, limits, target, options) {
 }
 /** Resolves with why the step failed, or undefined when it passed. */
 async function holdStep(deps, phase, target, live) {
-    const { config, clock, timeline, checks, signal } = deps;
-    const startedAt = clock.now();
-    const ctx = (windowStart) => ({
-        target,
-        live,
-        weight: phase.weight,
-        now: clock.now(),
-        windowStart,
-        signal,
-    });
-    const recordStep = (verdict, evaluations) => timeline.add({
-        at: clock.now(),
-        type: 'step-verdict',
-        step: phase.step,
-        weight: phase.weight,
-        startedAt,
-        heldMs: clock.now() - startedAt,
-        evaluations,
-        verdict,
-    });
-    if (checks.length === 0) {
-        await clock.sleep(phase.holdMs, signal);
-        recordStep({ status: 'pass', reason: 'no checks configured: held for time only', measures: {} }, 0);
+    const hold = new Hold(deps, phase, target, live);
+    if (deps.checks.length === 0) {
+        await deps.clock.sleep(phase.holdMs, deps.signal);
+        hold.recordStep({ status: 'pass', reason: 'no checks configured: held for time only', measures: {} });
         return undefined;
     }
     // a check that cannot take its baseline says so again, as a failing signal, at its first collect
-    await raceAbort(Promise.allSettled(checks.map((c) => c.begin?.(ctx(startedAt)))), signal);
-    const limits = limitsOf(config);
-    let holdEnd = startedAt + phase.holdMs;
-    let extended = false;
-    let settling = 0;
-    let consecutive = 0;
-    let evaluations = 0;
-    let windowStart = startedAt;
-    const trafficSignals = [];
-    let latestStates = [];
-    for (let tick = 1;; tick++) {
-        const nextTick = startedAt + tick * config.probeIntervalMs;
+    await raceAbort(Promise.allSettled(deps.checks.map((c) => c.begin?.(hold.context()))), deps.signal);
+    for (;;) {
+        await hold.waitForTick();
+        const failure = (await hold.evaluate()) ?? hold.settle();
+        if (failure !== 'continue')
+            return failure;
+    }
+}
+/** One step's hold: its evaluations every probe-interval (evaluate) and its end (settle). */
+class Hold {
+    deps;
+    phase;
+    target;
+    live;
+    startedAt;
+    limits;
+    holdEnd;
+    extended = false;
+    settling = 0;
+    consecutive = 0;
+    evaluations = 0;
+    tick = 0;
+    windowStart;
+    /** traffic counts accumulate over the whole step, so min-requests can be met */
+    trafficSignals = [];
+    /**
+     * probes, alarms, target health and check commands are states: the latest evaluation speaks for
+     * them (failure-threshold already absorbed a lone blip)
+     */
+    latestStates = [];
+    constructor(deps, phase, target, live) {
+        this.deps = deps;
+        this.phase = phase;
+        this.target = target;
+        this.live = live;
+        this.startedAt = deps.clock.now();
+        this.windowStart = this.startedAt;
+        this.holdEnd = this.startedAt + phase.holdMs;
+        this.limits = limitsOf(deps.config);
+    }
+    context() {
+        const { clock, signal } = this.deps;
+        const { target, live } = this;
+        return {
+            target,
+            live,
+            weight: this.phase.weight,
+            now: clock.now(),
+            windowStart: this.windowStart,
+            signal,
+        };
+    }
+    recordStep(verdict) {
+        const { clock, timeline } = this.deps;
+        timeline.add({
+            at: clock.now(),
+            type: 'step-verdict',
+            step: this.phase.step,
+            weight: this.phase.weight,
+            startedAt: this.startedAt,
+            heldMs: clock.now() - this.startedAt,
+            evaluations: this.evaluations,
+            verdict,
+        });
+    }
+    async waitForTick() {
+        const { clock, signal, config } = this.deps;
+        const nextTick = this.startedAt + ++this.tick * config.probeIntervalMs;
         // past the hold only to settle a failure streak: keep the probe cadence
-        const wait = (clock.now() < holdEnd ? Math.min(nextTick, holdEnd) : nextTick) - clock.now();
+        const wait = (clock.now() < this.holdEnd ? Math.min(nextTick, this.holdEnd) : nextTick) - clock.now();
         if (wait > 0)
             await clock.sleep(wait, signal);
         signal.throwIfAborted();
-        const signals = await raceAbort(collectAll(checks, ctx(windowStart), config.probeTimeoutMs, clock), signal);
-        windowStart = clock.now();
-        evaluations++;
-        const verdict = judge(signals, limits, target, { scope: 'evaluation', targetWeight: phase.weight });
+    }
+    /** One evaluation: every check read and judged; a failure once failure-threshold are in a row. */
+    async evaluate() {
+        const { config, clock, timeline, checks, signal } = this.deps;
+        const { phase, target } = this;
+        const signals = await raceAbort(collectAll(checks, this.context(), config.probeTimeoutMs, clock), signal);
+        this.windowStart = clock.now();
+        this.evaluations++;
+        const options = { scope: 'evaluation', targetWeight: phase.weight };
+        const verdict = judge(signals, this.limits, target, options);
         if (verdict.status === 'fail')
-            consecutive++;
+            this.consecutive++;
         else if (verdict.status === 'pass')
-            consecutive = 0;
+            this.consecutive = 0;
         timeline.add({
             at: clock.now(),
             type: 'evaluation',
             step: phase.step,
             of: phase.of,
             weight: phase.weight,
-            elapsedMs: clock.now() - startedAt,
-            holdMs: holdEnd - startedAt,
+            elapsedMs: clock.now() - this.startedAt,
+            holdMs: this.holdEnd - this.startedAt,
             verdict,
-            consecutiveFailures: consecutive,
+            consecutiveFailures: this.consecutive,
         });
-        if (consecutive >= config.failureThreshold) {
+        if (this.consecutive >= config.failureThreshold) {
             return {
-                reason: `${verdict.decisive ?? verdict.reason}, ${consecutive} evaluations in a row (failure-threshold ${config.failureThreshold})`,
-                cause: causeOf(signals, limits, target, { scope: 'evaluation', targetWeight: phase.weight }),
+                reason: `${verdict.decisive ?? verdict.reason}, ${this.consecutive} evaluations in a row (failure-threshold ${config.failureThreshold})`,
+                cause: causeOf(signals, this.limits, target, options),
             };
         }
-        // Traffic counts accumulate over the whole step so min-requests can be met; probes, alarms,
-        // target health and check commands are states: the latest evaluation speaks for them
-        // (failure-threshold already absorbed a lone blip).
-        trafficSignals.push(...signals.filter((s) => s.kind === 'traffic'));
-        latestStates = signals.filter((s) => s.kind !== 'traffic');
-        if (clock.now() < holdEnd)
-            continue;
+        this.trafficSignals.push(...signals.filter((s) => s.kind === 'traffic'));
+        this.latestStates = signals.filter((s) => s.kind !== 'traffic');
+        return undefined;
+    }
+    /** After an evaluation: go on holding, or judge the whole step once its time is up. */
+    settle() {
+        const { config, clock, timeline } = this.deps;
+        const { phase, target } = this;
+        if (clock.now() < this.holdEnd)
+            return 'continue';
         // A failure streak still short of failure-threshold when the hold ends is settled first (at most
         // threshold-1 more evaluations): one bad last evaluation must neither roll back on its own
         // nor be carried into a passing step.
-        if (consecutive > 0 && settling < config.failureThreshold - 1) {
-            settling++;
-            continue;
+        if (this.consecutive > 0 && this.settling < config.failureThreshold - 1) {
+            this.settling++;
+            return 'continue';
         }
-        const stepVerdict = judge([...trafficSignals, ...latestStates], limits, target, {
-            targetWeight: phase.weight,
-        });
-        recordStep(stepVerdict, evaluations);
+        const window = [...this.trafficSignals, ...this.latestStates];
+        const stepVerdict = judge(window, this.limits, target, { targetWeight: phase.weight });
+        this.recordStep(stepVerdict);
         if (stepVerdict.status === 'pass')
             return undefined;
         if (stepVerdict.status === 'fail') {
-            const window = [...trafficSignals, ...latestStates];
             return {
                 reason: stepVerdict.decisive ?? stepVerdict.reason,
-                cause: causeOf(window, limits, target, { targetWeight: phase.weight }),
+                cause: causeOf(window, this.limits, target, { targetWeight: phase.weight }),
             };
         }
-        if (extended)
+        if (this.extended)
             return {
                 reason: `not enough data to promote after extending step ${phase.step}: ${stepVerdict.decisive ?? stepVerdict.reason}`,
                 cause: 'verdict',
             };
-        extended = true;
+        this.extended = true;
         const extra = Math.max(phase.holdMs, config.probeIntervalMs);
-        holdEnd += extra;
+        this.holdEnd += extra;
         timeline.add({
             at: clock.now(),
             type: 'warning',
             message: `step ${phase.step} at ${phase.weight}% is inconclusive (${stepVerdict.reason}): extending it once by ${Math.round(extra / 1000)}s`,
         });
+        return 'continue';
     }
 }
 /** Every check once, concurrently; a check that throws or hangs becomes a fault signal, not a crash. */
@@ -103660,41 +103848,279 @@ async function collectAll(checks, ctx, probeTimeoutMs, clock) {
     return results.flat();
 }
 
-;// CONCATENATED MODULE: ./src/engine/restore.ts
+;// CONCATENATED MODULE: ./src/engine/shift.ts
 
 
-const BACKOFF_MS = [0, 500, 1000, 2000];
+
+
+
 /**
- * Sets `slot` to 100%. Not cancellable on purpose: it runs after cancellation and must finish.
- * `lastKnown` is what we believe traffic looks like, for the message when every attempt fails.
+ * A deploy or promote. Whenever it ends neither promoted nor held, the target slot holds a version
+ * that did not make it (judged bad, or never verified because of a fault, a failed hook or gate):
+ * it is marked rejected so a manual rollback never switches all traffic to it. Before the deploy
+ * hook ran, the target still holds the previous version, a legitimate rollback target.
  */
-async function restoreLive(deps, slot, lastKnown) {
-    const want = weightsFor(slot, 100);
-    const errors = [];
-    for (const wait of BACKOFF_MS) {
-        if (wait)
-            await deps.clock.sleep(wait);
+async function shiftThrough(deps, plan, live, target, before, fresh) {
+    const shift = new Shift(deps, plan, live, target, before, fresh);
+    const out = await shift.run();
+    if (out.result !== 'promoted' && out.result !== 'held' && shift.replaced) {
+        await note(deps, `mark ${target} as rejected`, () => deps.router.reject?.(target));
+    }
+    return out;
+}
+class Shift {
+    deps;
+    plan;
+    live;
+    target;
+    fresh;
+    /** the weights last read back from the router */
+    applied;
+    /** the target's percent, as last read back */
+    weight;
+    /** from the first write on, every exit restores the live slot */
+    moved;
+    /** a promote continues traffic the gates already let through */
+    gatesPassed;
+    /** the target no longer holds the previous version (the deploy hook ran, or this is a promote) */
+    replaced;
+    promotionStep;
+    constructor(deps, plan, live, target, before, fresh) {
+        this.deps = deps;
+        this.plan = plan;
+        this.live = live;
+        this.target = target;
+        this.fresh = fresh;
+        this.applied = before;
+        this.weight = before[target];
+        this.moved = this.weight > 0;
+        this.gatesPassed = !fresh;
+        this.replaced = !fresh || !deps.config.hooks.deploy;
+        const shifts = plan.phases.filter((p) => p.kind === 'shift');
+        this.promotionStep = plan.holdAt === undefined ? shifts.at(-1) : undefined;
+    }
+    async run() {
+        const { timeline, clock } = this.deps;
+        timeline.add({ at: clock.now(), type: 'plan', plan: this.plan });
+        let promoted = false;
         try {
-            const state = await deps.router.set(want);
-            if (sameWeights(state.weights, want))
-                return { ok: true, state };
-            errors.push(`read back ${describeWeights(state.weights)}`);
+            for (const phase of this.plan.phases) {
+                if (promoted)
+                    break; // keep-previous and cleanup run after, outside the rollback path
+                this.deps.signal.throwIfAborted();
+                timeline.add({
+                    at: clock.now(),
+                    type: 'phase',
+                    name: phaseName(phase),
+                    detail: phaseDetail(phase, this.target),
+                });
+                const end = await this.phase(phase);
+                if (end === 'promoted')
+                    promoted = true;
+                else if (end)
+                    return end;
+            }
         }
         catch (e) {
-            errors.push(errorMessage(e));
+            const why = stopReason(this.deps, e);
+            return this.bail(this.deps.signal.aborted ? why : `fault: ${why}`, 'fault');
+        }
+        return promoted ? this.afterPromotion() : this.endUnpromoted();
+    }
+    async phase(phase) {
+        switch (phase.kind) {
+            case 'backup':
+            case 'deploy':
+                return this.hookPhase(phase.kind);
+            case 'pre-traffic':
+                return this.preTraffic(phase.smoke);
+            case 'shift':
+                return this.step(phase);
+            case 'keep-previous':
+            case 'cleanup':
+                return undefined; // only after a promotion
         }
     }
-    let seen = `last seen at ${describeWeights(lastKnown)}`;
-    try {
-        seen = `now reads ${describeWeights((await deps.router.read()).weights)}`;
+    async hookPhase(hook) {
+        if (hook === 'deploy')
+            this.replaced = true;
+        const r = await runHook(this.deps, hook, { target: this.target, live: this.live, weight: this.weight });
+        return r ? failed(`${hook}-command ${r}; no traffic was moved`, this.live) : undefined;
     }
-    catch {
-        // the router is unreachable: the last weights we set are the best we know
+    async preTraffic(smoke) {
+        const why = await this.passGates();
+        if (why)
+            return failed(`${why}; no traffic was moved`, this.live);
+        if (!smoke)
+            return undefined;
+        const r = await runHook(this.deps, 'smoke', {
+            target: this.target,
+            live: this.live,
+            weight: this.weight,
+        });
+        return r ? failed(`smoke-command ${r}; no traffic was moved`, this.live) : undefined;
     }
-    return {
-        ok: false,
-        message: `could not restore ${slot} to 100% after ${BACKOFF_MS.length} attempts (${errors.at(-1) ?? 'unknown error'}); traffic ${seen} on ${deps.router.description} and may still be split: set ${slot} to 100% by hand`,
-    };
+    async passGates() {
+        for (const gate of this.deps.gates ?? []) {
+            const why = await gate.run({ target: this.target, live: this.live, signal: this.deps.signal });
+            if (why)
+                return `pre-traffic check ${gate.name} failed on ${this.target}: ${why}`;
+        }
+        this.gatesPassed = true;
+        return undefined;
+    }
+    /** One traffic step: set the weights, verify at 100%, hold and judge, then check nobody else moved them. */
+    async step(phase) {
+        if (!this.gatesPassed) {
+            const why = await this.passGates();
+            if (why)
+                return failed(`${why}; no traffic was moved`, this.live);
+        }
+        const unset = await this.setWeights(phase);
+        if (unset)
+            return unset;
+        if (phase.weight >= 100 && this.deps.config.hooks.verify) {
+            const { timeline, clock } = this.deps;
+            timeline.add({ at: clock.now(), type: 'phase', name: 'verify', detail: `${this.target} at 100%` });
+            const env = { target: this.target, live: this.target, weight: this.weight, previous: this.live };
+            const r = await runHook(this.deps, 'verify', env);
+            if (r)
+                return this.bail(`verify-command ${r}`, 'verdict');
+        }
+        const verdict = await holdStep(this.deps, phase, this.target, this.live);
+        if (verdict)
+            return this.bail(verdict.reason, verdict.cause);
+        return this.afterHold(phase);
+    }
+    async setWeights(phase) {
+        const { router, timeline, clock } = this.deps;
+        if (this.fresh && !this.moved) {
+            // a slot drained after an earlier rollback takes no traffic whatever its weight
+            await router.prepare?.(this.target);
+            // not best effort: a stale note from an earlier run would name the wrong new slot to
+            // a later promote or abort; nothing has moved yet, so failing here is free
+            await router.markTarget?.(this.target);
+        }
+        const requested = weightsFor(this.target, phase.weight);
+        this.deps.onSplit?.({ live: this.live, target: this.target, weights: requested });
+        this.moved = true; // from here a partial write may have happened: every exit restores
+        const state = await router.set(requested);
+        this.applied = state.weights;
+        this.weight = state.weights[this.target];
+        timeline.add({ at: clock.now(), type: 'weights', step: phase.step, requested, applied: state });
+        if (sameWeights(state.weights, requested))
+            return undefined;
+        return this.bail(`the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`, 'fault');
+    }
+    /** Someone else (another pipeline, IaC re-applying) may have moved the weights during the hold. */
+    async afterHold(phase) {
+        const { router, timeline, clock } = this.deps;
+        const promotes = phase === this.promotionStep;
+        const now = await readAgain(this.deps);
+        if (!now && promotes) {
+            // verified at 100%: one unreadable answer is no reason to undo it
+            warn(this.deps, `could not read the weights back after the last step; ${this.target} was verified at 100%`);
+            return 'promoted';
+        }
+        if (!now)
+            throw new Error(`could not read the weights from ${router.description} after step ${phase.step}`);
+        if (!sameWeights(now.weights, this.applied)) {
+            const expected = this.applied;
+            timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
+            this.applied = now.weights;
+            return this.bail(`weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`, 'fault');
+        }
+        return promotes ? 'promoted' : undefined;
+    }
+    async endUnpromoted() {
+        if (this.plan.holdAt !== undefined && this.weight > 0 && this.weight < 100) {
+            return {
+                result: 'held',
+                live: this.live,
+                previous: this.target,
+                weight: this.weight,
+                reason: `held at ${this.weight}% on ${this.target} (hold-at)`,
+            };
+        }
+        // a plan always ends at 100 unless held; anything else is a planner bug: never leave traffic split
+        return this.bail(`the plan ended at ${this.weight}% without hold-at`, 'fault');
+    }
+    /**
+     * A verdict against the new version ends `rolled-back`; a fault (API error, drift, cancellation,
+     * timeout) ends `failed` even once traffic is restored: the deploy got no answer, and
+     * fail-on-rollback must not turn that green.
+     */
+    async bail(reason, cause) {
+        const { live, target } = this;
+        if (!this.moved)
+            return failed(`${reason}; no traffic was moved`, live);
+        const back = await putBack(this.deps, { live, target, lastKnown: this.applied, reason, reject: false });
+        if (!back.ok)
+            return back.outcome;
+        if (cause === 'fault') {
+            return {
+                result: 'failed',
+                live,
+                previous: target,
+                weight: 0,
+                reason: `${back.reason}; traffic restored to ${live}`,
+            };
+        }
+        return { result: 'rolled-back', live, previous: target, weight: 0, reason: back.reason };
+    }
+    /**
+     * Promoted: from here nothing moves traffic back. keep-previous and cleanup are housekeeping whose
+     * failure (or a timeout, or cancellation) is a warning, not a reason to undo a verified deploy.
+     */
+    async afterPromotion() {
+        const { deps, live, target } = this;
+        const { timeline, clock } = deps;
+        deps.onSplit?.(undefined);
+        await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
+        await recordSlots(deps, target, live);
+        const notes = [];
+        try {
+            for (const phase of this.plan.phases) {
+                if (phase.kind === 'keep-previous') {
+                    timeline.add({
+                        at: clock.now(),
+                        type: 'phase',
+                        name: phaseName(phase),
+                        detail: phaseDetail(phase, target),
+                    });
+                    await clock.sleep(phase.holdMs, deps.signal);
+                }
+                else if (phase.kind === 'cleanup') {
+                    timeline.add({ at: clock.now(), type: 'phase', name: 'cleanup' });
+                    const r = await runHook(deps, 'cleanup', { target, live: target, weight: 100, previous: live });
+                    if (r)
+                        notes.push(`cleanup-command ${r}`);
+                }
+            }
+        }
+        catch (e) {
+            notes.push(`keep-previous and cleanup were cut short: ${stopReason(deps, e)}`);
+        }
+        for (const n of notes)
+            warn(deps, `${n} (the deploy itself is promoted)`);
+        return {
+            result: 'promoted',
+            live: target,
+            previous: live,
+            weight: 100,
+            ...(notes.length ? { reason: notes.join('; ') } : {}),
+        };
+    }
+}
+function phaseName(p) {
+    return p.kind === 'shift' ? `step ${p.step}/${p.of}` : p.kind;
+}
+function phaseDetail(p, target) {
+    if (p.kind === 'shift')
+        return `${target} → ${p.weight}% for ${formatDuration(p.holdMs)}`;
+    if (p.kind === 'keep-previous')
+        return `keeping the previous slot for ${formatDuration(p.holdMs)}`;
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/engine.ts
@@ -103745,12 +104171,6 @@ function unchanged(live, weight, what) {
         weight,
         reason: `${what}: ${live} already has 100%`,
     };
-}
-function failed(reason, live) {
-    return { result: 'failed', reason, live, previous: live && otherSlot(live) };
-}
-function warn(deps, message) {
-    deps.timeline.add({ at: deps.clock.now(), type: 'warning', message });
 }
 /** The weights and what they say about the slots; undefined with a failed outcome when unreadable. */
 async function look(deps) {
@@ -103908,255 +104328,13 @@ async function withLock(deps, body) {
         await release();
     }
 }
-/**
- * Puts all traffic back on `live`, then runs rollback-command, and marks the rejected slot so a
- * later manual rollback never goes there. One path for automatic rollback, faults and abort.
- */
-async function putBack(deps, o) {
-    const fail = (weight, reason) => ({
-        ok: false,
-        outcome: { result: 'failed', live: o.live, previous: o.target, weight, reason },
-    });
-    const restored = await restoreLive(deps, o.live, o.lastKnown);
-    // the split state stays saved: the post step tries again
-    if (!restored.ok)
-        return fail(o.lastKnown[o.target], `${o.reason}; ${restored.message}`);
-    deps.onSplit?.(undefined);
-    deps.timeline.add({ at: deps.clock.now(), type: 'rollback', reason: o.reason, restored: restored.state });
-    let reason = o.reason;
-    if (restored.state.ineligible?.includes(o.live)) {
-        reason += `; ${o.live} has the traffic back but the load balancer says it cannot serve (${restored.state.detail ?? 'drained, in maintenance or down'})`;
-    }
-    const hook = await runHook(deps, 'rollback', { target: o.target, live: o.live, weight: 0 });
-    if (o.reject)
-        await note(deps, 'reject', () => deps.router.reject?.(o.target));
-    await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
-    if (hook)
-        return fail(0, `${reason}; but rollback-command ${hook}`);
-    return { ok: true, reason };
-}
-/**
- * A deploy or promote. Whenever it ends neither promoted nor held, the target slot holds a version
- * that did not make it (judged bad, or never verified because of a fault, a failed hook or gate):
- * it is marked rejected so a manual rollback never switches all traffic to it. Before the deploy
- * hook ran, the target still holds the previous version, a legitimate rollback target.
- */
-async function shiftThrough(deps, plan, live, target, before, fresh) {
-    const progress = { replaced: !fresh || !deps.config.hooks.deploy };
-    const out = await runPhases(deps, plan, live, target, before, fresh, progress);
-    if (out.result !== 'promoted' && out.result !== 'held' && progress.replaced) {
-        await note(deps, `mark ${target} as rejected`, () => deps.router.reject?.(target));
-    }
-    return out;
-}
-async function runPhases(deps, plan, live, target, before, fresh, progress) {
-    const { router, timeline, clock } = deps;
-    let applied = before;
-    let weight = before[target];
-    let moved = weight > 0;
-    let gatesPassed = !fresh; // a promote continues traffic the gates already let through
-    timeline.add({ at: clock.now(), type: 'plan', plan });
-    /**
-     * A verdict against the new version ends `rolled-back`; a fault (API error, drift, cancellation,
-     * timeout) ends `failed` even once traffic is restored: the deploy got no answer, and
-     * fail-on-rollback must not turn that green.
-     */
-    const bail = async (reason, cause) => {
-        if (!moved)
-            return failed(`${reason}; no traffic was moved`, live);
-        const back = await putBack(deps, { live, target, lastKnown: applied, reason, reject: false });
-        if (!back.ok)
-            return back.outcome;
-        if (cause === 'fault') {
-            return {
-                result: 'failed',
-                live,
-                previous: target,
-                weight: 0,
-                reason: `${back.reason}; traffic restored to ${live}`,
-            };
-        }
-        return { result: 'rolled-back', live, previous: target, weight: 0, reason: back.reason };
-    };
-    const passGates = async () => {
-        for (const gate of deps.gates ?? []) {
-            const why = await gate.run({ target, live, signal: deps.signal });
-            if (why)
-                return `pre-traffic check ${gate.name} failed on ${target}: ${why}`;
-        }
-        gatesPassed = true;
-        return undefined;
-    };
-    const shifts = plan.phases.filter((p) => p.kind === 'shift');
-    const promotionStep = plan.holdAt === undefined ? shifts.at(-1) : undefined;
-    let promoted = false;
-    try {
-        for (const phase of plan.phases) {
-            if (promoted)
-                break; // keep-previous and cleanup run below, outside the rollback path
-            deps.signal.throwIfAborted();
-            timeline.add({
-                at: clock.now(),
-                type: 'phase',
-                name: phaseName(phase),
-                detail: phaseDetail(phase, target),
-            });
-            switch (phase.kind) {
-                case 'backup':
-                case 'deploy': {
-                    if (phase.kind === 'deploy')
-                        progress.replaced = true;
-                    const r = await runHook(deps, phase.kind, { target, live, weight });
-                    if (r)
-                        return failed(`${phase.kind}-command ${r}; no traffic was moved`, live);
-                    break;
-                }
-                case 'pre-traffic': {
-                    const why = await passGates();
-                    if (why)
-                        return failed(`${why}; no traffic was moved`, live);
-                    if (phase.smoke) {
-                        const r = await runHook(deps, 'smoke', { target, live, weight });
-                        if (r)
-                            return failed(`smoke-command ${r}; no traffic was moved`, live);
-                    }
-                    break;
-                }
-                case 'shift': {
-                    if (!gatesPassed) {
-                        const why = await passGates();
-                        if (why)
-                            return failed(`${why}; no traffic was moved`, live);
-                    }
-                    if (fresh && !moved) {
-                        // a slot drained after an earlier rollback takes no traffic whatever its weight
-                        await router.prepare?.(target);
-                        // not best effort: a stale note from an earlier run would name the wrong new slot to
-                        // a later promote or abort; nothing has moved yet, so failing here is free
-                        await router.markTarget?.(target);
-                    }
-                    const requested = weightsFor(target, phase.weight);
-                    deps.onSplit?.({ live, target, weights: requested });
-                    moved = true; // from here a partial write may have happened: every exit restores
-                    const state = await router.set(requested);
-                    applied = state.weights;
-                    weight = state.weights[target];
-                    timeline.add({ at: clock.now(), type: 'weights', step: phase.step, requested, applied: state });
-                    if (!sameWeights(state.weights, requested)) {
-                        return await bail(`the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`, 'fault');
-                    }
-                    if (phase.weight >= 100 && deps.config.hooks.verify) {
-                        timeline.add({ at: clock.now(), type: 'phase', name: 'verify', detail: `${target} at 100%` });
-                        const r = await runHook(deps, 'verify', { target, live: target, weight, previous: live });
-                        if (r)
-                            return await bail(`verify-command ${r}`, 'verdict');
-                    }
-                    const verdict = await holdStep(deps, phase, target, live);
-                    if (verdict)
-                        return await bail(verdict.reason, verdict.cause);
-                    // Someone else (another pipeline, IaC re-applying) may have moved the weights during the hold.
-                    const now = await readAgain(deps);
-                    if (!now && phase === promotionStep) {
-                        // verified at 100%: one unreadable answer is no reason to undo it
-                        warn(deps, `could not read the weights back after the last step; ${target} was verified at 100%`);
-                        promoted = true;
-                        break;
-                    }
-                    if (!now)
-                        throw new Error(`could not read the weights from ${router.description} after step ${phase.step}`);
-                    if (!sameWeights(now.weights, applied)) {
-                        const expected = applied;
-                        timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
-                        applied = now.weights;
-                        return await bail(`weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`, 'fault');
-                    }
-                    if (phase === promotionStep)
-                        promoted = true;
-                    break;
-                }
-                case 'keep-previous':
-                case 'cleanup':
-                    break; // only after a promotion, below
-            }
-        }
-    }
-    catch (e) {
-        const why = errorMessage(deps.signal.aborted ? deps.signal.reason : e);
-        return bail(deps.signal.aborted ? why : `fault: ${why}`, 'fault');
-    }
-    if (!promoted) {
-        if (plan.holdAt !== undefined && weight > 0 && weight < 100) {
-            return {
-                result: 'held',
-                live,
-                previous: target,
-                weight,
-                reason: `held at ${weight}% on ${target} (hold-at)`,
-            };
-        }
-        // a plan always ends at 100 unless held; anything else is a planner bug: never leave traffic split
-        return bail(`the plan ended at ${weight}% without hold-at`, 'fault');
-    }
-    // Promoted: from here nothing moves traffic back. keep-previous and cleanup are housekeeping whose
-    // failure (or a timeout, or cancellation) is a warning, not a reason to undo a verified deploy.
-    deps.onSplit?.(undefined);
-    await note(deps, 'forget the target', () => router.markTarget?.(undefined));
-    await recordSlots(deps, target, live);
-    const notes = [];
-    try {
-        for (const phase of plan.phases) {
-            if (phase.kind === 'keep-previous') {
-                timeline.add({
-                    at: clock.now(),
-                    type: 'phase',
-                    name: phaseName(phase),
-                    detail: phaseDetail(phase, target),
-                });
-                await clock.sleep(phase.holdMs, deps.signal);
-            }
-            else if (phase.kind === 'cleanup') {
-                timeline.add({ at: clock.now(), type: 'phase', name: 'cleanup' });
-                const r = await runHook(deps, 'cleanup', { target, live: target, weight: 100, previous: live });
-                if (r)
-                    notes.push(`cleanup-command ${r}`);
-            }
-        }
-    }
-    catch (e) {
-        notes.push(`keep-previous and cleanup were cut short: ${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`);
-    }
-    for (const n of notes)
-        warn(deps, `${n} (the deploy itself is promoted)`);
-    return {
-        result: 'promoted',
-        live: target,
-        previous: live,
-        weight: 100,
-        ...(notes.length ? { reason: notes.join('; ') } : {}),
-    };
-}
-/** A read retried a few times (0.5 s apart): undefined when the router stays unreadable. */
-async function readAgain(deps) {
-    for (let attempt = 0; attempt < 3; attempt++) {
-        if (attempt)
-            await deps.clock.sleep(500);
-        try {
-            return await deps.router.read();
-        }
-        catch {
-            // retried; the caller decides what an unreadable router means at this point
-        }
-    }
-    return undefined;
-}
 /** Manual rollback: the previous slot is probed (gates) and takes 100% in one switch. */
 async function switchBack(deps, state, live, back) {
     try {
         return await switchBackChecked(deps, state, live, back);
     }
     catch (e) {
-        const why = errorMessage(deps.signal.aborted ? deps.signal.reason : e);
-        return failed(`rollback to ${back} stopped before any switch: ${why}; nothing was moved`, live);
+        return failed(`rollback to ${back} stopped before any switch: ${stopReason(deps, e)}; nothing was moved`, live);
     }
 }
 async function switchBackChecked(deps, state, live, back) {
@@ -104188,46 +104366,6 @@ async function switchBackChecked(deps, state, live, back) {
         return done.outcome;
     await recordSlots(deps, back, live);
     return { result: 'rolled-back', live: back, previous: live, weight: 0, reason: done.reason };
-}
-/** A best-effort call on the router (marks, records): a failure is a warning, never a fault. */
-async function note(deps, what, call) {
-    try {
-        await call();
-    }
-    catch (e) {
-        warn(deps, `could not ${what} on ${deps.router.description}: ${errorMessage(e)}`);
-    }
-}
-async function recordSlots(deps, live, previous) {
-    await note(deps, 'record the live slot', () => deps.router.record?.({ live, previous, runUrl: deps.runUrl }));
-}
-/** Runs a hook when configured; returns why it failed, or undefined. */
-async function runHook(deps, hook, env) {
-    const command = deps.config.hooks[hook];
-    if (!command)
-        return undefined;
-    // rollback-command runs after cancellation too, but must end before the runner kills us
-    const bound = hook === 'rollback' && deps.signal.aborted
-        ? deps.clock.timer(ROLLBACK_HOOK_WHEN_CANCELLED_MS, () => new Fault('the run was cancelled'))
-        : undefined;
-    const signal = hook !== 'rollback' ? deps.signal : bound?.signal;
-    const result = await deps.hooks.run(hook, command, env, signal).finally(() => bound?.cancel());
-    deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
-    if (result.timedOut)
-        return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
-    if (result.exitCode !== 0)
-        return `exited with code ${result.exitCode}`;
-    return undefined;
-}
-function phaseName(p) {
-    return p.kind === 'shift' ? `step ${p.step}/${p.of}` : p.kind;
-}
-function phaseDetail(p, target) {
-    if (p.kind === 'shift')
-        return `${target} → ${p.weight}% for ${formatDuration(p.holdMs)}`;
-    if (p.kind === 'keep-previous')
-        return `keeping the previous slot for ${formatDuration(p.holdMs)}`;
-    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/ports/timeline.ts

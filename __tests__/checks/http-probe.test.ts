@@ -128,11 +128,15 @@ const json = (path: string[], value: unknown, op: '==' | '!=' = '=='): BodyCheck
 
 describe('probeUrl', () => {
   it('passes a 200 and reports status, latency, via and the injected time', async () => {
+    const t0 = performance.now();
     const s = await probeUrl(`${base}/ok`, opts({ via: 'slot' }));
+    const wall = performance.now() - t0;
     expect(s).toMatchObject({ kind: 'probe', ok: true, status: 200, via: 'slot', at: 1_700_000_000_000 });
     expect(s.url).toBe(`${base}/ok`);
     expect(s.error).toBeUndefined();
-    expect(s.latencyMs).toBeGreaterThanOrEqual(0);
+    // the request's own time, to 0.1 ms: never more than the wall time around the call
+    expect(Number.isFinite(s.latencyMs)).toBe(true);
+    expect(s.latencyMs).toBeLessThanOrEqual(Math.ceil(wall * 10) / 10);
   });
 
   it('measures latency with the real clock even when `now` stands still', async () => {

@@ -240,7 +240,10 @@ describe('ALB canary through the engine', () => {
       /^green error rate 3(\.0+)?% \(9 of 300 requests, ALB\) is above the 2(\.0+)?% limit$/,
     );
     expect(s.greenWrites()).toEqual([50, 0]);
-    expect(s.clock.now() - at(5)).toBeGreaterThanOrEqual(0);
+    // decided by the step's verdict once its whole interval was held, not by an evaluation before
+    const step = s.timeline.events.find((e) => e.type === 'step-verdict');
+    expect(step?.type === 'step-verdict' && step.heldMs).toBeGreaterThanOrEqual(5 * 60_000);
+    expect(step?.at).toBeGreaterThan(at(5));
     // + the paced ALB writes after the verdict (restore, rejected-slot tag, target tag, lock), 334 ms apart
     expect(s.clock.now() - at(5)).toBeLessThan(2000);
     // a later manual rollback must not send traffic back to green

@@ -381,7 +381,7 @@ describe('engine: promote, abort, rollback, status', () => {
   });
 });
 
-describe('engine: faults found in review', () => {
+describe('engine: which slot is new, restores, drift and failure streaks', () => {
   it('promote knows the new slot from the router, even when it holds more than half the traffic', async () => {
     const router = new FakeRouter({ blue: 25, green: 75 });
     router.marked = 'green';
@@ -525,7 +525,7 @@ describe('engine: faults found in review', () => {
   });
 });
 
-describe('engine: second review', () => {
+describe("engine: rejected slots, monitoring faults and the router's notes", () => {
   it('any deploy that ends unverified marks its target rejected; one that failed before the deploy hook does not', async () => {
     const smokeFails = new FakeRouter();
     await setup({

@@ -17,8 +17,9 @@ const normalize = (md: string) =>
 function matchGolden(name: string, actual: string): void {
   const path = fileURLToPath(new URL(`./golden/${name}.md`, import.meta.url));
   if (process.env.UPDATE_GOLDEN) {
+    // an update run writes the golden and fails: a golden is accepted only by a run that compares
     writeFileSync(path, actual);
-    return;
+    expect.fail(`${path} was rewritten: review the diff, then run again without UPDATE_GOLDEN`);
   }
   expect(existsSync(path), `${path} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
   expect(actual).toBe(readFileSync(path, 'utf8'));

@@ -63529,10 +63529,51 @@ const HOOK_INPUTS = {
  */
 function parseInputs(raw) {
     const r = new InputReader(raw);
-    const secrets = [];
+    const secrets = new Set();
     const command = readCommand(r);
     const strategy = readStrategy(r);
     const provider = parseProvider(r);
+    const timing = readTiming(r, strategy);
+    const holdAt = readHoldAt(r, strategy?.strategy);
+    const health = readHealth(r, secrets);
+    const judging = readJudging(r);
+    const run = readRunBounds(r);
+    const reporting = readReporting(r, secrets);
+    const failed = () => ({ ok: false, errors: r.errors, secrets: [...secrets] });
+    if (r.errors.length > 0 ||
+        !command ||
+        !strategy ||
+        !provider ||
+        !timing ||
+        !health ||
+        !judging ||
+        !run ||
+        !reporting)
+        return failed();
+    const config = {
+        command,
+        strategy,
+        holdAt,
+        provider,
+        ...timing,
+        ...health,
+        ...judging,
+        ...run,
+        ...reporting,
+    };
+    checkCombinations(config, r);
+    if (r.errors.length > 0)
+        return failed();
+    return { ok: true, config, secrets: [...secrets] };
+}
+/** undefined when any of the group's required values failed to parse (its errors are already recorded) */
+function complete(group, optional = []) {
+    for (const [k, v] of Object.entries(group))
+        if (v === undefined && !optional.includes(k))
+            return undefined;
+    return group;
+}
+function readTiming(r, strategy) {
     const interval = readDuration(r, 'interval', 'positive');
     const probeInterval = readDuration(r, 'probe-interval', 'positive');
     const probeTimeout = readDuration(r, 'probe-timeout', 'positive');
@@ -63549,13 +63590,16 @@ function parseInputs(raw) {
             r.bad('interval', `is shorter than probe-interval (${formatDuration(probeInterval)}), so no probe would run in a step; give a duration of at least ${formatDuration(probeInterval)}, like 5m, or lower probe-interval`);
         }
     }
-    const holdAt = readHoldAt(r, strategy?.strategy);
+    return complete({ intervalMs, probeIntervalMs: probeInterval, probeTimeoutMs: probeTimeout });
+}
+function readHealth(r, secrets) {
     const healthUrls = readUrls(r, 'health-urls', (u) => u);
     // `{slot}` is filled in per slot at run time; check the URL as it will be for one of them.
     const preTrafficUrls = readUrls(r, 'pre-traffic-urls', (u) => u.replaceAll('{slot}', 'blue'));
     // a password in a URL is a secret like a header value: masked wherever the URL is shown
     for (const u of [...healthUrls, ...preTrafficUrls])
-        secrets.push(...urlCredentials(u));
+        for (const s of urlCredentials(u))
+            secrets.add(s);
     const healthExpect = parseStatusRanges(r.get('health-expect'));
     if (!healthExpect)
         r.bad('health-expect', `must be ${STATUS_FORM}`);
@@ -63568,9 +63612,13 @@ function parseInputs(raw) {
             healthBody = body.check;
     }
     const headers = parseHeaders(r.given('health-headers'));
-    secrets.push(...headers.secrets);
+    for (const s of headers.secrets)
+        secrets.add(s);
     for (const problem of headers.problems)
         r.problem('health-headers', problem);
+    return complete({ healthUrls, preTrafficUrls, healthExpect, healthBody, healthHeaders: headers.headers }, ['healthBody']);
+}
+function readJudging(r) {
     const failureThreshold = readWhole(r, 'failure-threshold', 1);
     const maxErrorRate = parseDecimal(r.get('max-error-rate'), true);
     if (maxErrorRate === undefined || maxErrorRate > 100) {
@@ -63582,32 +63630,49 @@ function parseInputs(raw) {
         if (!maxLatency)
             r.bad('max-latency', `must be ${LATENCY_FORM}`);
     }
-    const compareToStable = readBoolean(r, 'compare-to-stable');
-    const minRequests = readWhole(r, 'min-requests', 0);
-    const cloudwatchAlarms = splitNamesList(r.given('cloudwatch-alarms'));
-    for (const name of cloudwatchAlarms.filter((n) => n.length > MAX_ALARM_NAME)) {
+    return complete({
+        failureThreshold,
+        maxErrorRate: maxErrorRate !== undefined && maxErrorRate <= 100 ? maxErrorRate : undefined,
+        maxLatency,
+        compareToStable: readBoolean(r, 'compare-to-stable'),
+        minRequests: readWhole(r, 'min-requests', 0),
+        cloudwatchAlarms: readAlarms(r),
+        maxUnhealthyTargets: readWhole(r, 'max-unhealthy-targets', 0),
+        checkCommand: r.given('check-command') || undefined,
+    }, ['maxLatency', 'checkCommand']);
+}
+function readAlarms(r) {
+    const names = splitNamesList(r.given('cloudwatch-alarms'));
+    for (const name of names.filter((n) => n.length > MAX_ALARM_NAME)) {
         r.bad('cloudwatch-alarms', `is longer than ${MAX_ALARM_NAME} characters; give alarm names separated by newlines or commas`, name);
     }
-    if (cloudwatchAlarms.length > MAX_ALARMS) {
-        r.bad('cloudwatch-alarms', `names ${cloudwatchAlarms.length} alarms; at most ${MAX_ALARMS} are read (one DescribeAlarms call per evaluation): combine them in a composite alarm`, `${cloudwatchAlarms.length} names`);
+    if (names.length > MAX_ALARMS) {
+        r.bad('cloudwatch-alarms', `names ${names.length} alarms; at most ${MAX_ALARMS} are read (one DescribeAlarms call per evaluation): combine them in a composite alarm`, `${names.length} names`);
     }
-    const maxUnhealthyTargets = readWhole(r, 'max-unhealthy-targets', 0);
+    return names;
+}
+function readRunBounds(r) {
     const hooks = {};
     for (const [hook, input] of Object.entries(HOOK_INPUTS)) {
         if (r.isSet(input))
             hooks[hook] = r.given(input);
     }
-    const hookTimeout = readDuration(r, 'hook-timeout', 'positive');
-    const keepPrevious = readDuration(r, 'keep-previous', 'non-negative');
-    const timeout = readDuration(r, 'timeout', 'positive');
-    const failOnRollback = readBoolean(r, 'fail-on-rollback');
+    return complete({
+        hooks,
+        hookTimeoutMs: readDuration(r, 'hook-timeout', 'positive'),
+        keepPreviousMs: readDuration(r, 'keep-previous', 'non-negative'),
+        timeoutMs: readDuration(r, 'timeout', 'positive'),
+        failOnRollback: readBoolean(r, 'fail-on-rollback'),
+    });
+}
+function readReporting(r, secrets) {
     const environmentUrl = r.given('environment-url');
     if (environmentUrl && !isHttpUrl(environmentUrl))
         r.bad('environment-url', `must be ${HTTP_URL_FORM}`);
     const prComment = readBoolean(r, 'pr-comment');
     const notifyWebhook = r.given('notify-webhook');
     if (notifyWebhook) {
-        secrets.push(notifyWebhook);
+        secrets.add(notifyWebhook);
         if (!isWebhookUrl(notifyWebhook))
             r.bad('notify-webhook', `must be ${WEBHOOK_URL_FORM}`);
     }
@@ -63615,69 +63680,19 @@ function parseInputs(raw) {
     const token = r.given('github-token');
     const githubToken = token && token !== GITHUB_TOKEN_DEFAULT ? token : undefined;
     if (githubToken)
-        secrets.push(githubToken);
+        secrets.add(githubToken);
     const awsRegion = r.given('aws-region');
     if (awsRegion && !/^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/.test(awsRegion)) {
         r.bad('aws-region', 'must be an AWS region name in lowercase letters, digits and hyphens, like us-east-1');
     }
-    const uniqueSecrets = [...new Set(secrets)];
-    if (r.errors.length > 0 ||
-        command === undefined ||
-        strategy === undefined ||
-        provider === undefined ||
-        intervalMs === undefined ||
-        probeInterval === undefined ||
-        probeTimeout === undefined ||
-        healthExpect === undefined ||
-        failureThreshold === undefined ||
-        maxErrorRate === undefined ||
-        compareToStable === undefined ||
-        minRequests === undefined ||
-        maxUnhealthyTargets === undefined ||
-        hookTimeout === undefined ||
-        keepPrevious === undefined ||
-        timeout === undefined ||
-        failOnRollback === undefined ||
-        prComment === undefined) {
-        return { ok: false, errors: r.errors, secrets: uniqueSecrets };
-    }
-    const config = {
-        command,
-        strategy,
-        intervalMs,
-        holdAt,
-        provider,
-        healthUrls,
-        preTrafficUrls,
-        healthExpect,
-        healthBody,
-        healthHeaders: headers.headers,
-        probeIntervalMs: probeInterval,
-        probeTimeoutMs: probeTimeout,
-        failureThreshold,
-        maxErrorRate,
-        maxLatency,
-        compareToStable,
-        minRequests,
-        cloudwatchAlarms,
-        maxUnhealthyTargets,
-        checkCommand: r.given('check-command') || undefined,
-        hooks,
-        hookTimeoutMs: hookTimeout,
-        keepPreviousMs: keepPrevious,
-        timeoutMs: timeout,
-        failOnRollback,
+    return complete({
         environment: r.given('environment') || undefined,
         environmentUrl: environmentUrl || undefined,
         prComment,
         notifyWebhook: notifyWebhook || undefined,
         githubToken,
         awsRegion: awsRegion || undefined,
-    };
-    checkCombinations(config, r);
-    if (r.errors.length > 0)
-        return { ok: false, errors: r.errors, secrets: uniqueSecrets };
-    return { ok: true, config, secrets: uniqueSecrets };
+    }, ['environment', 'environmentUrl', 'notifyWebhook', 'githubToken', 'awsRegion']);
 }
 // A round figure comfortably inside the probe interval (5s → 3s), for the error message.
 function suggestTimeout(probeIntervalMs) {

@@ -42,12 +42,60 @@ const HOOK_INPUTS: Record<HookName, InputName> = {
  */
 export function parseInputs(raw: Record<string, string>): ConfigResult {
   const r = new InputReader(raw);
-  const secrets: string[] = [];
+  const secrets = new Set<string>();
 
   const command = readCommand(r);
   const strategy = readStrategy(r);
   const provider = parseProvider(r);
+  const timing = readTiming(r, strategy);
+  const holdAt = readHoldAt(r, strategy?.strategy);
+  const health = readHealth(r, secrets);
+  const judging = readJudging(r);
+  const run = readRunBounds(r);
+  const reporting = readReporting(r, secrets);
 
+  const failed = (): ConfigResult => ({ ok: false, errors: r.errors, secrets: [...secrets] });
+  if (
+    r.errors.length > 0 ||
+    !command ||
+    !strategy ||
+    !provider ||
+    !timing ||
+    !health ||
+    !judging ||
+    !run ||
+    !reporting
+  )
+    return failed();
+  const config: Config = {
+    command,
+    strategy,
+    holdAt,
+    provider,
+    ...timing,
+    ...health,
+    ...judging,
+    ...run,
+    ...reporting,
+  };
+  checkCombinations(config, r);
+  if (r.errors.length > 0) return failed();
+  return { ok: true, config, secrets: [...secrets] };
+}
+
+/** undefined when any of the group's required values failed to parse (its errors are already recorded) */
+function complete<T extends object>(
+  group: { [K in keyof T]: T[K] | undefined },
+  optional: (keyof T)[] = [],
+): T | undefined {
+  for (const [k, v] of Object.entries(group))
+    if (v === undefined && !optional.includes(k as keyof T)) return undefined;
+  return group as T;
+}
+
+type Timing = Pick<Config, 'intervalMs' | 'probeIntervalMs' | 'probeTimeoutMs'>;
+
+function readTiming(r: InputReader, strategy: StrategyChoice | undefined): Timing | undefined {
   const interval = readDuration(r, 'interval', 'positive');
   const probeInterval = readDuration(r, 'probe-interval', 'positive');
   const probeTimeout = readDuration(r, 'probe-timeout', 'positive');
@@ -72,14 +120,17 @@ export function parseInputs(raw: Record<string, string>): ConfigResult {
       );
     }
   }
+  return complete<Timing>({ intervalMs, probeIntervalMs: probeInterval, probeTimeoutMs: probeTimeout });
+}
 
-  const holdAt = readHoldAt(r, strategy?.strategy);
+type Health = Pick<Config, 'healthUrls' | 'preTrafficUrls' | 'healthExpect' | 'healthBody' | 'healthHeaders'>;
 
+function readHealth(r: InputReader, secrets: Set<string>): Health | undefined {
   const healthUrls = readUrls(r, 'health-urls', (u) => u);
   // `{slot}` is filled in per slot at run time; check the URL as it will be for one of them.
   const preTrafficUrls = readUrls(r, 'pre-traffic-urls', (u) => u.replaceAll('{slot}', 'blue'));
   // a password in a URL is a secret like a header value: masked wherever the URL is shown
-  for (const u of [...healthUrls, ...preTrafficUrls]) secrets.push(...urlCredentials(u));
+  for (const u of [...healthUrls, ...preTrafficUrls]) for (const s of urlCredentials(u)) secrets.add(s);
 
   const healthExpect = parseStatusRanges(r.get('health-expect'));
   if (!healthExpect) r.bad('health-expect', `must be ${STATUS_FORM}`);
@@ -92,9 +143,27 @@ export function parseInputs(raw: Record<string, string>): ConfigResult {
   }
 
   const headers = parseHeaders(r.given('health-headers'));
-  secrets.push(...headers.secrets);
+  for (const s of headers.secrets) secrets.add(s);
   for (const problem of headers.problems) r.problem('health-headers', problem);
+  return complete<Health>(
+    { healthUrls, preTrafficUrls, healthExpect, healthBody, healthHeaders: headers.headers },
+    ['healthBody'],
+  );
+}
 
+type Judging = Pick<
+  Config,
+  | 'failureThreshold'
+  | 'maxErrorRate'
+  | 'maxLatency'
+  | 'compareToStable'
+  | 'minRequests'
+  | 'cloudwatchAlarms'
+  | 'maxUnhealthyTargets'
+  | 'checkCommand'
+>;
+
+function readJudging(r: InputReader): Judging | undefined {
   const failureThreshold = readWhole(r, 'failure-threshold', 1);
   const maxErrorRate = parseDecimal(r.get('max-error-rate'), true);
   if (maxErrorRate === undefined || maxErrorRate > 100) {
@@ -105,46 +174,74 @@ export function parseInputs(raw: Record<string, string>): ConfigResult {
     maxLatency = parseLatencyLimit(r.given('max-latency'));
     if (!maxLatency) r.bad('max-latency', `must be ${LATENCY_FORM}`);
   }
-  const compareToStable = readBoolean(r, 'compare-to-stable');
-  const minRequests = readWhole(r, 'min-requests', 0);
-  const cloudwatchAlarms = splitNamesList(r.given('cloudwatch-alarms'));
-  for (const name of cloudwatchAlarms.filter((n) => n.length > MAX_ALARM_NAME)) {
+  return complete<Judging>(
+    {
+      failureThreshold,
+      maxErrorRate: maxErrorRate !== undefined && maxErrorRate <= 100 ? maxErrorRate : undefined,
+      maxLatency,
+      compareToStable: readBoolean(r, 'compare-to-stable'),
+      minRequests: readWhole(r, 'min-requests', 0),
+      cloudwatchAlarms: readAlarms(r),
+      maxUnhealthyTargets: readWhole(r, 'max-unhealthy-targets', 0),
+      checkCommand: r.given('check-command') || undefined,
+    },
+    ['maxLatency', 'checkCommand'],
+  );
+}
+
+function readAlarms(r: InputReader): string[] {
+  const names = splitNamesList(r.given('cloudwatch-alarms'));
+  for (const name of names.filter((n) => n.length > MAX_ALARM_NAME)) {
     r.bad(
       'cloudwatch-alarms',
       `is longer than ${MAX_ALARM_NAME} characters; give alarm names separated by newlines or commas`,
       name,
     );
   }
-  if (cloudwatchAlarms.length > MAX_ALARMS) {
+  if (names.length > MAX_ALARMS) {
     r.bad(
       'cloudwatch-alarms',
-      `names ${cloudwatchAlarms.length} alarms; at most ${MAX_ALARMS} are read (one DescribeAlarms call per evaluation): combine them in a composite alarm`,
-      `${cloudwatchAlarms.length} names`,
+      `names ${names.length} alarms; at most ${MAX_ALARMS} are read (one DescribeAlarms call per evaluation): combine them in a composite alarm`,
+      `${names.length} names`,
     );
   }
-  const maxUnhealthyTargets = readWhole(r, 'max-unhealthy-targets', 0);
+  return names;
+}
 
+type RunBounds = Pick<Config, 'hooks' | 'hookTimeoutMs' | 'keepPreviousMs' | 'timeoutMs' | 'failOnRollback'>;
+
+function readRunBounds(r: InputReader): RunBounds | undefined {
   const hooks: Config['hooks'] = {};
   for (const [hook, input] of Object.entries(HOOK_INPUTS) as [HookName, InputName][]) {
     if (r.isSet(input)) hooks[hook] = r.given(input);
   }
-  const hookTimeout = readDuration(r, 'hook-timeout', 'positive');
-  const keepPrevious = readDuration(r, 'keep-previous', 'non-negative');
-  const timeout = readDuration(r, 'timeout', 'positive');
-  const failOnRollback = readBoolean(r, 'fail-on-rollback');
+  return complete<RunBounds>({
+    hooks,
+    hookTimeoutMs: readDuration(r, 'hook-timeout', 'positive'),
+    keepPreviousMs: readDuration(r, 'keep-previous', 'non-negative'),
+    timeoutMs: readDuration(r, 'timeout', 'positive'),
+    failOnRollback: readBoolean(r, 'fail-on-rollback'),
+  });
+}
 
+type Reporting = Pick<
+  Config,
+  'environment' | 'environmentUrl' | 'prComment' | 'notifyWebhook' | 'githubToken' | 'awsRegion'
+>;
+
+function readReporting(r: InputReader, secrets: Set<string>): Reporting | undefined {
   const environmentUrl = r.given('environment-url');
   if (environmentUrl && !isHttpUrl(environmentUrl)) r.bad('environment-url', `must be ${HTTP_URL_FORM}`);
   const prComment = readBoolean(r, 'pr-comment');
   const notifyWebhook = r.given('notify-webhook');
   if (notifyWebhook) {
-    secrets.push(notifyWebhook);
+    secrets.add(notifyWebhook);
     if (!isWebhookUrl(notifyWebhook)) r.bad('notify-webhook', `must be ${WEBHOOK_URL_FORM}`);
   }
   // The runner substitutes the default; seeing it verbatim (a local run) means there is no token.
   const token = r.given('github-token');
   const githubToken = token && token !== GITHUB_TOKEN_DEFAULT ? token : undefined;
-  if (githubToken) secrets.push(githubToken);
+  if (githubToken) secrets.add(githubToken);
   const awsRegion = r.given('aws-region');
   if (awsRegion && !/^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/.test(awsRegion)) {
     r.bad(
@@ -152,67 +249,17 @@ export function parseInputs(raw: Record<string, string>): ConfigResult {
       'must be an AWS region name in lowercase letters, digits and hyphens, like us-east-1',
     );
   }
-
-  const uniqueSecrets = [...new Set(secrets)];
-  if (
-    r.errors.length > 0 ||
-    command === undefined ||
-    strategy === undefined ||
-    provider === undefined ||
-    intervalMs === undefined ||
-    probeInterval === undefined ||
-    probeTimeout === undefined ||
-    healthExpect === undefined ||
-    failureThreshold === undefined ||
-    maxErrorRate === undefined ||
-    compareToStable === undefined ||
-    minRequests === undefined ||
-    maxUnhealthyTargets === undefined ||
-    hookTimeout === undefined ||
-    keepPrevious === undefined ||
-    timeout === undefined ||
-    failOnRollback === undefined ||
-    prComment === undefined
-  ) {
-    return { ok: false, errors: r.errors, secrets: uniqueSecrets };
-  }
-
-  const config: Config = {
-    command,
-    strategy,
-    intervalMs,
-    holdAt,
-    provider,
-    healthUrls,
-    preTrafficUrls,
-    healthExpect,
-    healthBody,
-    healthHeaders: headers.headers,
-    probeIntervalMs: probeInterval,
-    probeTimeoutMs: probeTimeout,
-    failureThreshold,
-    maxErrorRate,
-    maxLatency,
-    compareToStable,
-    minRequests,
-    cloudwatchAlarms,
-    maxUnhealthyTargets,
-    checkCommand: r.given('check-command') || undefined,
-    hooks,
-    hookTimeoutMs: hookTimeout,
-    keepPreviousMs: keepPrevious,
-    timeoutMs: timeout,
-    failOnRollback,
-    environment: r.given('environment') || undefined,
-    environmentUrl: environmentUrl || undefined,
-    prComment,
-    notifyWebhook: notifyWebhook || undefined,
-    githubToken,
-    awsRegion: awsRegion || undefined,
-  };
-  checkCombinations(config, r);
-  if (r.errors.length > 0) return { ok: false, errors: r.errors, secrets: uniqueSecrets };
-  return { ok: true, config, secrets: uniqueSecrets };
+  return complete<Reporting>(
+    {
+      environment: r.given('environment') || undefined,
+      environmentUrl: environmentUrl || undefined,
+      prComment,
+      notifyWebhook: notifyWebhook || undefined,
+      githubToken,
+      awsRegion: awsRegion || undefined,
+    },
+    ['environment', 'environmentUrl', 'notifyWebhook', 'githubToken', 'awsRegion'],
+  );
 }
 
 // A round figure comfortably inside the probe interval (5s → 3s), for the error message.

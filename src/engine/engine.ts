@@ -1,38 +1,17 @@
 // Executes a command (deploy, promote, abort, rollback, status) against the ports; owns time and rollback.
-import type { Config, HookName, Slot } from '../config/types.js';
+import type { Slot } from '../config/types.js';
 import { otherSlot } from '../config/types.js';
-import type { Phase, Plan } from '../plan/types.js';
 import { promotePlan } from '../plan/build.js';
 import { formatDuration } from '../config/durations.js';
-import { ROLLBACK_HOOK_WHEN_CANCELLED_MS } from '../config/limits.js';
-import type { Check, Gate } from '../ports/checks.js';
-import type { Clock } from '../ports/clock.js';
-import type { HookEnv, HookRunner } from '../ports/hooks.js';
-import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
-import type { RunOutcome, Timeline } from '../ports/timeline.js';
-import { describeWeights, readSlots, sameWeights, weightsFor, type SlotReading } from './slots.js';
-import { holdStep } from './hold.js';
-import { restoreLive } from './restore.js';
+import type { RouterState } from '../ports/traffic.js';
+import type { RunOutcome } from '../ports/timeline.js';
+import { describeWeights, readSlots, type SlotReading } from './slots.js';
 import { errorMessage, Fault } from './fault.js';
+import { failed, note, recordSlots, stopReason, warn, type Deps, type EngineDeps } from './context.js';
+import { putBack } from './put-back.js';
+import { shiftThrough } from './shift.js';
 
-export interface EngineDeps {
-  config: Config;
-  plan: Plan;
-  router: TrafficRouter;
-  checks: Check[];
-  hooks: HookRunner;
-  clock: Clock;
-  timeline: Timeline;
-  /** aborted on cancellation (SIGINT/SIGTERM) */
-  signal?: AbortSignal;
-  runId: string;
-  runUrl?: string;
-  gates?: Gate[];
-  /** called whenever the split changes, so the post step can restore after a crash */
-  onSplit?: (s: { live: Slot; target: Slot; weights: Weights } | undefined) => void;
-  /** called when the run lock is taken (true) and released (false), so the post step can release it */
-  onLock?: (held: boolean) => void;
-}
+export type { EngineDeps } from './context.js';
 
 const LOCK_MARGIN_MS = 10 * 60_000;
 
@@ -66,8 +45,6 @@ function cancelReason(signal?: AbortSignal): string {
   return 'the run was cancelled';
 }
 
-type Deps = EngineDeps & { signal: AbortSignal };
-
 /** promote/abort with nothing in progress: `weight` is the new slot's, as the output reports it */
 function unchanged(live: Slot, weight: number, what: string): RunOutcome {
   return {
@@ -77,14 +54,6 @@ function unchanged(live: Slot, weight: number, what: string): RunOutcome {
     weight,
     reason: `${what}: ${live} already has 100%`,
   };
-}
-
-function failed(reason: string, live?: Slot): RunOutcome {
-  return { result: 'failed', reason, live, previous: live && otherSlot(live) };
-}
-
-function warn(deps: Deps, message: string): void {
-  deps.timeline.add({ at: deps.clock.now(), type: 'warning', message });
 }
 
 /** The weights and what they say about the slots; undefined with a failed outcome when unreadable. */
@@ -254,268 +223,15 @@ async function withLock(deps: Deps, body: () => Promise<RunOutcome>): Promise<Ru
   }
 }
 
-/**
- * Puts all traffic back on `live`, then runs rollback-command, and marks the rejected slot so a
- * later manual rollback never goes there. One path for automatic rollback, faults and abort.
- */
-async function putBack(
-  deps: Deps,
-  o: { live: Slot; target: Slot; lastKnown: Weights; reason: string; reject: boolean },
-): Promise<{ ok: true; reason: string } | { ok: false; outcome: RunOutcome }> {
-  const fail = (weight: number, reason: string) => ({
-    ok: false as const,
-    outcome: { result: 'failed' as const, live: o.live, previous: o.target, weight, reason },
-  });
-  const restored = await restoreLive(deps, o.live, o.lastKnown);
-  // the split state stays saved: the post step tries again
-  if (!restored.ok) return fail(o.lastKnown[o.target], `${o.reason}; ${restored.message}`);
-  deps.onSplit?.(undefined);
-  deps.timeline.add({ at: deps.clock.now(), type: 'rollback', reason: o.reason, restored: restored.state });
-  let reason = o.reason;
-  if (restored.state.ineligible?.includes(o.live)) {
-    reason += `; ${o.live} has the traffic back but the load balancer says it cannot serve (${restored.state.detail ?? 'drained, in maintenance or down'})`;
-  }
-  const hook = await runHook(deps, 'rollback', { target: o.target, live: o.live, weight: 0 });
-  if (o.reject) await note(deps, 'reject', () => deps.router.reject?.(o.target));
-  await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
-  if (hook) return fail(0, `${reason}; but rollback-command ${hook}`);
-  return { ok: true, reason };
-}
-
-/**
- * A deploy or promote. Whenever it ends neither promoted nor held, the target slot holds a version
- * that did not make it (judged bad, or never verified because of a fault, a failed hook or gate):
- * it is marked rejected so a manual rollback never switches all traffic to it. Before the deploy
- * hook ran, the target still holds the previous version, a legitimate rollback target.
- */
-async function shiftThrough(
-  deps: Deps,
-  plan: Plan,
-  live: Slot,
-  target: Slot,
-  before: Weights,
-  fresh: boolean,
-): Promise<RunOutcome> {
-  const progress = { replaced: !fresh || !deps.config.hooks.deploy };
-  const out = await runPhases(deps, plan, live, target, before, fresh, progress);
-  if (out.result !== 'promoted' && out.result !== 'held' && progress.replaced) {
-    await note(deps, `mark ${target} as rejected`, () => deps.router.reject?.(target));
-  }
-  return out;
-}
-
-async function runPhases(
-  deps: Deps,
-  plan: Plan,
-  live: Slot,
-  target: Slot,
-  before: Weights,
-  fresh: boolean,
-  progress: { replaced: boolean },
-): Promise<RunOutcome> {
-  const { router, timeline, clock } = deps;
-  let applied = before;
-  let weight = before[target];
-  let moved = weight > 0;
-  let gatesPassed = !fresh; // a promote continues traffic the gates already let through
-  timeline.add({ at: clock.now(), type: 'plan', plan });
-
-  /**
-   * A verdict against the new version ends `rolled-back`; a fault (API error, drift, cancellation,
-   * timeout) ends `failed` even once traffic is restored: the deploy got no answer, and
-   * fail-on-rollback must not turn that green.
-   */
-  const bail = async (reason: string, cause: 'verdict' | 'fault'): Promise<RunOutcome> => {
-    if (!moved) return failed(`${reason}; no traffic was moved`, live);
-    const back = await putBack(deps, { live, target, lastKnown: applied, reason, reject: false });
-    if (!back.ok) return back.outcome;
-    if (cause === 'fault') {
-      return {
-        result: 'failed',
-        live,
-        previous: target,
-        weight: 0,
-        reason: `${back.reason}; traffic restored to ${live}`,
-      };
-    }
-    return { result: 'rolled-back', live, previous: target, weight: 0, reason: back.reason };
-  };
-
-  const passGates = async (): Promise<string | undefined> => {
-    for (const gate of deps.gates ?? []) {
-      const why = await gate.run({ target, live, signal: deps.signal });
-      if (why) return `pre-traffic check ${gate.name} failed on ${target}: ${why}`;
-    }
-    gatesPassed = true;
-    return undefined;
-  };
-
-  const shifts = plan.phases.filter((p) => p.kind === 'shift');
-  const promotionStep = plan.holdAt === undefined ? shifts.at(-1) : undefined;
-  let promoted = false;
-
-  try {
-    for (const phase of plan.phases) {
-      if (promoted) break; // keep-previous and cleanup run below, outside the rollback path
-      deps.signal.throwIfAborted();
-      timeline.add({
-        at: clock.now(),
-        type: 'phase',
-        name: phaseName(phase),
-        detail: phaseDetail(phase, target),
-      });
-      switch (phase.kind) {
-        case 'backup':
-        case 'deploy': {
-          if (phase.kind === 'deploy') progress.replaced = true;
-          const r = await runHook(deps, phase.kind, { target, live, weight });
-          if (r) return failed(`${phase.kind}-command ${r}; no traffic was moved`, live);
-          break;
-        }
-        case 'pre-traffic': {
-          const why = await passGates();
-          if (why) return failed(`${why}; no traffic was moved`, live);
-          if (phase.smoke) {
-            const r = await runHook(deps, 'smoke', { target, live, weight });
-            if (r) return failed(`smoke-command ${r}; no traffic was moved`, live);
-          }
-          break;
-        }
-        case 'shift': {
-          if (!gatesPassed) {
-            const why = await passGates();
-            if (why) return failed(`${why}; no traffic was moved`, live);
-          }
-          if (fresh && !moved) {
-            // a slot drained after an earlier rollback takes no traffic whatever its weight
-            await router.prepare?.(target);
-            // not best effort: a stale note from an earlier run would name the wrong new slot to
-            // a later promote or abort; nothing has moved yet, so failing here is free
-            await router.markTarget?.(target);
-          }
-          const requested = weightsFor(target, phase.weight);
-          deps.onSplit?.({ live, target, weights: requested });
-          moved = true; // from here a partial write may have happened: every exit restores
-          const state = await router.set(requested);
-          applied = state.weights;
-          weight = state.weights[target];
-          timeline.add({ at: clock.now(), type: 'weights', step: phase.step, requested, applied: state });
-          if (!sameWeights(state.weights, requested)) {
-            return await bail(
-              `the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`,
-              'fault',
-            );
-          }
-          if (phase.weight >= 100 && deps.config.hooks.verify) {
-            timeline.add({ at: clock.now(), type: 'phase', name: 'verify', detail: `${target} at 100%` });
-            const r = await runHook(deps, 'verify', { target, live: target, weight, previous: live });
-            if (r) return await bail(`verify-command ${r}`, 'verdict');
-          }
-          const verdict = await holdStep(deps, phase, target, live);
-          if (verdict) return await bail(verdict.reason, verdict.cause);
-          // Someone else (another pipeline, IaC re-applying) may have moved the weights during the hold.
-          const now = await readAgain(deps);
-          if (!now && phase === promotionStep) {
-            // verified at 100%: one unreadable answer is no reason to undo it
-            warn(deps, `could not read the weights back after the last step; ${target} was verified at 100%`);
-            promoted = true;
-            break;
-          }
-          if (!now)
-            throw new Error(`could not read the weights from ${router.description} after step ${phase.step}`);
-          if (!sameWeights(now.weights, applied)) {
-            const expected = applied;
-            timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
-            applied = now.weights;
-            return await bail(
-              `weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`,
-              'fault',
-            );
-          }
-          if (phase === promotionStep) promoted = true;
-          break;
-        }
-        case 'keep-previous':
-        case 'cleanup':
-          break; // only after a promotion, below
-      }
-    }
-  } catch (e) {
-    const why = errorMessage(deps.signal.aborted ? deps.signal.reason : e);
-    return bail(deps.signal.aborted ? why : `fault: ${why}`, 'fault');
-  }
-
-  if (!promoted) {
-    if (plan.holdAt !== undefined && weight > 0 && weight < 100) {
-      return {
-        result: 'held',
-        live,
-        previous: target,
-        weight,
-        reason: `held at ${weight}% on ${target} (hold-at)`,
-      };
-    }
-    // a plan always ends at 100 unless held; anything else is a planner bug: never leave traffic split
-    return bail(`the plan ended at ${weight}% without hold-at`, 'fault');
-  }
-
-  // Promoted: from here nothing moves traffic back. keep-previous and cleanup are housekeeping whose
-  // failure (or a timeout, or cancellation) is a warning, not a reason to undo a verified deploy.
-  deps.onSplit?.(undefined);
-  await note(deps, 'forget the target', () => router.markTarget?.(undefined));
-  await recordSlots(deps, target, live);
-  const notes: string[] = [];
-  try {
-    for (const phase of plan.phases) {
-      if (phase.kind === 'keep-previous') {
-        timeline.add({
-          at: clock.now(),
-          type: 'phase',
-          name: phaseName(phase),
-          detail: phaseDetail(phase, target),
-        });
-        await clock.sleep(phase.holdMs, deps.signal);
-      } else if (phase.kind === 'cleanup') {
-        timeline.add({ at: clock.now(), type: 'phase', name: 'cleanup' });
-        const r = await runHook(deps, 'cleanup', { target, live: target, weight: 100, previous: live });
-        if (r) notes.push(`cleanup-command ${r}`);
-      }
-    }
-  } catch (e) {
-    notes.push(
-      `keep-previous and cleanup were cut short: ${errorMessage(deps.signal.aborted ? deps.signal.reason : e)}`,
-    );
-  }
-  for (const n of notes) warn(deps, `${n} (the deploy itself is promoted)`);
-  return {
-    result: 'promoted',
-    live: target,
-    previous: live,
-    weight: 100,
-    ...(notes.length ? { reason: notes.join('; ') } : {}),
-  };
-}
-
-/** A read retried a few times (0.5 s apart): undefined when the router stays unreadable. */
-async function readAgain(deps: Deps): Promise<RouterState | undefined> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (attempt) await deps.clock.sleep(500);
-    try {
-      return await deps.router.read();
-    } catch {
-      // retried; the caller decides what an unreadable router means at this point
-    }
-  }
-  return undefined;
-}
-
 /** Manual rollback: the previous slot is probed (gates) and takes 100% in one switch. */
 async function switchBack(deps: Deps, state: RouterState, live: Slot, back: Slot): Promise<RunOutcome> {
   try {
     return await switchBackChecked(deps, state, live, back);
   } catch (e) {
-    const why = errorMessage(deps.signal.aborted ? deps.signal.reason : e);
-    return failed(`rollback to ${back} stopped before any switch: ${why}; nothing was moved`, live);
+    return failed(
+      `rollback to ${back} stopped before any switch: ${stopReason(deps, e)}; nothing was moved`,
+      live,
+    );
   }
 }
 
@@ -558,46 +274,4 @@ async function switchBackChecked(
   if (!done.ok) return done.outcome;
   await recordSlots(deps, back, live);
   return { result: 'rolled-back', live: back, previous: live, weight: 0, reason: done.reason };
-}
-
-/** A best-effort call on the router (marks, records): a failure is a warning, never a fault. */
-async function note(deps: Deps, what: string, call: () => Promise<void> | undefined): Promise<void> {
-  try {
-    await call();
-  } catch (e) {
-    warn(deps, `could not ${what} on ${deps.router.description}: ${errorMessage(e)}`);
-  }
-}
-
-async function recordSlots(deps: Deps, live: Slot, previous: Slot): Promise<void> {
-  await note(deps, 'record the live slot', () =>
-    deps.router.record?.({ live, previous, runUrl: deps.runUrl }),
-  );
-}
-
-/** Runs a hook when configured; returns why it failed, or undefined. */
-async function runHook(deps: Deps, hook: HookName, env: HookEnv): Promise<string | undefined> {
-  const command = deps.config.hooks[hook];
-  if (!command) return undefined;
-  // rollback-command runs after cancellation too, but must end before the runner kills us
-  const bound =
-    hook === 'rollback' && deps.signal.aborted
-      ? deps.clock.timer(ROLLBACK_HOOK_WHEN_CANCELLED_MS, () => new Fault('the run was cancelled'))
-      : undefined;
-  const signal = hook !== 'rollback' ? deps.signal : bound?.signal;
-  const result = await deps.hooks.run(hook, command, env, signal).finally(() => bound?.cancel());
-  deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
-  if (result.timedOut) return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
-  if (result.exitCode !== 0) return `exited with code ${result.exitCode}`;
-  return undefined;
-}
-
-function phaseName(p: Phase): string {
-  return p.kind === 'shift' ? `step ${p.step}/${p.of}` : p.kind;
-}
-
-function phaseDetail(p: Phase, target: Slot): string | undefined {
-  if (p.kind === 'shift') return `${target} → ${p.weight}% for ${formatDuration(p.holdMs)}`;
-  if (p.kind === 'keep-previous') return `keeping the previous slot for ${formatDuration(p.holdMs)}`;
-  return undefined;
 }

@@ -61,119 +61,157 @@ export async function holdStep(
   target: Slot,
   live: Slot,
 ): Promise<HoldFailure | undefined> {
-  const { config, clock, timeline, checks, signal } = deps;
-  const startedAt = clock.now();
-  const ctx = (windowStart: number): CheckContext => ({
-    target,
-    live,
-    weight: phase.weight,
-    now: clock.now(),
-    windowStart,
-    signal,
-  });
+  const hold = new Hold(deps, phase, target, live);
+  if (deps.checks.length === 0) {
+    await deps.clock.sleep(phase.holdMs, deps.signal);
+    hold.recordStep({ status: 'pass', reason: 'no checks configured: held for time only', measures: {} });
+    return undefined;
+  }
+  // a check that cannot take its baseline says so again, as a failing signal, at its first collect
+  await raceAbort(Promise.allSettled(deps.checks.map((c) => c.begin?.(hold.context()))), deps.signal);
+  for (;;) {
+    await hold.waitForTick();
+    const failure = (await hold.evaluate()) ?? hold.settle();
+    if (failure !== 'continue') return failure;
+  }
+}
 
-  const recordStep = (verdict: Verdict, evaluations: number) =>
+/** One step's hold: its evaluations every probe-interval (evaluate) and its end (settle). */
+class Hold {
+  private readonly startedAt: number;
+  private readonly limits: Limits;
+  private holdEnd: number;
+  private extended = false;
+  private settling = 0;
+  private consecutive = 0;
+  private evaluations = 0;
+  private tick = 0;
+  private windowStart: number;
+  /** traffic counts accumulate over the whole step, so min-requests can be met */
+  private readonly trafficSignals: Signal[] = [];
+  /**
+   * probes, alarms, target health and check commands are states: the latest evaluation speaks for
+   * them (failure-threshold already absorbed a lone blip)
+   */
+  private latestStates: Signal[] = [];
+
+  constructor(
+    private readonly deps: HoldDeps,
+    private readonly phase: Shift,
+    private readonly target: Slot,
+    private readonly live: Slot,
+  ) {
+    this.startedAt = deps.clock.now();
+    this.windowStart = this.startedAt;
+    this.holdEnd = this.startedAt + phase.holdMs;
+    this.limits = limitsOf(deps.config);
+  }
+
+  context(): CheckContext {
+    const { clock, signal } = this.deps;
+    const { target, live } = this;
+    return {
+      target,
+      live,
+      weight: this.phase.weight,
+      now: clock.now(),
+      windowStart: this.windowStart,
+      signal,
+    };
+  }
+
+  recordStep(verdict: Verdict): void {
+    const { clock, timeline } = this.deps;
     timeline.add({
       at: clock.now(),
       type: 'step-verdict',
-      step: phase.step,
-      weight: phase.weight,
-      startedAt,
-      heldMs: clock.now() - startedAt,
-      evaluations,
+      step: this.phase.step,
+      weight: this.phase.weight,
+      startedAt: this.startedAt,
+      heldMs: clock.now() - this.startedAt,
+      evaluations: this.evaluations,
       verdict,
     });
-
-  if (checks.length === 0) {
-    await clock.sleep(phase.holdMs, signal);
-    recordStep({ status: 'pass', reason: 'no checks configured: held for time only', measures: {} }, 0);
-    return undefined;
   }
 
-  // a check that cannot take its baseline says so again, as a failing signal, at its first collect
-  await raceAbort(Promise.allSettled(checks.map((c) => c.begin?.(ctx(startedAt)))), signal);
-  const limits = limitsOf(config);
-  let holdEnd = startedAt + phase.holdMs;
-  let extended = false;
-  let settling = 0;
-  let consecutive = 0;
-  let evaluations = 0;
-  let windowStart = startedAt;
-  const trafficSignals: Signal[] = [];
-  let latestStates: Signal[] = [];
-
-  for (let tick = 1; ; tick++) {
-    const nextTick = startedAt + tick * config.probeIntervalMs;
+  async waitForTick(): Promise<void> {
+    const { clock, signal, config } = this.deps;
+    const nextTick = this.startedAt + ++this.tick * config.probeIntervalMs;
     // past the hold only to settle a failure streak: keep the probe cadence
-    const wait = (clock.now() < holdEnd ? Math.min(nextTick, holdEnd) : nextTick) - clock.now();
+    const wait = (clock.now() < this.holdEnd ? Math.min(nextTick, this.holdEnd) : nextTick) - clock.now();
     if (wait > 0) await clock.sleep(wait, signal);
     signal.throwIfAborted();
+  }
 
-    const signals = await raceAbort(
-      collectAll(checks, ctx(windowStart), config.probeTimeoutMs, clock),
-      signal,
-    );
-    windowStart = clock.now();
-    evaluations++;
-    const verdict = judge(signals, limits, target, { scope: 'evaluation', targetWeight: phase.weight });
-    if (verdict.status === 'fail') consecutive++;
-    else if (verdict.status === 'pass') consecutive = 0;
+  /** One evaluation: every check read and judged; a failure once failure-threshold are in a row. */
+  async evaluate(): Promise<HoldFailure | undefined> {
+    const { config, clock, timeline, checks, signal } = this.deps;
+    const { phase, target } = this;
+    const signals = await raceAbort(collectAll(checks, this.context(), config.probeTimeoutMs, clock), signal);
+    this.windowStart = clock.now();
+    this.evaluations++;
+    const options: JudgeOptions = { scope: 'evaluation', targetWeight: phase.weight };
+    const verdict = judge(signals, this.limits, target, options);
+    if (verdict.status === 'fail') this.consecutive++;
+    else if (verdict.status === 'pass') this.consecutive = 0;
     timeline.add({
       at: clock.now(),
       type: 'evaluation',
       step: phase.step,
       of: phase.of,
       weight: phase.weight,
-      elapsedMs: clock.now() - startedAt,
-      holdMs: holdEnd - startedAt,
+      elapsedMs: clock.now() - this.startedAt,
+      holdMs: this.holdEnd - this.startedAt,
       verdict,
-      consecutiveFailures: consecutive,
+      consecutiveFailures: this.consecutive,
     });
-    if (consecutive >= config.failureThreshold) {
+    if (this.consecutive >= config.failureThreshold) {
       return {
-        reason: `${verdict.decisive ?? verdict.reason}, ${consecutive} evaluations in a row (failure-threshold ${config.failureThreshold})`,
-        cause: causeOf(signals, limits, target, { scope: 'evaluation', targetWeight: phase.weight }),
+        reason: `${verdict.decisive ?? verdict.reason}, ${this.consecutive} evaluations in a row (failure-threshold ${config.failureThreshold})`,
+        cause: causeOf(signals, this.limits, target, options),
       };
     }
-    // Traffic counts accumulate over the whole step so min-requests can be met; probes, alarms,
-    // target health and check commands are states: the latest evaluation speaks for them
-    // (failure-threshold already absorbed a lone blip).
-    trafficSignals.push(...signals.filter((s) => s.kind === 'traffic'));
-    latestStates = signals.filter((s) => s.kind !== 'traffic');
+    this.trafficSignals.push(...signals.filter((s) => s.kind === 'traffic'));
+    this.latestStates = signals.filter((s) => s.kind !== 'traffic');
+    return undefined;
+  }
 
-    if (clock.now() < holdEnd) continue;
+  /** After an evaluation: go on holding, or judge the whole step once its time is up. */
+  settle(): HoldFailure | undefined | 'continue' {
+    const { config, clock, timeline } = this.deps;
+    const { phase, target } = this;
+    if (clock.now() < this.holdEnd) return 'continue';
     // A failure streak still short of failure-threshold when the hold ends is settled first (at most
     // threshold-1 more evaluations): one bad last evaluation must neither roll back on its own
     // nor be carried into a passing step.
-    if (consecutive > 0 && settling < config.failureThreshold - 1) {
-      settling++;
-      continue;
+    if (this.consecutive > 0 && this.settling < config.failureThreshold - 1) {
+      this.settling++;
+      return 'continue';
     }
-    const stepVerdict = judge([...trafficSignals, ...latestStates], limits, target, {
-      targetWeight: phase.weight,
-    });
-    recordStep(stepVerdict, evaluations);
+    const window = [...this.trafficSignals, ...this.latestStates];
+    const stepVerdict = judge(window, this.limits, target, { targetWeight: phase.weight });
+    this.recordStep(stepVerdict);
     if (stepVerdict.status === 'pass') return undefined;
     if (stepVerdict.status === 'fail') {
-      const window = [...trafficSignals, ...latestStates];
       return {
         reason: stepVerdict.decisive ?? stepVerdict.reason,
-        cause: causeOf(window, limits, target, { targetWeight: phase.weight }),
+        cause: causeOf(window, this.limits, target, { targetWeight: phase.weight }),
       };
     }
-    if (extended)
+    if (this.extended)
       return {
         reason: `not enough data to promote after extending step ${phase.step}: ${stepVerdict.decisive ?? stepVerdict.reason}`,
         cause: 'verdict',
       };
-    extended = true;
+    this.extended = true;
     const extra = Math.max(phase.holdMs, config.probeIntervalMs);
-    holdEnd += extra;
+    this.holdEnd += extra;
     timeline.add({
       at: clock.now(),
       type: 'warning',
       message: `step ${phase.step} at ${phase.weight}% is inconclusive (${stepVerdict.reason}): extending it once by ${Math.round(extra / 1000)}s`,
     });
+    return 'continue';
   }
 }
 

@@ -1,0 +1,92 @@
+// What every command's code shares: its dependencies, outcome builders, best-effort router calls and hooks.
+import type { Config, HookName, Slot } from '../config/types.js';
+import { otherSlot } from '../config/types.js';
+import type { Plan } from '../plan/types.js';
+import { formatDuration } from '../config/durations.js';
+import { ROLLBACK_HOOK_WHEN_CANCELLED_MS } from '../config/limits.js';
+import type { Check, Gate } from '../ports/checks.js';
+import type { Clock } from '../ports/clock.js';
+import type { HookEnv, HookRunner } from '../ports/hooks.js';
+import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
+import type { RunOutcome, Timeline } from '../ports/timeline.js';
+import { errorMessage, Fault } from './fault.js';
+
+export interface EngineDeps {
+  config: Config;
+  plan: Plan;
+  router: TrafficRouter;
+  checks: Check[];
+  hooks: HookRunner;
+  clock: Clock;
+  timeline: Timeline;
+  /** aborted on cancellation (SIGINT/SIGTERM) */
+  signal?: AbortSignal;
+  runId: string;
+  runUrl?: string;
+  gates?: Gate[];
+  /** called whenever the split changes, so the post step can restore after a crash */
+  onSplit?: (s: { live: Slot; target: Slot; weights: Weights } | undefined) => void;
+  /** called when the run lock is taken (true) and released (false), so the post step can release it */
+  onLock?: (held: boolean) => void;
+}
+
+/** The dependencies inside a run: its signal aborts on cancellation and on the run's timeout. */
+export type Deps = EngineDeps & { signal: AbortSignal };
+
+export function failed(reason: string, live?: Slot): RunOutcome {
+  return { result: 'failed', reason, live, previous: live && otherSlot(live) };
+}
+
+export function warn(deps: Deps, message: string): void {
+  deps.timeline.add({ at: deps.clock.now(), type: 'warning', message });
+}
+
+/** Why the run stopped: the cancellation or timeout when the run's signal fired, else the error itself. */
+export function stopReason(deps: Deps, e: unknown): string {
+  return errorMessage(deps.signal.aborted ? deps.signal.reason : e);
+}
+
+/** A best-effort call on the router (marks, records): a failure is a warning, never a fault. */
+export async function note(deps: Deps, what: string, call: () => Promise<void> | undefined): Promise<void> {
+  try {
+    await call();
+  } catch (e) {
+    warn(deps, `could not ${what} on ${deps.router.description}: ${errorMessage(e)}`);
+  }
+}
+
+export async function recordSlots(deps: Deps, live: Slot, previous: Slot): Promise<void> {
+  await note(deps, 'record the live slot', () =>
+    deps.router.record?.({ live, previous, runUrl: deps.runUrl }),
+  );
+}
+
+/** A read retried a few times (0.5 s apart): undefined when the router stays unreadable. */
+export async function readAgain(deps: Deps): Promise<RouterState | undefined> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt) await deps.clock.sleep(500);
+    try {
+      return await deps.router.read();
+    } catch {
+      // retried; the caller decides what an unreadable router means at this point
+    }
+  }
+  return undefined;
+}
+
+/** Runs a hook when configured; returns why it failed, or undefined. */
+export async function runHook(deps: Deps, hook: HookName, env: HookEnv): Promise<string | undefined> {
+  const command = deps.config.hooks[hook];
+  if (!command) return undefined;
+  // rollback-command runs after cancellation too, but must end before the runner kills us
+  const bound =
+    hook === 'rollback' && deps.signal.aborted
+      ? deps.clock.timer(ROLLBACK_HOOK_WHEN_CANCELLED_MS, () => new Fault('the run was cancelled'))
+      : undefined;
+  const signal = hook !== 'rollback' ? deps.signal : bound?.signal;
+  const result = await deps.hooks.run(hook, command, env, signal).finally(() => bound?.cancel());
+  deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
+  if (result.timedOut) return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
+  if (result.exitCode !== 0) return `exited with code ${result.exitCode}`;
+  return undefined;
+}

@@ -1,0 +1,34 @@
+// One path back to the live slot for automatic rollback, faults, abort and manual rollback.
+import type { Slot } from '../config/types.js';
+import type { Weights } from '../ports/traffic.js';
+import type { RunOutcome } from '../ports/timeline.js';
+import { note, runHook, type Deps } from './context.js';
+import { restoreLive } from './restore.js';
+
+/**
+ * Puts all traffic back on `live`, then runs rollback-command, and marks the rejected slot so a
+ * later manual rollback never goes there.
+ */
+export async function putBack(
+  deps: Deps,
+  o: { live: Slot; target: Slot; lastKnown: Weights; reason: string; reject: boolean },
+): Promise<{ ok: true; reason: string } | { ok: false; outcome: RunOutcome }> {
+  const fail = (weight: number, reason: string) => ({
+    ok: false as const,
+    outcome: { result: 'failed' as const, live: o.live, previous: o.target, weight, reason },
+  });
+  const restored = await restoreLive(deps, o.live, o.lastKnown);
+  // the split state stays saved: the post step tries again
+  if (!restored.ok) return fail(o.lastKnown[o.target], `${o.reason}; ${restored.message}`);
+  deps.onSplit?.(undefined);
+  deps.timeline.add({ at: deps.clock.now(), type: 'rollback', reason: o.reason, restored: restored.state });
+  let reason = o.reason;
+  if (restored.state.ineligible?.includes(o.live)) {
+    reason += `; ${o.live} has the traffic back but the load balancer says it cannot serve (${restored.state.detail ?? 'drained, in maintenance or down'})`;
+  }
+  const hook = await runHook(deps, 'rollback', { target: o.target, live: o.live, weight: 0 });
+  if (o.reject) await note(deps, 'reject', () => deps.router.reject?.(o.target));
+  await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
+  if (hook) return fail(0, `${reason}; but rollback-command ${hook}`);
+  return { ok: true, reason };
+}
