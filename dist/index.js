@@ -101870,13 +101870,13 @@ const INPUTS = [
         name: 'probe-interval',
         default: '5s',
         secret: false,
-        description: 'Time between two probes of the same URL, like 5s. Must be longer than probe-timeout and no longer than interval.',
+        description: 'Time between two probes of the same URL, like 5s; no longer than interval. A probe still running when the next is due is not sent twice.',
     },
     {
         name: 'probe-timeout',
         default: '3s',
         secret: false,
-        description: 'How long one probe may take before it counts as failed, like 3s. Must be shorter than probe-interval.',
+        description: 'How long one probe may take before it counts as failed, like 3s. May be longer than probe-interval.',
     },
     {
         name: 'failure-threshold',
@@ -102625,10 +102625,8 @@ function readTiming(r, strategy) {
     const probeInterval = readDuration(r, 'probe-interval', 'positive');
     const probeTimeout = readDuration(r, 'probe-timeout', 'positive');
     const intervalMs = strategy?.presetIntervalMs ?? interval;
-    if (probeInterval !== undefined && probeTimeout !== undefined && probeTimeout >= probeInterval) {
-        r.bad('probe-timeout', `must be shorter than probe-interval (${formatDuration(probeInterval)}) so one probe ends before the next starts; ` +
-            `give a duration like ${formatDuration(suggestTimeout(probeInterval))}`);
-    }
+    // probe-timeout may exceed probe-interval (probe often, tolerate a slow answer): a probe still in
+    // flight when the next is due is not sent twice, the next evaluation waits for it
     if (probeInterval !== undefined && intervalMs !== undefined && intervalMs < probeInterval) {
         if (strategy?.presetIntervalMs !== undefined) {
             r.bad('probe-interval', `is longer than the ${formatDuration(intervalMs)} each step of strategy ${strategy.name} is held, so no probe would run in a step; give a duration like 5s`);
@@ -102740,12 +102738,6 @@ function readReporting(r, secrets) {
         githubToken,
         awsRegion: awsRegion || undefined,
     }, ['environment', 'environmentUrl', 'notifyWebhook', 'githubToken', 'awsRegion']);
-}
-// A round figure comfortably inside the probe interval (5s → 3s), for the error message.
-function suggestTimeout(probeIntervalMs) {
-    return probeIntervalMs >= 2_000
-        ? Math.floor((probeIntervalMs * 0.6) / 1_000) * 1_000
-        : Math.max(1, Math.floor(probeIntervalMs / 2));
 }
 function readCommand(r) {
     const text = r.get('command');

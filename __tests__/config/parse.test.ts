@@ -300,10 +300,10 @@ const BAD: [string, Record<string, string>, string, string][] = [
   ['header given twice', { ...HAPROXY, 'health-headers': 'X-A: 1\nx-a: 2' }, 'health-headers', 'once'],
   ['probe-interval of zero', { ...HAPROXY, 'probe-interval': '0s' }, 'probe-interval', 'longer than 0'],
   [
-    'probe-timeout as long as probe-interval',
-    { ...HAPROXY, 'probe-timeout': '5s' },
+    'probe-timeout not a duration',
+    { ...HAPROXY, 'probe-timeout': '3 seconds' },
     'probe-timeout',
-    'shorter than probe-interval (5s)',
+    'like 500ms',
   ],
   [
     'probe-interval longer than a preset hold',
@@ -409,7 +409,7 @@ describe('validateInputs: bad inputs', () => {
         'green-target': 'web/green',
         'alb-rule-arn': RULE,
         'health-expect': '2xx',
-        'probe-timeout': '10s',
+        'probe-timeout': '10 s',
         'max-latency': 'fast',
         'pr-comment': 'yes',
         timeout: '1 hour',
@@ -477,6 +477,15 @@ describe('validateInputs: bad inputs', () => {
 });
 
 describe('parseInputs: valid inputs', () => {
+  it('takes probe-interval alone, below the default probe-timeout (probe often, tolerate a slow answer)', () => {
+    const alone = configOf(validateInputs({ ...HAPROXY, 'probe-interval': '1s' }));
+    expect(alone).toMatchObject({ probeIntervalMs: 1000, probeTimeoutMs: 3000 });
+    const slowAnswers = configOf(
+      validateInputs({ ...HAPROXY, 'probe-interval': '500ms', 'probe-timeout': '2s' }),
+    );
+    expect(slowAnswers).toMatchObject({ probeIntervalMs: 500, probeTimeoutMs: 2000 });
+  });
+
   it('fills every default for the smallest haproxy input', () => {
     const result = parseInputs(HAPROXY);
     expect(configOf(result)).toEqual({

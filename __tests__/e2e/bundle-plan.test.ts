@@ -55,7 +55,7 @@ describe('dist/index.js: plan', () => {
       'blue-target': 'be/blue',
       'green-target': 'be/green',
       'canary-steps': '50,10',
-      'probe-timeout': '9s',
+      'probe-timeout': '9 s',
       'health-headers': 'Authorization: Bearer s3cr3t-token-value',
       'max-latency': 'fast',
     });

@@ -293,6 +293,31 @@ describe('engine: deploy', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('a check slower than probe-interval is never read twice at once, and every read is judged', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const clocks: FakeClock[] = [];
+    // answers in 1 s with probe-interval 500ms (probe-timeout 2s)
+    const slow = new ScriptedCheck(async (ctx) => {
+      most = Math.max(most, ++inFlight);
+      await clocks[0]!.sleep(1000);
+      inFlight--;
+      return [ok(ctx.now)];
+    });
+    const s = setup({
+      checks: [slow],
+      inputs: { 'canary-steps': '50', interval: '5s', 'probe-interval': '500ms', 'probe-timeout': '2s' },
+    });
+    clocks.push(s.clock);
+    expect((await s.run()).result).toBe('promoted');
+    expect(most).toBe(1);
+    const evaluations = s.timeline.events.filter((e) => e.type === 'evaluation');
+    expect(evaluations.length).toBe(slow.calls);
+    // two 5 s steps, one read a second: about five each
+    expect(slow.calls).toBeGreaterThanOrEqual(8);
+    expect(slow.calls).toBeLessThanOrEqual(12);
+  });
+
   it('all-at-once switches in one step and still evaluates once', async () => {
     const { router, timeline, run } = setup({ inputs: { strategy: 'all-at-once' } });
     expect((await run()).result).toBe('promoted');

@@ -159,14 +159,14 @@ export const INPUTS = [
     default: '5s',
     secret: false,
     description:
-      'Time between two probes of the same URL, like 5s. Must be longer than probe-timeout and no longer than interval.',
+      'Time between two probes of the same URL, like 5s; no longer than interval. A probe still running when the next is due is not sent twice.',
   },
   {
     name: 'probe-timeout',
     default: '3s',
     secret: false,
     description:
-      'How long one probe may take before it counts as failed, like 3s. Must be shorter than probe-interval.',
+      'How long one probe may take before it counts as failed, like 3s. May be longer than probe-interval.',
   },
   {
     name: 'failure-threshold',

@@ -100,13 +100,8 @@ function readTiming(r: InputReader, strategy: StrategyChoice | undefined): Timin
   const probeInterval = readDuration(r, 'probe-interval', 'positive');
   const probeTimeout = readDuration(r, 'probe-timeout', 'positive');
   const intervalMs = strategy?.presetIntervalMs ?? interval;
-  if (probeInterval !== undefined && probeTimeout !== undefined && probeTimeout >= probeInterval) {
-    r.bad(
-      'probe-timeout',
-      `must be shorter than probe-interval (${formatDuration(probeInterval)}) so one probe ends before the next starts; ` +
-        `give a duration like ${formatDuration(suggestTimeout(probeInterval))}`,
-    );
-  }
+  // probe-timeout may exceed probe-interval (probe often, tolerate a slow answer): a probe still in
+  // flight when the next is due is not sent twice, the next evaluation waits for it
   if (probeInterval !== undefined && intervalMs !== undefined && intervalMs < probeInterval) {
     if (strategy?.presetIntervalMs !== undefined) {
       r.bad(
@@ -260,13 +255,6 @@ function readReporting(r: InputReader, secrets: Set<string>): Reporting | undefi
     },
     ['environment', 'environmentUrl', 'notifyWebhook', 'githubToken', 'awsRegion'],
   );
-}
-
-// A round figure comfortably inside the probe interval (5s → 3s), for the error message.
-function suggestTimeout(probeIntervalMs: number): number {
-  return probeIntervalMs >= 2_000
-    ? Math.floor((probeIntervalMs * 0.6) / 1_000) * 1_000
-    : Math.max(1, Math.floor(probeIntervalMs / 2));
 }
 
 function readCommand(r: InputReader): Command | undefined {
