@@ -3,23 +3,10 @@ import * as core from '@actions/core';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readInputs } from './config/read-inputs.js';
 import { validateInputs } from './plan/feasibility.js';
-import type { Config } from './config/types.js';
 import { buildPlan } from './plan/build.js';
-import { runEngine } from './engine/engine.js';
-import { Timeline } from './ports/timeline.js';
-import { systemClock } from './ports/clock.js';
-import { Fault } from './engine/fault.js';
-import { createRouter } from './traffic/create-router.js';
-import { createChecks } from './checks/create-checks.js';
-import { ShellHookRunner } from './hooks/runner.js';
-import { LogStream } from './report/log-stream.js';
-import { publish, publishInputErrors, publishPlan } from './report/publish.js';
-import { saveSplit, markHeld, runIdentity, saveLock, saveRunId } from './run-state.js';
+import { publishInputErrors, publishPlan } from './report/publish.js';
+import { runIdentity } from './run-state.js';
 import { MIN_SECRET_LENGTH } from './shared/redact.js';
-import { AwsClients } from './traffic/aws-clients.js';
-import { Notifier } from './report/notifier.js';
-import { GithubReporting } from './report/github-reporting.js';
-import type { Plan } from './plan/types.js';
 
 /**
  * The runner creates these files; a local run (act, a script, `npm run demo`) may only name them.
@@ -47,93 +34,21 @@ async function main(): Promise<void> {
     await publishPlan(plan, parsed.secrets);
     return;
   }
+  // loaded here, not at start-up: the engine, the adapters and their clients are most of the bundle
+  const { execute } = await import('./execute.js');
   await execute(config, plan, parsed.secrets);
 }
 
-async function execute(config: Config, plan: Plan, secrets: string[]): Promise<void> {
-  const { runId, runUrl } = runIdentity();
-  saveRunId(runId); // the post step releases this run's lock if main dies holding it
-
-  const cancel = new AbortController();
-  let engineDone = false;
-  const onSignal = (sig: string) => () => {
-    // the runner sends SIGINT, then SIGTERM ~7.5 s later: the first one starts the restore
-    if (engineDone) return core.info(`received ${sig} after traffic was settled: finishing the report`);
-    if (cancel.signal.aborted) return;
-    core.warning(`received ${sig}: putting traffic back on the live slot`);
-    cancel.abort(new Fault(`the run was cancelled (${sig})`));
-  };
-  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
-  process.on('SIGINT', handlers.SIGINT);
-  process.on('SIGTERM', handlers.SIGTERM);
-
-  const limits = { maxErrorRate: config.maxErrorRate, maxLatency: config.maxLatency };
-  const notifier = new Notifier(config, secrets, { runUrl });
-  const log = new LogStream({ limits, secrets });
-  const timeline = new Timeline((e) => {
-    log.onEvent(e);
-    if (e.type === 'run-start' && (config.command === 'deploy' || config.command === 'promote'))
-      notifier.start(e.target);
-  });
-
-  const aws = new AwsClients(config.awsRegion);
-  const router = createRouter(config, aws, secrets, (message) =>
-    timeline.add({ at: Date.now(), type: 'warning', message }),
-  );
-  const { checks, gates } = createChecks(config, aws, secrets, systemClock);
-  const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
-  const github = new GithubReporting(config, secrets, (message) => core.warning(message));
+/** The main step; src/index.ts starts it for the bundle, tests and tools may import it without side effects. */
+export async function run(): Promise<void> {
   try {
-    await github.start();
-    const outcome = await runEngine({
-      config,
-      plan,
-      router,
-      checks,
-      gates,
-      hooks,
-      clock: systemClock,
-      timeline,
-      signal: cancel.signal,
-      runId,
-      runUrl,
-      onSplit: saveSplit,
-      onLock: saveLock,
-    });
-    engineDone = true;
-    if (outcome.result === 'held') markHeld();
-    notifier.outcome(outcome.result, {
-      live: outcome.live,
-      target: log.targetSlot,
-      weight: outcome.weight,
-      reason: outcome.reason,
-    });
-    // outputs, summary and report first: after a cancellation the runner kills us within seconds,
-    // and GitHub's API or a webhook may take up to their own bounds
-    await publish({
-      config,
-      outcome,
-      timeline,
-      secrets,
-      runUrl,
-      runId,
-      limits,
-      deploymentId: github.deploymentId,
-    });
-    await github.finish(outcome, runUrl);
-    await notifier.settle();
-  } finally {
-    process.off('SIGINT', handlers.SIGINT);
-    process.off('SIGTERM', handlers.SIGTERM);
-    await router.close?.();
+    await main();
+  } catch (e: unknown) {
+    try {
+      core.setOutput('result', 'failed');
+    } catch {
+      // the outputs file itself is the problem; the failure below still reaches the log
+    }
+    core.setFailed(`Glidepath crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
 }
-
-main().catch((e: unknown) => {
-  try {
-    core.setOutput('result', 'failed');
-  } catch {
-    // the outputs file itself is the problem; the failure below still reaches the log
-  }
-  core.setFailed(`Glidepath crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-});

@@ -37,7 +37,7 @@ async function post(): Promise<void> {
     );
     return;
   }
-  const router = createRouter(parsed.config, new AwsClients(parsed.config.awsRegion));
+  const router = await createRouter(parsed.config, new AwsClients(parsed.config.awsRegion));
   try {
     if (restore) await putBack(router, restore);
   } finally {
@@ -73,4 +73,7 @@ async function putBack(router: TrafficRouter, split: SplitState): Promise<void> 
   core.setFailed(`the deploy did not finish; ${split.live} has 100% of traffic again`);
 }
 
-post().catch((e: unknown) => core.setFailed(`Glidepath post step crashed: ${message(e)}`));
+/** The post step; src/post-index.ts starts it for the bundle. */
+export async function run(): Promise<void> {
+  await post().catch((e: unknown) => core.setFailed(`Glidepath post step crashed: ${message(e)}`));
+}

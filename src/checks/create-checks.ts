@@ -1,4 +1,5 @@
 // Builds the checks sampled at every evaluation and the gates passed once before any traffic moves.
+// The AWS checks and their SDK clients are imported only when the config asks for them (aws-clients.ts).
 import * as core from '@actions/core';
 import type { Config } from '../config/types.js';
 import { systemClock, type Clock } from '../ports/clock.js';
@@ -8,16 +9,14 @@ import type { AwsClients } from '../traffic/aws-clients.js';
 import { HaproxyStatsCheck } from './haproxy-stats.js';
 import { HttpProbeCheck } from './http-probe.js';
 import { CommandCheck } from './command-check.js';
-import { TargetHealthCheck, targetHealthGate } from './target-health.js';
-import { CloudWatchCheck } from './cloudwatch.js';
 import { loadBalancerDimension, targetGroupDimension } from '../traffic/alb-arn.js';
 
-export function createChecks(
+export async function createChecks(
   config: Config,
   aws: AwsClients,
   secrets: string[] = [],
   clock: Clock = systemClock,
-): { checks: Check[]; gates: Gate[] } {
+): Promise<{ checks: Check[]; gates: Gate[] }> {
   const checks: Check[] = [];
   const gates: Gate[] = [];
   const p = config.provider;
@@ -52,13 +51,19 @@ export function createChecks(
       checks.push(new HaproxyStatsCheck(p));
       break;
     case 'alb': {
-      const client = aws.elbv2;
+      const [{ TargetHealthCheck, targetHealthGate }, { CloudWatchCheck }, client, cloudwatch] =
+        await Promise.all([
+          import('./target-health.js'),
+          import('./cloudwatch.js'),
+          aws.elbv2(),
+          aws.cloudwatch(),
+        ]);
       const targetGroups = { blue: p.blueTargetGroupArn, green: p.greenTargetGroupArn };
       checks.push(new TargetHealthCheck({ client, targetGroups, sleep: (ms) => clock.sleep(ms) }));
       // ALB metrics of both target groups (and the alarms) in one call each per evaluation
       checks.push(
         new CloudWatchCheck({
-          client: aws.cloudwatch,
+          client: cloudwatch,
           loadBalancer: loadBalancerDimension((p.ruleArn ?? p.listenerArn)!),
           targetGroups: {
             blue: targetGroupDimension(p.blueTargetGroupArn),
@@ -87,9 +92,10 @@ export function createChecks(
   }
   if (p.kind !== 'alb' && config.cloudwatchAlarms.length > 0) {
     // alarms work with any provider: only the ALB metrics need the ALB
+    const [{ CloudWatchCheck }, client] = await Promise.all([import('./cloudwatch.js'), aws.cloudwatch()]);
     checks.push(
       new CloudWatchCheck({
-        client: aws.cloudwatch,
+        client,
         loadBalancer: '',
         targetGroups: { blue: '', green: '' },
         alarms: config.cloudwatchAlarms,
