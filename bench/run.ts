@@ -1,6 +1,8 @@
 // `npm run bench`: runs every benchmark at full counts, prints the table, writes bench/results.json.
-// GLIDEPATH_BENCH_NODE24=/path/to/node24 adds the bundle's cold start under Node 24;
+// The bundle's cold start is measured under this node and under Node 24 (the runner's), found through
+// `npx -y -p node@24 node` unless GLIDEPATH_BENCH_NODE24 names a binary (empty: skip Node 24);
 // GLIDEPATH_BENCH_ONLY=rollback-time,switch-method runs a subset.
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FULL, runSuite } from './suite.js';
@@ -12,9 +14,26 @@ const only = process.env.GLIDEPATH_BENCH_ONLY?.split(',')
   .map((s) => s.trim())
   .filter(Boolean);
 
+function findNode24(): string | undefined {
+  const given = process.env.GLIDEPATH_BENCH_NODE24;
+  if (given !== undefined) return given || undefined;
+  if (process.versions.node.split('.')[0] === '24') return undefined; // this node is Node 24 already
+  // downloaded once into npm's cache, then found there
+  const r = spawnSync('npx', ['-y', '-p', 'node@24', 'node', '-p', 'process.execPath'], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
+  console.error(
+    `Node 24 not found with npx (${(r.stderr || r.error?.message || '').trim()}): this node only`,
+  );
+  return undefined;
+}
+
+const node24 = findNode24();
 const report = await runSuite({
   ...FULL,
-  ...(process.env.GLIDEPATH_BENCH_NODE24 ? { node24: process.env.GLIDEPATH_BENCH_NODE24 } : {}),
+  ...(node24 ? { node24 } : {}),
   ...(only?.length ? { only } : {}),
   log: (line) => console.error(line),
 });
