@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+// the runner's command files are read as `npm run local` reads them
+import { parseCommandFile } from '../../scripts/local.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MAIN = path.join(root, 'dist/index.js');
@@ -20,21 +22,6 @@ export interface BundleRun {
   state: Record<string, string>;
   summary: string;
   dir: string;
-}
-
-/** Parses the `name<<delimiter` blocks that @actions/core appends to GITHUB_OUTPUT and GITHUB_STATE. */
-export function parseCommandFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
-    if (!m) continue;
-    const [, name, delim] = m;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]!);
-    out[name!] = value.join('\n'); // later values win, as the runner reads them
-  }
-  return out;
 }
 
 export function inputEnv(inputs: Record<string, string>): Record<string, string> {
