@@ -11,33 +11,18 @@ import { HttpProbeCheck } from './http-probe.js';
 import { CommandCheck } from './command-check.js';
 import { loadBalancerDimension, targetGroupDimension } from '../traffic/alb-arn.js';
 
+type Built = { checks: Check[]; gates: Gate[] };
+
 export async function createChecks(
   config: Config,
   aws: AwsClients,
   secrets: string[] = [],
   clock: Clock = systemClock,
-): Promise<{ checks: Check[]; gates: Gate[] }> {
-  const checks: Check[] = [];
-  const gates: Gate[] = [];
-  const p = config.provider;
-
-  if (config.healthUrls.length > 0 || config.preTrafficUrls.length > 0) {
-    const probes = new HttpProbeCheck(config);
-    checks.push(probes);
-    if (config.preTrafficUrls.length > 0) {
-      gates.push({
-        name: 'pre-traffic-urls',
-        run: async ({ target, signal }) => {
-          const failing = (await probes.probeSlot(target, signal)).filter((r) => !r.ok);
-          return failing.length
-            ? failing.map((r) => `GET ${r.url}: ${r.error ?? 'failed'}`).join('; ')
-            : undefined;
-        },
-      });
-    }
-  }
+): Promise<Built> {
+  const built: Built = { checks: [], gates: [] };
+  addProbes(config, built);
   if (config.checkCommand) {
-    checks.push(
+    built.checks.push(
       new CommandCheck({
         command: config.checkCommand,
         timeoutMs: Math.min(config.hookTimeoutMs, config.probeTimeoutMs + CHECK_COMMAND_GRACE_MS),
@@ -45,55 +30,13 @@ export async function createChecks(
       }),
     );
   }
-
-  switch (p.kind) {
-    case 'haproxy':
-      checks.push(new HaproxyStatsCheck(p));
-      break;
-    case 'alb': {
-      const [{ TargetHealthCheck, targetHealthGate }, { CloudWatchCheck }, client, cloudwatch] =
-        await Promise.all([
-          import('./target-health.js'),
-          import('./cloudwatch.js'),
-          aws.elbv2(),
-          aws.cloudwatch(),
-        ]);
-      const targetGroups = { blue: p.blueTargetGroupArn, green: p.greenTargetGroupArn };
-      checks.push(new TargetHealthCheck({ client, targetGroups, sleep: (ms) => clock.sleep(ms) }));
-      // ALB metrics of both target groups (and the alarms) in one call each per evaluation
-      checks.push(
-        new CloudWatchCheck({
-          client: cloudwatch,
-          loadBalancer: loadBalancerDimension((p.ruleArn ?? p.listenerArn)!),
-          targetGroups: {
-            blue: targetGroupDimension(p.blueTargetGroupArn),
-            green: targetGroupDimension(p.greenTargetGroupArn),
-          },
-          alarms: config.cloudwatchAlarms,
-          sleep: (ms) => clock.sleep(ms),
-          ...(config.maxLatency ? { maxLatency: config.maxLatency } : {}),
-        }),
-      );
-      gates.push(
-        targetHealthGate({
-          client,
-          targetGroups,
-          timeoutMs: Math.min(TARGET_HEALTH_WAIT_MS, config.timeoutMs),
-          intervalMs: 10_000,
-          sleep: (ms, signal) => clock.sleep(ms, signal),
-          now: () => clock.now(),
-          log: (line) => core.info(line),
-        }),
-      );
-      break;
-    }
-    case 'command':
-      break;
-  }
+  const p = config.provider;
+  if (p.kind === 'haproxy') built.checks.push(new HaproxyStatsCheck(p));
+  if (p.kind === 'alb') await addAlbChecks(config, p, aws, clock, built);
   if (p.kind !== 'alb' && config.cloudwatchAlarms.length > 0) {
     // alarms work with any provider: only the ALB metrics need the ALB
     const [{ CloudWatchCheck }, client] = await Promise.all([import('./cloudwatch.js'), aws.cloudwatch()]);
-    checks.push(
+    built.checks.push(
       new CloudWatchCheck({
         client,
         loadBalancer: '',
@@ -104,5 +47,66 @@ export async function createChecks(
       }),
     );
   }
-  return { checks, gates };
+  return built;
+}
+
+/** health-urls and pre-traffic-urls probes, and the pre-traffic gate on the idle slot. */
+function addProbes(config: Config, built: Built): void {
+  if (config.healthUrls.length === 0 && config.preTrafficUrls.length === 0) return;
+  const probes = new HttpProbeCheck(config);
+  built.checks.push(probes);
+  if (config.preTrafficUrls.length === 0) return;
+  built.gates.push({
+    name: 'pre-traffic-urls',
+    run: async ({ target, signal }) => {
+      const failing = (await probes.probeSlot(target, signal)).filter((r) => !r.ok);
+      return failing.length
+        ? failing.map((r) => `GET ${r.url}: ${r.error ?? 'failed'}`).join('; ')
+        : undefined;
+    },
+  });
+}
+
+/** Target health (a gate and a check) and CloudWatch metrics and alarms of both target groups. */
+async function addAlbChecks(
+  config: Config,
+  p: Extract<Config['provider'], { kind: 'alb' }>,
+  aws: AwsClients,
+  clock: Clock,
+  built: Built,
+): Promise<void> {
+  const [{ TargetHealthCheck, targetHealthGate }, { CloudWatchCheck }, client, cloudwatch] =
+    await Promise.all([
+      import('./target-health.js'),
+      import('./cloudwatch.js'),
+      aws.elbv2(),
+      aws.cloudwatch(),
+    ]);
+  const targetGroups = { blue: p.blueTargetGroupArn, green: p.greenTargetGroupArn };
+  built.checks.push(new TargetHealthCheck({ client, targetGroups, sleep: (ms) => clock.sleep(ms) }));
+  // ALB metrics of both target groups (and the alarms) in one call each per evaluation
+  built.checks.push(
+    new CloudWatchCheck({
+      client: cloudwatch,
+      loadBalancer: loadBalancerDimension((p.ruleArn ?? p.listenerArn)!),
+      targetGroups: {
+        blue: targetGroupDimension(p.blueTargetGroupArn),
+        green: targetGroupDimension(p.greenTargetGroupArn),
+      },
+      alarms: config.cloudwatchAlarms,
+      sleep: (ms) => clock.sleep(ms),
+      ...(config.maxLatency ? { maxLatency: config.maxLatency } : {}),
+    }),
+  );
+  built.gates.push(
+    targetHealthGate({
+      client,
+      targetGroups,
+      timeoutMs: Math.min(TARGET_HEALTH_WAIT_MS, config.timeoutMs),
+      intervalMs: 10_000,
+      sleep: (ms, signal) => clock.sleep(ms, signal),
+      now: () => clock.now(),
+      log: (line) => core.info(line),
+    }),
+  );
 }
