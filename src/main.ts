@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   // a 1-3 character value would mask that text everywhere in the log; redact() skips them too
   for (const s of parsed.secrets) if (s.length >= MIN_SECRET_LENGTH) core.setSecret(s);
   if (!parsed.ok) {
-    await publishInputErrors(parsed.errors, parsed.secrets, runIdentity());
+    // `plan` refuses what deploy refuses, and still draws the plan when the inputs parse
+    const refused = parsed.config?.command === 'plan' ? buildPlan(parsed.config) : undefined;
+    await publishInputErrors(parsed.errors, parsed.secrets, runIdentity(), refused);
     return;
   }
   const config = parsed.config;

@@ -769,7 +769,125 @@ describe('on-call commands are not refused for the plan they do not run', () => 
   it.each(['abort', 'rollback', 'status'])(
     '%s with a short timeout and an ALB all-at-once strategy',
     (command) => {
-      expect(parseInputs({ ...ALB, command, timeout: '2m', strategy: 'AllAtOnce' }).ok).toBe(true);
+      expect(validateInputs({ ...ALB, command, timeout: '2m', strategy: 'AllAtOnce' }).ok).toBe(true);
     },
   );
+});
+
+/** What a user is told, as a comparable list: the input, the value and the message of each problem. */
+const verdictOf = (raw: Record<string, string>) => {
+  const r = validateInputs(raw);
+  return r.ok ? 'ok' : r.errors.map((e) => e.message);
+};
+
+// Whole-config cases a person met: plan said yes, deploy refused (issue 10).
+const WHOLE_CONFIG: [string, Record<string, string>, string][] = [
+  [
+    'linear by 5 over 5m holds exceeds the 60m timeout',
+    { ...HAPROXY, strategy: 'linear', 'linear-increment': '5' },
+    'timeout',
+  ],
+  ['ALB steps of 1m cannot see a whole minute of metrics', { ...ALB, interval: '1m' }, 'interval'],
+  [
+    'a listed ALB preset with 1-minute steps',
+    { ...ALB, strategy: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes' },
+    'strategy',
+  ],
+  ['ALB all-at-once with min-requests', { ...ALB, strategy: 'AllAtOnce' }, 'strategy'],
+  [
+    'a canary whose holds fill the timeout exactly',
+    { ...HAPROXY, interval: '20m', timeout: '1h' },
+    'timeout',
+  ],
+];
+
+describe('plan refuses what deploy refuses', () => {
+  // rows where the command itself is the subject, or that need what only a moving command reads
+  const EXEMPT: Record<string, string> = {
+    'unknown command': 'the row sets command itself',
+    'command provider without a status command':
+      'plan does no I/O: traffic-status-command stays optional for plan (it only finds the live slot)',
+  };
+
+  it.each(BAD.map(([why, inputs]) => ({ why, inputs })))(
+    '$why: same verdict for plan and deploy',
+    ({ why, inputs }) => {
+      if (EXEMPT[why]) return;
+      const deploy = verdictOf({ ...inputs, command: 'deploy' });
+      expect(deploy).not.toBe('ok');
+      expect(verdictOf({ ...inputs, command: 'plan' })).toEqual(deploy);
+    },
+  );
+
+  it('exempts only rows whose difference is on purpose', () => {
+    for (const why of Object.keys(EXEMPT)) expect(BAD.map(([w]) => w)).toContain(why);
+    const statusless = { provider: 'command', 'traffic-command': './set.sh' };
+    expect(verdictOf({ ...statusless, command: 'plan' })).toBe('ok');
+  });
+
+  it.each(WHOLE_CONFIG.map(([why, inputs, input]) => ({ why, inputs, input })))(
+    '$why: plan and deploy both refuse, naming $input',
+    ({ inputs, input }) => {
+      const deploy = verdictOf({ ...inputs, command: 'deploy' });
+      const plan = verdictOf({ ...inputs, command: 'plan' });
+      expect(plan).toEqual(deploy);
+      expect(plan).not.toBe('ok');
+      expect((plan as string[]).some((m) => m.startsWith(input))).toBe(true);
+    },
+  );
+
+  it('keeps the config of a plan refused only for its plan, so it can still be drawn', () => {
+    const r = validateInputs({ ...HAPROXY, command: 'plan', strategy: 'linear', 'linear-increment': '5' });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.config?.strategy.strategy).toEqual({ kind: 'linear', increment: 5 });
+    // a config that does not parse has nothing to draw
+    const bad = validateInputs({ ...HAPROXY, command: 'plan', 'canary-steps': '10,5' });
+    expect(!bad.ok && bad.config).toBeUndefined();
+  });
+});
+
+describe('inputs as people write them', () => {
+  it.each([
+    ['strategy', 'canery', 'did you mean canary?'],
+    ['strategy', 'bluegreen', 'did you mean blue-green?'],
+    ['strategy', 'all_at_once', 'did you mean all-at-once?'],
+    ['command', 'promte', 'did you mean promote?'],
+    ['command', 'rollbakc', 'did you mean rollback?'],
+    ['provider', 'haprxy', 'did you mean haproxy?'],
+    ['compare-to-stable', 'ture', 'did you mean true?'],
+  ])('%s: %s → %s', (input, value, hint) => {
+    const errors = errorsOf(validateInputs({ ...HAPROXY, [input]: value }));
+    expect(errors.find((e) => e.input === input)?.message).toContain(hint);
+  });
+
+  it.each([
+    ['strategy', 'rolling'],
+    ['command', 'ship'],
+    ['provider', 'nginx'],
+    ['compare-to-stable', 'yes'],
+  ])('%s: %s is too far from any word to guess', (input, value) => {
+    const errors = errorsOf(validateInputs({ ...HAPROXY, [input]: value }));
+    expect(errors.find((e) => e.input === input)?.message).not.toContain('did you mean');
+  });
+
+  it('takes canary steps, a linear increment and hold-at with a % sign, like max-error-rate', () => {
+    const c = configOf(validateInputs({ ...HAPROXY, 'canary-steps': '5%,25%, 50 %', 'hold-at': '25%' }));
+    expect(c.strategy.strategy).toEqual({ kind: 'canary', steps: [5, 25, 50] });
+    expect(c.holdAt).toBe(25);
+    const l = configOf(validateInputs({ ...HAPROXY, strategy: 'linear', 'linear-increment': '20%' }));
+    expect(l.strategy.strategy).toEqual({ kind: 'linear', increment: 20 });
+    expect(errorsOf(validateInputs({ ...HAPROXY, 'canary-steps': '5%%,25' }))[0]?.input).toBe('canary-steps');
+  });
+
+  it.each([
+    ['alb', { provider: 'alb', 'alb-listener-arn': LISTENER }, /targetgroup\/app-green\//],
+    ['haproxy', { provider: 'haproxy', 'haproxy-socket': '/run/h.sock' }, /like app\/green$/],
+  ])('a missing green-target with provider %s gets an example of its own kind', (_p, inputs, example) => {
+    const errors = errorsOf(validateInputs(inputs));
+    const green = errors.find((e) => e.input === 'green-target')?.message ?? '';
+    expect(green).toMatch(example);
+    expect(green).not.toContain('app/blue');
+    const blue = errors.find((e) => e.input === 'blue-target')?.message ?? '';
+    if (inputs.provider === 'alb') expect(blue).not.toMatch(/app\/blue\b/);
+  });
 });

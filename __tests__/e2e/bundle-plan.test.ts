@@ -78,6 +78,51 @@ describe('dist/index.js: plan', () => {
     expect(visible + r.stderr + r.summary + JSON.stringify(r.outputs)).not.toContain('s3cr3t-token-value');
   });
 
+  it.each([
+    [
+      'linear by 5 against the 60m timeout',
+      { strategy: 'linear', 'linear-increment': '5', ...haproxy },
+      'timeout',
+      20,
+    ],
+    [
+      'a listed preset with 1-minute steps on ALB',
+      {
+        strategy: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes',
+        provider: 'alb',
+        'alb-listener-arn':
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2',
+        'blue-target':
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/0123456789abcdef',
+        'green-target':
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/fedcba9876543210',
+      },
+      'strategy',
+      10,
+    ],
+  ] as const)(
+    'plan refuses %s as deploy does (same annotation, result=failed) and still prints the plan',
+    async (_why, inputs, input, steps) => {
+      const [plan, deploy] = await Promise.all([
+        runBundle({ command: 'plan', ...inputs }),
+        runBundle({ command: 'deploy', ...inputs }),
+      ]);
+      const annotations = (out: string) =>
+        out.split('\n').filter((l) => l.startsWith('::error title=Glidepath input'));
+      expect(plan.code).not.toBe(0);
+      expect(plan.outputs.result).toBe('failed');
+      expect(annotations(plan.stdout)).toEqual(annotations(deploy.stdout));
+      expect(annotations(plan.stdout)[0]).toContain(`input ${input}::${input}: `);
+      expect(deploy.outputs.result).toBe('failed');
+      // the refused plan is still drawn: its steps in the log, its table in the summary
+      expect(plan.stdout.split('\n').filter((l) => new RegExp(`^step \\d+/${steps} `).test(l))).toHaveLength(
+        steps,
+      );
+      expect(plan.summary).toContain('### Glidepath plan');
+      expect(deploy.summary).not.toContain('### Glidepath plan');
+    },
+  );
+
   it('a password in a pre-traffic URL never reaches the plan log or summary', async () => {
     const r = await runBundle({
       command: 'plan',

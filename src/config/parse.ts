@@ -8,6 +8,7 @@ import { DURATION_FORM, formatDuration, parseDuration } from './durations.js';
 import {
   CANARY_STEPS_FORM,
   STRATEGY_FORM,
+  STRATEGY_NAMES,
   intermediateWeights,
   parseCanarySteps,
   parseStrategyName,
@@ -24,6 +25,7 @@ import {
 import { HTTP_URL_FORM, WEBHOOK_URL_FORM, isHttpUrl, isWebhookUrl } from './urls.js';
 import { STATUS_FORM, parseBodyCheck, parseHeaders, parseStatusRanges } from './health.js';
 import { LATENCY_FORM, parseLatencyLimit } from './latency.js';
+import { didYouMean } from './suggest.js';
 
 const COMMANDS: readonly Command[] = ['deploy', 'promote', 'abort', 'rollback', 'status', 'plan'];
 
@@ -260,19 +262,19 @@ function readReporting(r: InputReader, secrets: Set<string>): Reporting | undefi
 function readCommand(r: InputReader): Command | undefined {
   const text = r.get('command');
   const command = COMMANDS.find((c) => c === text.toLowerCase());
-  if (!command) r.bad('command', `must be one of ${COMMANDS.join(', ')}`);
+  if (!command) r.bad('command', `must be one of ${COMMANDS.join(', ')}${didYouMean(text, COMMANDS)}`);
   return command;
 }
 
 function readStrategy(r: InputReader): StrategyChoice | undefined {
   const name = r.get('strategy');
   const parsed = parseStrategyName(name);
-  if (!parsed) r.bad('strategy', `must be ${STRATEGY_FORM}`);
+  if (!parsed) r.bad('strategy', `must be ${STRATEGY_FORM}${didYouMean(name, STRATEGY_NAMES)}`);
 
   // Checked whatever the strategy, so a typo is caught before someone switches strategy and trips on it.
   const steps = parseCanarySteps(r.get('canary-steps'));
   if (!steps) r.bad('canary-steps', `must be ${CANARY_STEPS_FORM}`);
-  const increment = readWhole(r, 'linear-increment', 1, 99);
+  const increment = readWhole(r, 'linear-increment', 1, 99, 'percent');
   if (!parsed) return undefined;
 
   const percent = parsed.preset?.percent;
@@ -295,7 +297,7 @@ function readStrategy(r: InputReader): StrategyChoice | undefined {
 
 function readHoldAt(r: InputReader, strategy: Strategy | undefined): number | undefined {
   if (!r.isSet('hold-at')) return undefined;
-  const holdAt = readWhole(r, 'hold-at', 1, 99);
+  const holdAt = readWhole(r, 'hold-at', 1, 99, 'percent');
   if (holdAt === undefined || strategy === undefined) return undefined;
   const weights = intermediateWeights(strategy);
   if (weights.length === 0) {
@@ -331,8 +333,16 @@ function readDuration(
   return ms;
 }
 
-function readWhole(r: InputReader, name: InputName, min: number, max?: number): number | undefined {
-  const n = parseWholeNumber(r.get(name));
+/** `unit: 'percent'` also takes a `%` after the number (`25%`), as max-error-rate does. */
+function readWhole(
+  r: InputReader,
+  name: InputName,
+  min: number,
+  max?: number,
+  unit?: 'percent',
+): number | undefined {
+  const text = r.get(name);
+  const n = parseWholeNumber(unit === 'percent' ? text.replace(/\s*%$/, '') : text);
   if (n === undefined || n < min || (max !== undefined && n > max)) {
     const range = max !== undefined ? `from ${min} to ${max}` : `of ${min} or more`;
     r.bad(
@@ -346,7 +356,7 @@ function readWhole(r: InputReader, name: InputName, min: number, max?: number): 
 
 function readBoolean(r: InputReader, name: InputName): boolean | undefined {
   const b = parseYamlBoolean(r.get(name));
-  if (b === undefined) r.bad(name, `must be ${BOOLEAN_FORM}`);
+  if (b === undefined) r.bad(name, `must be ${BOOLEAN_FORM}${didYouMean(r.get(name), ['true', 'false'])}`);
   return b;
 }
 

@@ -2,12 +2,13 @@
 import type { ProviderConfig } from './types.js';
 import type { InputName } from './inputs.js';
 import type { InputReader } from './reader.js';
+import { didYouMean } from './suggest.js';
 import {
-  HAPROXY_SERVER_FORM,
   LISTENER_FORM,
   LISTENER_RULE_FORM,
   SOCKET_FORM,
-  TARGET_GROUP_FORM,
+  haproxyServerForm,
+  targetGroupForm,
   isListenerArn,
   isListenerRuleArn,
   isTargetGroupArn,
@@ -35,7 +36,7 @@ export function parseProvider(r: InputReader): ProviderConfig | undefined {
   }
   const kind = KINDS.find((k) => k === text.toLowerCase());
   if (!kind) {
-    r.bad('provider', `must be ${PROVIDER_FORM}`);
+    r.bad('provider', `must be ${PROVIDER_FORM}${didYouMean(text, KINDS)}`);
     return undefined;
   }
 
@@ -51,8 +52,8 @@ export function parseProvider(r: InputReader): ProviderConfig | undefined {
 }
 
 function haproxy(r: InputReader): ProviderConfig | undefined {
-  const blue = required(r, 'blue-target', 'haproxy', HAPROXY_SERVER_FORM, parseHaproxyServer);
-  const green = required(r, 'green-target', 'haproxy', HAPROXY_SERVER_FORM, parseHaproxyServer);
+  const blue = required(r, 'blue-target', 'haproxy', haproxyServerForm('blue'), parseHaproxyServer);
+  const green = required(r, 'green-target', 'haproxy', haproxyServerForm('green'), parseHaproxyServer);
   const socket = required(r, 'haproxy-socket', 'haproxy', SOCKET_FORM, parseSocketAddress);
   if (blue && green) {
     if (blue.backend !== green.backend) {
@@ -73,8 +74,8 @@ function haproxy(r: InputReader): ProviderConfig | undefined {
 
 function alb(r: InputReader): ProviderConfig | undefined {
   const asArn = (test: (t: string) => boolean) => (t: string) => (test(t) ? t : undefined);
-  const blue = required(r, 'blue-target', 'alb', TARGET_GROUP_FORM, asArn(isTargetGroupArn));
-  const green = required(r, 'green-target', 'alb', TARGET_GROUP_FORM, asArn(isTargetGroupArn));
+  const blue = required(r, 'blue-target', 'alb', targetGroupForm('blue'), asArn(isTargetGroupArn));
+  const green = required(r, 'green-target', 'alb', targetGroupForm('green'), asArn(isTargetGroupArn));
   if (blue && green && blue === green) {
     r.bad(
       'green-target',

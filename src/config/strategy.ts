@@ -16,6 +16,8 @@ export const STRATEGY_FORM =
   'percent 1 to 99, at least 1 minute)';
 
 const PLAIN: readonly StrategyKind[] = ['blue-green', 'canary', 'linear', 'all-at-once'];
+/** The plain names, for "did you mean" (presets are a pattern, not a list). */
+export const STRATEGY_NAMES: readonly string[] = PLAIN;
 
 // One pattern for every preset AWS has published and will publish in this shape
 // (CodeDeployDefault.ECSCanary10Percent15Minutes, LambdaLinear10PercentEvery2Minutes,
@@ -46,10 +48,13 @@ export function parseStrategyName(value: string): ParsedStrategyName | undefined
 export const CANARY_STEPS_FORM =
   'ascending whole percents between 1 and 99 separated by commas, like 5,25,50';
 
-/** `10, 50` → [10, 50]; undefined unless every item is a whole percent in 1..99 and they strictly ascend. */
+/**
+ * `10, 50` or `10%,50%` → [10, 50]; undefined unless every item is a whole percent in 1..99 and they
+ * strictly ascend.
+ */
 export function parseCanarySteps(text: string): number[] | undefined {
   const steps: number[] = [];
-  for (const item of text.split(',').map((s) => s.trim())) {
+  for (const item of text.split(',').map((s) => s.trim().replace(/\s*%$/, ''))) {
     if (!/^\d+$/.test(item)) return undefined;
     const n = Number(item);
     const prev = steps[steps.length - 1];

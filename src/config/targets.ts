@@ -5,7 +5,9 @@ import type { HaproxyServerRef, SocketAddress } from './types.js';
 const HAPROXY_NAME = '[A-Za-z0-9_.:-]+';
 const SERVER_REF = new RegExp(`^(${HAPROXY_NAME})/(${HAPROXY_NAME})$`);
 
-export const HAPROXY_SERVER_FORM = 'backend/server as named in haproxy.cfg, like app/blue';
+/** The accepted form, with an example for the slot it is about (`app/green` for green-target). */
+export const haproxyServerForm = (slot: 'blue' | 'green'): string =>
+  `backend/server as named in haproxy.cfg, like app/${slot}`;
 
 export function parseHaproxyServer(text: string): HaproxyServerRef | undefined {
   const m = SERVER_REF.exec(text);
@@ -36,8 +38,8 @@ const TARGET_GROUP = new RegExp(`^${ARN_PREFIX}targetgroup/${NAME}/${ID}$`);
 const LISTENER = new RegExp(`^${ARN_PREFIX}listener/app/${NAME}/${ID}/${ID}$`);
 const LISTENER_RULE = new RegExp(`^${ARN_PREFIX}listener-rule/app/${NAME}/${ID}/${ID}/${ID}$`);
 
-export const TARGET_GROUP_FORM =
-  'a target group ARN like arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app-blue/0123456789abcdef';
+export const targetGroupForm = (slot: 'blue' | 'green'): string =>
+  `a target group ARN like arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app-${slot}/${slot === 'blue' ? '0123456789abcdef' : 'fedcba9876543210'}`;
 export const LISTENER_FORM =
   'an Application Load Balancer listener ARN like arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/my-alb/50dc6c495c0c9188/f2f7dc8efc522ab2';
 export const LISTENER_RULE_FORM =

@@ -118,4 +118,6 @@ export interface ConfigError {
 }
 
 export type ConfigResult =
-  { ok: true; config: Config; secrets: string[] } | { ok: false; errors: ConfigError[]; secrets: string[] };
+  | { ok: true; config: Config; secrets: string[] }
+  /** `config` is there when the inputs parse but a rule over the plan refuses them (plan/feasibility.ts) */
+  | { ok: false; errors: ConfigError[]; secrets: string[]; config?: Config };

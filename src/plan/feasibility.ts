@@ -6,19 +6,23 @@ import { formatDuration } from '../config/durations.js';
 import { ALB_MIN_HOLD_MS } from '../config/limits.js';
 import { buildPlan } from './build.js';
 
-/** Inputs → Config with every rule applied, the plan's included: what main acts on. */
+/**
+ * Inputs → Config with every rule applied, the plan's included: what main acts on. When only the
+ * plan's rules fail, the config comes along (`config`), so `plan` can still draw what was refused.
+ */
 export function validateInputs(raw: Record<string, string>): ConfigResult {
   const parsed = parseInputs(raw);
   if (!parsed.ok) return parsed;
   const errors = checkFeasibility(parsed.config, raw);
-  return errors.length ? { ok: false, errors, secrets: parsed.secrets } : parsed;
+  return errors.length ? { ok: false, errors, secrets: parsed.secrets, config: parsed.config } : parsed;
 }
 
 export function checkFeasibility(config: Config, raw: Record<string, string>): ConfigError[] {
   const r = new InputReader(raw);
   const p = config.provider;
-  // the plan's holds only run on deploy and promote: an on-call abort or rollback must never be refused for them
-  const shifting = config.command === 'deploy' || config.command === 'promote';
+  // the plan's holds only run on deploy and promote, and `plan` shows what deploy would do, so it
+  // refuses the same; an on-call abort, rollback or status must never be refused for them
+  const shifting = config.command === 'deploy' || config.command === 'promote' || config.command === 'plan';
 
   const plan = buildPlan(config, { ignoreHoldAt: true });
   const shifts = plan.phases.filter((ph) => ph.kind === 'shift');

@@ -53,14 +53,17 @@ export function failsStep(outcome: RunOutcome, config: Pick<Config, 'failOnRollb
 
 /**
  * Bad input: one annotation per problem, and the same outputs, summary and JSON report as any run,
- * rendered from a timeline of the errors (so there is one way a summary is made).
+ * rendered from a timeline of the errors (so there is one way a summary is made). `plan`: the plan
+ * the refused inputs describe, drawn after the errors, so the user sees what was refused.
  */
 export async function publishInputErrors(
   errors: ConfigError[],
   secrets: readonly string[],
   meta: { runId: string; runUrl?: string },
+  plan?: Plan,
 ): Promise<void> {
   for (const e of errors) core.error(redact(e.message, secrets), { title: `Glidepath input ${e.input}` });
+  if (plan) for (const line of renderPlanLog(plan)) core.info(redact(line, secrets));
   const timeline = new Timeline();
   const now = Date.now();
   for (const e of errors) timeline.add({ at: now, type: 'error', message: e.message });
@@ -68,7 +71,8 @@ export async function publishInputErrors(
   timeline.add({ at: now, type: 'run-end', result: 'failed', reason });
   const report = await writeJsonReport(timeline, secrets, meta);
   setOutputs({ result: 'failed', 'rollback-reason': reason, report }, secrets);
-  await writeSummary(renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: meta.runUrl }));
+  const summary = renderSummary({ events: timeline.events, secrets: [...secrets], runUrl: meta.runUrl });
+  await writeSummary(plan ? `${summary}\n${redact(renderPlanMarkdown(plan), secrets)}` : summary);
   core.setFailed(reason);
 }
 
