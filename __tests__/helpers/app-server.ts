@@ -14,7 +14,8 @@ export interface AppServer {
   url: string;
   /** change behaviour at run time; counters keep running */
   set(opts: AppBehaviour): void;
-  stats(): { requests: number; errors: number };
+  /** `maxInFlight`: the most requests it was answering at once */
+  stats(): { requests: number; errors: number; maxInFlight: number };
   close(): Promise<void>;
 }
 
@@ -25,6 +26,8 @@ export async function startAppServer(opts: { name: string } & AppBehaviour): Pro
   };
   let requests = 0;
   let errors = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   // errors counted against requests since the last set(), so a new rate starts cleanly
   let sinceSet = 0;
   let errorsSinceSet = 0;
@@ -32,6 +35,8 @@ export async function startAppServer(opts: { name: string } & AppBehaviour): Pro
   const server = http.createServer((req, res) => {
     requests++;
     sinceSet++;
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    res.once('close', () => inFlight--);
     // the n-th request fails when floor(n·rate) steps up: exactly round-down(n·rate) errors after n requests
     const due = Math.floor(sinceSet * behaviour.errorRate + 1e-9);
     const fail = due > errorsSinceSet;
@@ -69,7 +74,7 @@ export async function startAppServer(opts: { name: string } & AppBehaviour): Pro
       sinceSet = 0;
       errorsSinceSet = 0;
     },
-    stats: () => ({ requests, errors }),
+    stats: () => ({ requests, errors, maxInFlight }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
