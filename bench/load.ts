@@ -19,8 +19,10 @@ export interface LoadResult {
 export interface LoadOptions {
   /** parallel keep-alive loops (one connection each) */
   concurrency: number;
-  /** pause between a loop's requests, ms */
+  /** pause between a loop's requests, ms (ignored with rps) */
   pauseMs: number;
+  /** pace all loops together to this many requests per second */
+  rps?: number;
   /** hard bound: the process stops by itself after this long even if nobody stops it */
   maxMs: number;
 }
@@ -30,7 +32,9 @@ export interface RunningLoad {
 }
 
 export const describeLoad = (o: LoadOptions) =>
-  `${o.concurrency} keep-alive GET loops (${o.pauseMs} ms pause) from a second node process`;
+  o.rps
+    ? `${o.rps} requests/s paced over ${o.concurrency} keep-alive GET loops from a second node process`
+    : `${o.concurrency} keep-alive GET loops (${o.pauseMs} ms pause) from a second node process`;
 
 export async function startLoad(url: string, opts: LoadOptions): Promise<RunningLoad> {
   const proc = spawn(
@@ -41,6 +45,7 @@ export async function startLoad(url: string, opts: LoadOptions): Promise<Running
       `--concurrency=${opts.concurrency}`,
       `--pause=${opts.pauseMs}`,
       `--ms=${opts.maxMs}`,
+      ...(opts.rps ? [`--rps=${opts.rps}`] : []),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -13,6 +13,8 @@ import type { BenchReport, BenchResult } from './results.js';
 
 export interface SuiteOptions {
   rollbackRepeats: number;
+  /** requests per second through HAProxy during each rollback run */
+  rollbackRps: number;
   switchRepeats: number;
   coldStartRuns: number;
   /** simulated steps per case of the false-rollback benchmark */
@@ -30,6 +32,7 @@ export interface SuiteOptions {
 /** The counts `npm run bench` uses: about a minute and a half on two cores. */
 export const FULL: Omit<SuiteOptions, 'log'> = {
   rollbackRepeats: 5,
+  rollbackRps: 500,
   switchRepeats: 5,
   coldStartRuns: 10,
   simulatedSteps: 2000,
@@ -54,7 +57,7 @@ export async function runSuite(opts: SuiteOptions): Promise<BenchReport> {
       id: 'rollback-time',
       title: 'Rollback time',
       needsHaproxy: true,
-      run: () => benchRollbackTime({ repeats: opts.rollbackRepeats, load: opts.load, log: opts.log }),
+      run: () => benchRollbackTime({ repeats: opts.rollbackRepeats, rps: opts.rollbackRps, log: opts.log }),
     },
     {
       id: 'zero-failures',

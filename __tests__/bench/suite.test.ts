@@ -15,6 +15,7 @@ describe('npm run bench, with tiny counts', () => {
     const lines: string[] = [];
     const report = await runSuite({
       rollbackRepeats: 1,
+      rollbackRps: 200,
       switchRepeats: 1,
       coldStartRuns: 1,
       simulatedSteps: 20,

@@ -16,6 +16,8 @@ export interface AppServer {
   set(opts: AppBehaviour): void;
   /** `maxInFlight`: the most requests it was answering at once */
   stats(): { requests: number; errors: number; maxInFlight: number };
+  /** performance.now() when the first 500 after the last set() was answered */
+  firstErrorAt(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startAppServer(opts: { name: string } & AppBehaviour): Pro
   // errors counted against requests since the last set(), so a new rate starts cleanly
   let sinceSet = 0;
   let errorsSinceSet = 0;
+  let firstErrorAt: number | undefined;
 
   const server = http.createServer((req, res) => {
     requests++;
@@ -53,6 +56,7 @@ export async function startAppServer(opts: { name: string } & AppBehaviour): Pro
         'content-length': Buffer.byteLength(body),
       });
       res.end(body);
+      if (fail) firstErrorAt ??= performance.now();
     };
     req.resume();
     if (behaviour.extraLatencyMs > 0) setTimeout(answer, behaviour.extraLatencyMs);
@@ -73,7 +77,9 @@ export async function startAppServer(opts: { name: string } & AppBehaviour): Pro
       };
       sinceSet = 0;
       errorsSinceSet = 0;
+      firstErrorAt = undefined;
     },
+    firstErrorAt: () => firstErrorAt,
     stats: () => ({ requests, errors, maxInFlight }),
     close: () =>
       new Promise<void>((resolve) => {
