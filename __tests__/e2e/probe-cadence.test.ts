@@ -87,7 +87,7 @@ describe.skipIf(!available)('probe-interval and probe-timeout through the bundle
     expect(judged.ok).toBeGreaterThanOrEqual(4);
   }, 30_000);
 
-  describe.each([
+  describe.each<[string, Record<string, string>]>([
     ['probe-interval: 1s alone', { 'probe-interval': '1s' }],
     [
       'probe-interval: 500ms, probe-timeout: 2s, slot answering in 1 s',
