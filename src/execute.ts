@@ -3,7 +3,8 @@
 import * as core from '@actions/core';
 import type { Config } from './config/types.js';
 import { runEngine } from './engine/engine.js';
-import { Timeline } from './ports/timeline.js';
+import { Timeline, slotNamesOf } from './ports/timeline.js';
+import { slotLabel } from './ports/traffic.js';
 import { systemClock } from './ports/clock.js';
 import { Fault } from './engine/fault.js';
 import { createRouter } from './traffic/create-router.js';
@@ -40,7 +41,7 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
   const timeline = new Timeline((e) => {
     log.onEvent(e);
     if (e.type === 'run-start' && (config.command === 'deploy' || config.command === 'promote'))
-      notifier.start(e.target);
+      notifier.start(e.target && slotLabel(e.target, slotNamesOf(timeline.events)));
   });
 
   const aws = new AwsClients(config.awsRegion);
@@ -69,9 +70,10 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
     });
     engineDone = true;
     if (outcome.result === 'held') markHeld();
+    const names = outcome.names ?? slotNamesOf(timeline.events);
     notifier.outcome(outcome.result, {
-      live: outcome.live,
-      target: log.targetSlot,
+      live: outcome.live && slotLabel(outcome.live, names),
+      target: log.targetSlot && slotLabel(log.targetSlot, names),
       weight: outcome.weight,
       reason: outcome.reason,
     });

@@ -6,8 +6,9 @@ import { parseInputs } from './config/parse.js';
 import { loadLock, loadRunId, loadSplit, type SplitState } from './run-state.js';
 import { restoreLive } from './engine/restore.js';
 import { systemClock } from './ports/clock.js';
-import { type TrafficRouter } from './ports/traffic.js';
+import { slotLabel, type TrafficRouter } from './ports/traffic.js';
 import { describeWeights } from './engine/slots.js';
+import type { Slot } from './config/types.js';
 import { MIN_SECRET_LENGTH } from './shared/redact.js';
 import { AwsClients } from './traffic/aws-clients.js';
 import { createRouter } from './traffic/create-router.js';
@@ -68,9 +69,12 @@ async function putBack(router: TrafficRouter, split: SplitState): Promise<void> 
     await Promise.resolve(call()).catch((e: unknown) => core.warning(`could not ${what}: ${message(e)}`));
   }
   // traffic is safe again: the step stays green, and the warning says the deploy did not finish
-  // (only a restore that failed turns the post step red, above)
+  // (only a restore that failed turns the post step red, above); a router that names its slots
+  // (Lambda versions) knows them once it has read and written
+  const names = router.slotNames?.();
+  const L = (s: Slot) => slotLabel(s, names);
   core.warning(
-    `the deploy to ${split.target} did not finish (the main step stopped mid-shift); ${split.live} has 100% of traffic again: ${describeWeights(restored.state.weights)} on ${router.description}`,
+    `the deploy to ${L(split.target)} did not finish (the main step stopped mid-shift); ${L(split.live)} has 100% of traffic again: ${describeWeights(restored.state.weights, names)} on ${router.description}`,
     { title: 'Glidepath restored the live slot' },
   );
 }

@@ -48,6 +48,16 @@ async function waitDead(pid: number, ms: number): Promise<boolean> {
 const env = { target: 'green' as Slot, live: 'blue' as Slot, weight: 25 };
 
 describe('ShellHookRunner', () => {
+  it('adds the versions when the router names its slots (Lambda), and leaves them out otherwise', async () => {
+    const runner = new ShellHookRunner({ timeoutMs: 5000, secrets: [], logger: collector() });
+    const show =
+      'echo "target=${GLIDEPATH_TARGET_VERSION-unset} live=${GLIDEPATH_LIVE_VERSION-unset} previous=${GLIDEPATH_PREVIOUS_VERSION-unset}"';
+    const named = await runner.run('rollback', show, { ...env, versions: { target: '8', live: '7' } });
+    expect(named.output.trim()).toBe('target=8 live=7 previous=unset');
+    const plain = await runner.run('rollback', show, env);
+    expect(plain.output.trim()).toBe('target=unset live=unset previous=unset');
+  });
+
   it('passes the slots and weight as environment variables and streams output in a group', async () => {
     const log = collector();
     const runner = new ShellHookRunner({ timeoutMs: 5000, secrets: [], logger: log });

@@ -7,8 +7,14 @@ import { ROLLBACK_HOOK_WHEN_CANCELLED_MS } from '../config/limits.js';
 import type { Check, Gate } from '../ports/checks.js';
 import type { Clock } from '../ports/clock.js';
 import type { HookEnv, HookRunner } from '../ports/hooks.js';
-import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
-import type { RunOutcome, Timeline } from '../ports/timeline.js';
+import {
+  slotLabel,
+  type RouterState,
+  type SlotNames,
+  type TrafficRouter,
+  type Weights,
+} from '../ports/traffic.js';
+import { slotNamesOf, type RunOutcome, type Timeline } from '../ports/timeline.js';
 import { errorMessage, Fault } from './fault.js';
 
 export interface EngineDeps {
@@ -32,6 +38,24 @@ export interface EngineDeps {
 
 /** The dependencies inside a run: its signal aborts on cancellation and on the run's timeout. */
 export type Deps = EngineDeps & { signal: AbortSignal };
+
+/** What the router calls the slots now (Lambda versions); empty for routers that do not name them. */
+export function namesOf(deps: Pick<Deps, 'router'>): SlotNames {
+  return deps.router.slotNames?.() ?? {};
+}
+
+/** A slot as a person reads it: `version 7` when the router names it, else `blue` / `green`. */
+export function label(deps: Pick<Deps, 'router'>, slot: Slot): string {
+  return slotLabel(slot, namesOf(deps));
+}
+
+/** Puts the router's slot names on the timeline when they changed since they were last put there. */
+export function noteNames(deps: Pick<Deps, 'router' | 'timeline' | 'clock'>): void {
+  const names = namesOf(deps);
+  const last = slotNamesOf(deps.timeline.events);
+  if (JSON.stringify(names) === JSON.stringify(last)) return;
+  deps.timeline.add({ at: deps.clock.now(), type: 'slot-names', names });
+}
 
 export function failed(reason: string, live?: Slot): RunOutcome {
   return { result: 'failed', reason, live, previous: live && otherSlot(live) };
@@ -84,7 +108,14 @@ export async function runHook(deps: Deps, hook: HookName, env: HookEnv): Promise
       ? deps.clock.timer(ROLLBACK_HOOK_WHEN_CANCELLED_MS, () => new Fault('the run was cancelled'))
       : undefined;
   const signal = hook !== 'rollback' ? deps.signal : bound?.signal;
-  const result = await deps.hooks.run(hook, command, env, signal).finally(() => bound?.cancel());
+  const names = namesOf(deps);
+  const versions = {
+    target: names[env.target]?.id || undefined,
+    live: names[env.live]?.id || undefined,
+    previous: (env.previous && names[env.previous]?.id) || undefined,
+  };
+  const withVersions = Object.values(versions).some(Boolean) ? { ...env, versions } : env;
+  const result = await deps.hooks.run(hook, command, withVersions, signal).finally(() => bound?.cancel());
   deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
   if (result.timedOut) return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
   if (result.exitCode !== 0) return `exited with code ${result.exitCode}`;

@@ -7,7 +7,18 @@ import type { RouterState } from '../ports/traffic.js';
 import type { RunOutcome } from '../ports/timeline.js';
 import { describeWeights, readSlots, type SlotReading } from './slots.js';
 import { errorMessage, Fault } from './fault.js';
-import { failed, note, recordSlots, stopReason, warn, type Deps, type EngineDeps } from './context.js';
+import {
+  failed,
+  label,
+  namesOf,
+  note,
+  noteNames,
+  recordSlots,
+  stopReason,
+  warn,
+  type Deps,
+  type EngineDeps,
+} from './context.js';
 import { putBack } from './put-back.js';
 import { shiftThrough } from './shift.js';
 
@@ -28,7 +39,9 @@ export async function runEngine(deps: EngineDeps): Promise<RunOutcome> {
   deadline.signal.addEventListener('abort', () => run.abort(deadline.signal.reason), { once: true });
   try {
     const d = { ...deps, signal: run.signal };
-    const outcome = config.command === 'status' ? await status(d) : await withLock(d, () => act(d));
+    const acted = config.command === 'status' ? await status(d) : await withLock(d, () => act(d));
+    const names = namesOf(d);
+    const outcome = Object.keys(names).length > 0 ? { ...acted, names } : acted;
     timeline.add({ at: clock.now(), type: 'run-end', ...outcome });
     return outcome;
   } finally {
@@ -46,13 +59,13 @@ function cancelReason(signal?: AbortSignal): string {
 }
 
 /** promote/abort with nothing in progress: `weight` is the new slot's, as the output reports it */
-function unchanged(live: Slot, weight: number, what: string): RunOutcome {
+function unchanged(deps: Deps, live: Slot, weight: number, what: string): RunOutcome {
   return {
     result: 'unchanged',
     live,
     previous: otherSlot(live),
     weight,
-    reason: `${what}: ${live} already has 100%`,
+    reason: `${what}: ${label(deps, live)} already has 100%`,
   };
 }
 
@@ -75,7 +88,11 @@ async function look(
       warn(deps, `could not read which slot the deploy in progress targets: ${errorMessage(e)}`);
     }
   }
-  return { state, reading: readSlots(state, { holdAt: config.holdAt, marked }), marked };
+  return {
+    state,
+    reading: readSlots(state, { holdAt: config.holdAt, marked, names: namesOf(deps) }),
+    marked,
+  };
 }
 
 function startEvent(deps: Deps, state: RouterState, reading: SlotReading): void {
@@ -85,6 +102,7 @@ function startEvent(deps: Deps, state: RouterState, reading: SlotReading): void 
       : reading.kind === 'split'
         ? { live: reading.live, target: reading.target }
         : {};
+  noteNames(deps);
   deps.timeline.add({
     at: deps.clock.now(),
     type: 'run-start',
@@ -101,7 +119,8 @@ async function status(deps: Deps): Promise<RunOutcome> {
   if ('result' in seen) return seen;
   const { state, reading } = seen;
   startEvent(deps, state, reading);
-  const w = describeWeights(state.weights);
+  const w = describeWeights(state.weights, namesOf(deps));
+  const L = (s: Slot) => label(deps, s);
   switch (reading.kind) {
     case 'invalid':
       return failed(reading.message);
@@ -114,7 +133,7 @@ async function status(deps: Deps): Promise<RunOutcome> {
         live: reading.live,
         previous: reading.target,
         weight: state.weights[reading.target],
-        reason: `a deploy to ${reading.target} is in progress: ${w}`,
+        reason: `a deploy to ${L(reading.target)} is in progress: ${w}`,
       };
     case 'at-rest':
       return {
@@ -123,16 +142,16 @@ async function status(deps: Deps): Promise<RunOutcome> {
         previous: otherSlot(reading.live),
         weight: 100,
         reason: reading.liveDown
-          ? `${reading.live} has all the traffic but cannot serve it: ${reading.liveDown}`
+          ? `${L(reading.live)} has all the traffic but cannot serve it: ${reading.liveDown}`
           : seen.marked === otherSlot(reading.live)
-            ? undoneMessage(seen.marked, reading.live)
+            ? undoneMessage(L(seen.marked), L(reading.live))
             : undefined,
       };
   }
 }
 
 /** A deploy left held (the router still names its target) whose traffic someone else took back. */
-function undoneMessage(target: Slot, live: Slot): string {
+function undoneMessage(target: string, live: string): string {
   return `the deploy held on ${target} was undone outside Glidepath: ${live} has 100% again (IaC re-applied, a reload, or a hand edit); deploy again to continue`;
 }
 
@@ -143,24 +162,25 @@ async function act(deps: Deps): Promise<RunOutcome> {
   const { state, reading } = seen;
   startEvent(deps, state, reading);
   if (reading.kind === 'invalid' || reading.kind === 'ambiguous') return failed(reading.message);
-  const w = describeWeights(state.weights);
+  const w = describeWeights(state.weights, namesOf(deps));
+  const L = (s: Slot) => label(deps, s);
 
   switch (config.command) {
     case 'deploy':
       if (reading.kind === 'split') {
         return failed(
-          `a deploy to ${reading.target} is already in progress (${w}): run command promote to finish it or abort to go back to ${reading.live}`,
+          `a deploy to ${L(reading.target)} is already in progress (${w}): run command promote to finish it or abort to go back to ${L(reading.live)}`,
           reading.live,
         );
       }
-      if (reading.liveDown) warn(deps, `the live slot ${reading.live} cannot serve: ${reading.liveDown}`);
+      if (reading.liveDown) warn(deps, `the live slot ${L(reading.live)} cannot serve: ${reading.liveDown}`);
       return shiftThrough(deps, deps.plan, reading.live, otherSlot(reading.live), state.weights, true);
     case 'promote':
       if (reading.kind !== 'split' && seen.marked === otherSlot(reading.live)) {
         await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
-        return failed(undoneMessage(seen.marked, reading.live), reading.live);
+        return failed(undoneMessage(L(seen.marked), L(reading.live)), reading.live);
       }
-      if (reading.kind !== 'split') return unchanged(reading.live, 100, 'nothing to promote');
+      if (reading.kind !== 'split') return unchanged(deps, reading.live, 100, 'nothing to promote');
       return shiftThrough(
         deps,
         promotePlan(config, state.weights[reading.target]),
@@ -172,10 +192,10 @@ async function act(deps: Deps): Promise<RunOutcome> {
     case 'abort': {
       if (reading.kind !== 'split') {
         if (seen.marked) await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
-        return unchanged(reading.live, 0, 'nothing to abort');
+        return unchanged(deps, reading.live, 0, 'nothing to abort');
       }
       const { live, target } = reading;
-      const reason = `aborted on request: ${live} back to 100%`;
+      const reason = `aborted on request: ${L(live)} back to 100%`;
       const back = await putBack(deps, { live, target, lastKnown: state.weights, reason, reject: true });
       return back.ok
         ? { result: 'aborted', live, previous: target, weight: 0, reason: back.reason }
@@ -184,7 +204,7 @@ async function act(deps: Deps): Promise<RunOutcome> {
     case 'rollback':
       if (reading.kind === 'split') {
         return failed(
-          `traffic is split (${w}): use command abort to return to ${reading.live}`,
+          `traffic is split (${w}): use command abort to return to ${L(reading.live)}`,
           reading.live,
         );
       }
@@ -229,7 +249,7 @@ async function switchBack(deps: Deps, state: RouterState, live: Slot, back: Slot
     return await switchBackChecked(deps, state, live, back);
   } catch (e) {
     return failed(
-      `rollback to ${back} stopped before any switch: ${stopReason(deps, e)}; nothing was moved`,
+      `rollback to ${label(deps, back)} stopped before any switch: ${stopReason(deps, e)}; nothing was moved`,
       live,
     );
   }
@@ -241,17 +261,18 @@ async function switchBackChecked(
   live: Slot,
   back: Slot,
 ): Promise<RunOutcome> {
+  const L = (s: Slot) => label(deps, s);
   // never send all traffic to the version a deploy just rolled back, or to a server that takes none
   if (state.ineligible?.includes(back)) {
     const detail = state.detail ?? 'drained, in maintenance or down';
     const why = /\bDRAIN\b/.test(detail)
       ? 'Glidepath drains the slot of a version that was rolled back, aborted or never verified: deploy a fixed version instead'
       : 'bring it back up first, or deploy to it';
-    return failed(`nothing was moved: ${back} cannot take traffic (${detail}); ${why}`, live);
+    return failed(`nothing was moved: ${L(back)} cannot take traffic (${detail}); ${why}`, live);
   }
   if ((await deps.router.rejected?.()) === back) {
     return failed(
-      `nothing was moved: ${back} holds the version the last deploy rolled back or aborted; ${live} is already serving the previous version: deploy a fixed version instead`,
+      `nothing was moved: ${L(back)} holds the version the last deploy rolled back or aborted; ${L(live)} is already serving the previous version: deploy a fixed version instead`,
       live,
     );
   }
@@ -259,11 +280,11 @@ async function switchBackChecked(
     const why = await gate.run({ target: back, live, signal: deps.signal });
     if (why)
       return failed(
-        `pre-traffic check ${gate.name} failed on ${back}: ${why}; traffic stays on ${live}`,
+        `pre-traffic check ${gate.name} failed on ${L(back)}: ${why}; traffic stays on ${L(live)}`,
         live,
       );
   }
-  const reason = `rolled back on request: ${back} has 100% again, ${live} kept as previous`;
+  const reason = `rolled back on request: ${L(back)} has 100% again, ${L(live)} kept as previous`;
   const done = await putBack(deps, {
     live: back,
     target: live,

@@ -7,6 +7,7 @@ import { judge, type JudgeOptions } from '../judge/thresholds.js';
 import type { Check, CheckContext } from '../ports/checks.js';
 import type { Clock } from '../ports/clock.js';
 import type { Timeline } from '../ports/timeline.js';
+import type { TrafficRouter } from '../ports/traffic.js';
 import { errorMessage, raceAbort } from './fault.js';
 
 type Shift = Extract<Phase, { kind: 'shift' }>;
@@ -17,6 +18,8 @@ interface HoldDeps {
   clock: Clock;
   timeline: Timeline;
   signal: AbortSignal;
+  /** its slot names (Lambda versions) name the slots in the verdicts' reasons */
+  router?: Pick<TrafficRouter, 'slotNames'>;
 }
 
 export const limitsOf = (c: Config): Limits => ({
@@ -80,6 +83,8 @@ export async function holdStep(
 class Hold {
   private readonly startedAt: number;
   private readonly limits: Limits;
+  /** how the verdicts name the slots */
+  private readonly labels: Partial<Record<Slot, string>> = {};
   private holdEnd: number;
   private extended = false;
   private settling = 0;
@@ -105,6 +110,11 @@ class Hold {
     this.windowStart = this.startedAt;
     this.holdEnd = this.startedAt + phase.holdMs;
     this.limits = limitsOf(deps.config);
+    const names = deps.router?.slotNames?.() ?? {};
+    for (const slot of ['blue', 'green'] as const) {
+      const label = names[slot]?.label;
+      if (label) this.labels[slot] = label;
+    }
   }
 
   context(): CheckContext {
@@ -150,7 +160,7 @@ class Hold {
     const signals = await raceAbort(collectAll(checks, this.context(), config.probeTimeoutMs, clock), signal);
     this.windowStart = clock.now();
     this.evaluations++;
-    const options: JudgeOptions = { scope: 'evaluation', targetWeight: phase.weight };
+    const options: JudgeOptions = { scope: 'evaluation', targetWeight: phase.weight, labels: this.labels };
     const verdict = judge(signals, this.limits, target, options);
     if (verdict.status === 'fail') this.consecutive++;
     else if (verdict.status === 'pass') this.consecutive = 0;
@@ -189,13 +199,14 @@ class Hold {
       return 'continue';
     }
     const window = [...this.trafficSignals, ...this.latestStates];
-    const stepVerdict = judge(window, this.limits, target, { targetWeight: phase.weight });
+    const stepOptions: JudgeOptions = { targetWeight: phase.weight, labels: this.labels };
+    const stepVerdict = judge(window, this.limits, target, stepOptions);
     this.recordStep(stepVerdict);
     if (stepVerdict.status === 'pass') return undefined;
     if (stepVerdict.status === 'fail') {
       return {
         reason: stepVerdict.decisive ?? stepVerdict.reason,
-        cause: causeOf(window, this.limits, target, { targetWeight: phase.weight }),
+        cause: causeOf(window, this.limits, target, stepOptions),
       };
     }
     if (this.extended)

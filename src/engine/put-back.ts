@@ -2,7 +2,7 @@
 import type { Slot } from '../config/types.js';
 import type { Weights } from '../ports/traffic.js';
 import type { RunOutcome } from '../ports/timeline.js';
-import { note, runHook, type Deps } from './context.js';
+import { label, note, runHook, type Deps } from './context.js';
 import { restoreLive } from './restore.js';
 
 /**
@@ -24,7 +24,7 @@ export async function putBack(
   deps.timeline.add({ at: deps.clock.now(), type: 'rollback', reason: o.reason, restored: restored.state });
   let reason = o.reason;
   if (restored.state.ineligible?.includes(o.live)) {
-    reason += `; ${o.live} has the traffic back but the load balancer says it cannot serve (${restored.state.detail ?? 'drained, in maintenance or down'})`;
+    reason += `; ${label(deps, o.live)} has the traffic back but the load balancer says it cannot serve (${restored.state.detail ?? 'drained, in maintenance or down'})`;
   }
   const hook = await runHook(deps, 'rollback', { target: o.target, live: o.live, weight: 0 });
   if (o.reject) await note(deps, 'reject', () => deps.router.reject?.(o.target));

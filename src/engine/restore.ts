@@ -1,7 +1,7 @@
 // Puts all traffic back on one slot, retrying: the path that must work when everything else failed.
 import type { Slot } from '../config/types.js';
 import type { Clock } from '../ports/clock.js';
-import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
+import { slotLabel, type RouterState, type TrafficRouter, type Weights } from '../ports/traffic.js';
 import { describeWeights, sameWeights, weightsFor } from './slots.js';
 import { errorMessage } from './fault.js';
 
@@ -19,25 +19,26 @@ export async function restoreLive(
   lastKnown: Weights,
 ): Promise<RestoreResult> {
   const want = weightsFor(slot, 100);
+  const names = deps.router.slotNames?.();
   const errors: string[] = [];
   for (const wait of BACKOFF_MS) {
     if (wait) await deps.clock.sleep(wait);
     try {
       const state = await deps.router.set(want);
       if (sameWeights(state.weights, want)) return { ok: true, state };
-      errors.push(`read back ${describeWeights(state.weights)}`);
+      errors.push(`read back ${describeWeights(state.weights, names)}`);
     } catch (e) {
       errors.push(errorMessage(e));
     }
   }
-  let seen = `last seen at ${describeWeights(lastKnown)}`;
+  let seen = `last seen at ${describeWeights(lastKnown, names)}`;
   try {
-    seen = `now reads ${describeWeights((await deps.router.read()).weights)}`;
+    seen = `now reads ${describeWeights((await deps.router.read()).weights, names)}`;
   } catch {
     // the router is unreachable: the last weights we set are the best we know
   }
   return {
     ok: false,
-    message: `could not restore ${slot} to 100% after ${BACKOFF_MS.length} attempts (${errors.at(-1) ?? 'unknown error'}); traffic ${seen} on ${deps.router.description} and may still be split: set ${slot} to 100% by hand`,
+    message: `could not restore ${slotLabel(slot, names)} to 100% after ${BACKOFF_MS.length} attempts (${errors.at(-1) ?? 'unknown error'}); traffic ${seen} on ${deps.router.description} and may still be split: set ${slotLabel(slot, names)} to 100% by hand`,
   };
 }

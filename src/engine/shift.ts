@@ -7,7 +7,19 @@ import type { RunOutcome } from '../ports/timeline.js';
 import { describeWeights, sameWeights, weightsFor } from './slots.js';
 import { holdStep } from './hold.js';
 import { putBack } from './put-back.js';
-import { failed, note, readAgain, recordSlots, runHook, stopReason, warn, type Deps } from './context.js';
+import {
+  failed,
+  label,
+  namesOf,
+  note,
+  noteNames,
+  readAgain,
+  recordSlots,
+  runHook,
+  stopReason,
+  warn,
+  type Deps,
+} from './context.js';
 
 type Step = Extract<Phase, { kind: 'shift' }>;
 /** What a phase decided: the run's outcome, that the deploy is promoted, or nothing (go on). */
@@ -30,7 +42,7 @@ export async function shiftThrough(
   const shift = new Shift(deps, plan, live, target, before, fresh);
   const out = await shift.run();
   if (out.result !== 'promoted' && out.result !== 'held' && shift.replaced) {
-    await note(deps, `mark ${target} as rejected`, () => deps.router.reject?.(target));
+    await note(deps, `mark ${label(deps, target)} as rejected`, () => deps.router.reject?.(target));
   }
   return out;
 }
@@ -46,6 +58,8 @@ class Shift {
   private gatesPassed: boolean;
   /** the target no longer holds the previous version (the deploy hook ran, or this is a promote) */
   replaced: boolean;
+  /** the router has put what was deployed on the target (TrafficRouter.stage after the deploy hook) */
+  private staged = false;
   private readonly promotionStep: Step | undefined;
 
   constructor(
@@ -70,6 +84,8 @@ class Shift {
     timeline.add({ at: clock.now(), type: 'plan', plan: this.plan });
     let promoted = false;
     try {
+      const refused = await this.stage(false);
+      if (refused) return failed(`${refused}; no traffic was moved`, this.live);
       for (const phase of this.plan.phases) {
         if (promoted) break; // keep-previous and cleanup run after, outside the rollback path
         this.deps.signal.throwIfAborted();
@@ -77,7 +93,7 @@ class Shift {
           at: clock.now(),
           type: 'phase',
           name: phaseName(phase),
-          detail: phaseDetail(phase, this.target),
+          detail: phaseDetail(phase, label(this.deps, this.target)),
         });
         const end = await this.phase(phase);
         if (end === 'promoted') promoted = true;
@@ -123,10 +139,31 @@ class Shift {
     return r ? failed(`smoke-command ${r}; no traffic was moved`, this.live) : undefined;
   }
 
+  /**
+   * A fresh deploy lets the router refuse or prepare the target (Lambda: check lambda-version, or
+   * publish what the deploy hook uploaded) before its hooks, and again before any gate; undefined
+   * when it may go on, else why not.
+   */
+  private async stage(deployed: boolean): Promise<string | undefined> {
+    const { router } = this.deps;
+    if (!this.fresh || !router.stage || (deployed && this.staged)) return undefined;
+    try {
+      await router.stage(this.target, deployed, this.deps.signal);
+      if (deployed) this.staged = true;
+      return undefined;
+    } catch (e) {
+      return stopReason(this.deps, e);
+    } finally {
+      noteNames(this.deps);
+    }
+  }
+
   private async passGates(): Promise<string | undefined> {
+    const refused = await this.stage(true);
+    if (refused) return refused;
     for (const gate of this.deps.gates ?? []) {
       const why = await gate.run({ target: this.target, live: this.live, signal: this.deps.signal });
-      if (why) return `pre-traffic check ${gate.name} failed on ${this.target}: ${why}`;
+      if (why) return `pre-traffic check ${gate.name} failed on ${label(this.deps, this.target)}: ${why}`;
     }
     this.gatesPassed = true;
     return undefined;
@@ -142,7 +179,12 @@ class Shift {
     if (unset) return unset;
     if (phase.weight >= 100 && this.deps.config.hooks.verify) {
       const { timeline, clock } = this.deps;
-      timeline.add({ at: clock.now(), type: 'phase', name: 'verify', detail: `${this.target} at 100%` });
+      timeline.add({
+        at: clock.now(),
+        type: 'phase',
+        name: 'verify',
+        detail: `${label(this.deps, this.target)} at 100%`,
+      });
       const env = { target: this.target, live: this.target, weight: this.weight, previous: this.live };
       const r = await runHook(this.deps, 'verify', env);
       if (r) return this.bail(`verify-command ${r}`, 'verdict');
@@ -170,7 +212,7 @@ class Shift {
     timeline.add({ at: clock.now(), type: 'weights', step: phase.step, requested, applied: state });
     if (sameWeights(state.weights, requested)) return undefined;
     return this.bail(
-      `the router reports ${describeWeights(state.weights)} after setting ${describeWeights(requested)}`,
+      `the router reports ${describeWeights(state.weights, namesOf(this.deps))} after setting ${describeWeights(requested, namesOf(this.deps))}`,
       'fault',
     );
   }
@@ -184,7 +226,7 @@ class Shift {
       // verified at 100%: one unreadable answer is no reason to undo it
       warn(
         this.deps,
-        `could not read the weights back after the last step; ${this.target} was verified at 100%`,
+        `could not read the weights back after the last step; ${label(this.deps, this.target)} was verified at 100%`,
       );
       return 'promoted';
     }
@@ -195,7 +237,7 @@ class Shift {
       timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
       this.applied = now.weights;
       return this.bail(
-        `weights changed outside this run: expected ${describeWeights(expected)} but found ${describeWeights(now.weights)}`,
+        `weights changed outside this run: expected ${describeWeights(expected, namesOf(this.deps))} but found ${describeWeights(now.weights, namesOf(this.deps))}`,
         'fault',
       );
     }
@@ -209,7 +251,7 @@ class Shift {
         live: this.live,
         previous: this.target,
         weight: this.weight,
-        reason: `held at ${this.weight}% on ${this.target} (hold-at)`,
+        reason: `held at ${this.weight}% on ${label(this.deps, this.target)} (hold-at)`,
       };
     }
     // a plan always ends at 100 unless held; anything else is a planner bug: never leave traffic split
@@ -232,7 +274,7 @@ class Shift {
         live,
         previous: target,
         weight: 0,
-        reason: `${back.reason}; traffic restored to ${live}`,
+        reason: `${back.reason}; traffic restored to ${label(this.deps, live)}`,
       };
     }
     return { result: 'rolled-back', live, previous: target, weight: 0, reason: back.reason };
@@ -256,7 +298,7 @@ class Shift {
             at: clock.now(),
             type: 'phase',
             name: phaseName(phase),
-            detail: phaseDetail(phase, target),
+            detail: phaseDetail(phase, label(deps, target)),
           });
           await clock.sleep(phase.holdMs, deps.signal);
         } else if (phase.kind === 'cleanup') {
@@ -283,7 +325,7 @@ function phaseName(p: Phase): string {
   return p.kind === 'shift' ? `step ${p.step}/${p.of}` : p.kind;
 }
 
-function phaseDetail(p: Phase, target: Slot): string | undefined {
+function phaseDetail(p: Phase, target: string): string | undefined {
   if (p.kind === 'shift') return `${target} → ${p.weight}% for ${formatDuration(p.holdMs)}`;
   if (p.kind === 'keep-previous') return `keeping the previous slot for ${formatDuration(p.holdMs)}`;
   return undefined;

@@ -1,7 +1,13 @@
 // Which slot is live, read from the router's weights: the load balancer is the source of truth.
 import type { Slot } from '../config/types.js';
 import { otherSlot } from '../config/types.js';
-import type { RouterState, Weights } from '../ports/traffic.js';
+import {
+  describeSplit,
+  slotLabel,
+  type RouterState,
+  type SlotNames,
+  type Weights,
+} from '../ports/traffic.js';
 
 export type SlotReading =
   /** one slot takes all traffic; `liveDown` when the load balancer says it cannot serve (DRAIN/MAINT/DOWN) */
@@ -12,33 +18,34 @@ export type SlotReading =
   | { kind: 'ambiguous'; message: string }
   | { kind: 'invalid'; message: string };
 
-export const describeWeights = (w: Weights): string => `blue ${fmt(w.blue)}% / green ${fmt(w.green)}%`;
-
-function fmt(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
-}
+/** `blue 90% / green 10%`; with the router's names, `version 7 90% / version 8 10%`. */
+export const describeWeights = (w: Weights, names?: SlotNames): string => describeSplit(w, names);
 
 /**
  * Reads the slots from the weights. In a split the new slot is the one the router remembers
  * (markedTarget), else the one at `holdAt`; never a guess from the sizes, because a canary held
  * above 50% would then be promoted backwards and aborted onto the unverified version.
  */
-export function readSlots(state: RouterState, known: { holdAt?: number; marked?: Slot } = {}): SlotReading {
+export function readSlots(
+  state: RouterState,
+  known: { holdAt?: number; marked?: Slot; names?: SlotNames } = {},
+): SlotReading {
   const { blue, green } = state.weights;
+  const name = (s: Slot) => slotLabel(s, known.names);
   if (blue <= 0 && green <= 0) {
     return {
       kind: 'invalid',
-      message: `both slots have weight 0 (${state.detail ?? describeWeights(state.weights)}): no slot is live`,
+      message: `both slots have weight 0 (${state.detail ?? describeWeights(state.weights, known.names)}): no slot is live`,
     };
   }
   if (blue > 0 && green > 0) {
     const at = (w: number) => known.holdAt !== undefined && Math.abs(w - known.holdAt) < 0.5;
     const byHoldAt: Slot | undefined = at(blue) !== at(green) ? (at(blue) ? 'blue' : 'green') : undefined;
-    const split = describeWeights(state.weights);
+    const split = describeWeights(state.weights, known.names);
     if (known.marked && byHoldAt && known.marked !== byHoldAt) {
       return {
         kind: 'ambiguous',
-        message: `traffic is split (${split}): the load balancer's note names ${known.marked} as the new slot but hold-at ${known.holdAt}% matches ${byHoldAt}; check the weights and set them by hand`,
+        message: `traffic is split (${split}): the load balancer's note names ${name(known.marked)} as the new slot but hold-at ${known.holdAt}% matches ${name(byHoldAt)}; check the weights and set them by hand`,
       };
     }
     const target = known.marked ?? byHoldAt;
@@ -54,7 +61,11 @@ export function readSlots(state: RouterState, known: { holdAt?: number; marked?:
   }
   const live: Slot = blue > 0 ? 'blue' : 'green';
   if (state.ineligible?.includes(live)) {
-    return { kind: 'at-rest', live, liveDown: state.detail ?? `${live} is drained, in maintenance or down` };
+    return {
+      kind: 'at-rest',
+      live,
+      liveDown: state.detail ?? `${name(live)} is drained, in maintenance or down`,
+    };
   }
   return { kind: 'at-rest', live };
 }

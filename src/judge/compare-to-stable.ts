@@ -19,7 +19,8 @@ export const Z_CRITICAL = 1.645;
 export const MIN_DIFFERENCE_POINTS = 0.5;
 
 export interface SlotCounts {
-  slot: Slot;
+  /** the slot as the reason names it: `green`, or `version 8` when the router names its slots */
+  slot: Slot | string;
   requests: number;
   errors: number;
 }

@@ -14,7 +14,11 @@ export interface LatencyFigure {
   source: string;
 }
 
-export const SOURCE_LABEL: Record<Traffic['source'], string> = { haproxy: 'HAProxy', alb: 'ALB' };
+export const SOURCE_LABEL: Record<Traffic['source'], string> = {
+  haproxy: 'HAProxy',
+  alb: 'ALB',
+  lambda: 'Lambda',
+};
 
 /**
  * The first available of, in order of how well each speaks for the new slot's real users:
@@ -65,7 +69,7 @@ export function latencyFigure(
   return undefined;
 }
 
-/** `HAProxy`, `ALB`, or both joined when a window mixes sources. */
+/** `HAProxy`, `ALB`, `Lambda`, or several joined when a window mixes sources. */
 export function sourceOf(traffic: readonly Traffic[]): string {
   return [...new Set(traffic.map((t) => SOURCE_LABEL[t.source]))].join('+');
 }

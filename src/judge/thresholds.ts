@@ -38,6 +38,8 @@ export interface JudgeOptions {
   scope?: 'evaluation' | 'step';
   /** the target's planned percent: at 100 the stable slot gets no traffic, so there is nothing to compare to */
   targetWeight?: number;
+  /** how reasons name the slots when the router names them, e.g. `{ green: 'version 8' }` */
+  labels?: Partial<Record<Slot, string>>;
 }
 
 export function judge(
@@ -47,6 +49,7 @@ export function judge(
   options: JudgeOptions = {},
 ): Verdict {
   const measures: Measures = {};
+  const name = (s: Slot): string => options.labels?.[s] ?? s;
   const traffic = signals.filter((s): s is Traffic => s.kind === 'traffic');
   const targetTraffic = traffic.filter((s) => s.slot === target);
   const stableTraffic = traffic.filter((s) => s.slot !== target);
@@ -54,19 +57,21 @@ export function judge(
   const upTo = traffic.map((s) => s.dataUpTo).filter((t): t is number => t !== undefined);
   // a late source judges the past: say how fresh the data was
   if (upTo.length) measures.dataUpTo = Math.max(...upTo);
+  const share = realisedShare(targetTraffic, stableTraffic);
+  if (share !== undefined) measures.targetShare = share;
 
   const criteria: Criterion[] = [];
   const add = (c: Criterion | undefined) => c && criteria.push(c);
 
-  add(errorRateCriterion(targetTraffic, limits, target, measures, options.scope ?? 'step'));
+  add(errorRateCriterion(targetTraffic, limits, name(target), measures, options.scope ?? 'step'));
   add(probeCriterion(probes, limits, measures, targetTraffic.length === 0));
-  add(latencyCriterion(signals, limits, target, measures));
+  add(latencyCriterion(signals, limits, target, name(target), measures));
   add(alarmCriterion(signals.filter((s): s is Alarm => s.kind === 'alarm')));
   add(
     targetsCriterion(
       signals.filter((s): s is Targets => s.kind === 'targets' && s.slot === target),
       limits,
-      target,
+      name(target),
     ),
   );
   add(commandCriterion(signals.filter((s): s is CommandSignal => s.kind === 'command')));
@@ -74,9 +79,13 @@ export function judge(
   const stableServes = (options.targetWeight ?? 0) < 100;
   if (limits.compareToStable && stableServes && targetTraffic.length > 0 && stableTraffic.length > 0) {
     const c = compareToStable(
-      { slot: target, requests: sum(targetTraffic, 'requests'), errors: sum(targetTraffic, 'errors5xx') },
       {
-        slot: otherSlot(target),
+        slot: name(target),
+        requests: sum(targetTraffic, 'requests'),
+        errors: sum(targetTraffic, 'errors5xx'),
+      },
+      {
+        slot: name(otherSlot(target)),
         requests: sum(stableTraffic, 'requests'),
         errors: sum(stableTraffic, 'errors5xx'),
       },
@@ -90,7 +99,7 @@ export function judge(
     const reason =
       signals.length === 0
         ? 'no data: nothing was measured in this window'
-        : `no data about ${target} in this window`;
+        : `no data about ${name(target)} in this window`;
     return { status: 'inconclusive', reason, measures };
   }
   const rank: Record<VerdictStatus, number> = { fail: 0, inconclusive: 1, pass: 2 };
@@ -117,6 +126,25 @@ function sum(traffic: readonly Traffic[], key: 'requests' | 'errors5xx'): number
   return traffic.reduce((n, t) => n + t[key], 0);
 }
 
+/** The target's part of both slots' real requests (percent), when both were measured and any flowed. */
+function realisedShare(target: readonly Traffic[], stable: readonly Traffic[]): number | undefined {
+  if (target.length === 0 || stable.length === 0) return undefined;
+  const mine = sum(target, 'requests');
+  const all = mine + sum(stable, 'requests');
+  return all > 0 ? (mine / all) * 100 : undefined;
+}
+
+/**
+ * The counts behind a rate, in the source's own terms: `3 of 300 requests, ALB`; for Lambda, whose
+ * Invocations leave throttled requests out, `(Errors 2 + Throttles 1) / (Invocations 97 + Throttles 1), Lambda`.
+ */
+function countsText(traffic: readonly Traffic[], errors: number, requests: number, unit: string): string {
+  const source = sourceOf(traffic);
+  if (!traffic.every((t) => t.source === 'lambda')) return `${errors} of ${requests}${unit}, ${source}`;
+  const throttles = traffic.reduce((n, t) => n + (t.throttles ?? 0), 0);
+  return `(Errors ${errors - throttles} + Throttles ${throttles}) / (Invocations ${requests - throttles} + Throttles ${throttles}), ${source}`;
+}
+
 function percentOf(part: number, whole: number): number {
   if (whole > 0) return (part / whole) * 100;
   return part > 0 ? 100 : 0;
@@ -126,7 +154,7 @@ function percentOf(part: number, whole: number): number {
 function errorRateCriterion(
   traffic: Traffic[],
   limits: Limits,
-  target: Slot,
+  target: string,
   m: Measures,
   scope: 'evaluation' | 'step',
 ): Criterion | undefined {
@@ -134,11 +162,10 @@ function errorRateCriterion(
   const requests = sum(traffic, 'requests');
   const errors = sum(traffic, 'errors5xx');
   const rate = percentOf(errors, requests);
-  const source = sourceOf(traffic);
   const limit = formatLimitPercent(limits.maxErrorRate);
   Object.assign(m, { requests, errors, errorRate: rate, errorSource: traffic[0]?.source });
 
-  const measured = `${target} error rate ${formatPercent(rate)} (${errors} of ${requests} requests, ${source})`;
+  const measured = `${target} error rate ${formatPercent(rate)} (${countsText(traffic, errors, requests, ' requests')})`;
   if (scope === 'evaluation' && requests > 0 && errors > 0) {
     const lower = wilsonLowerBound(errors, requests, Z_99_ONE_SIDED);
     if (above(lower, limits.maxErrorRate)) {
@@ -173,7 +200,7 @@ function errorRateCriterion(
     return { status: 'fail', text: `${measured} is above the ${limit} limit` };
   return {
     status: 'pass',
-    text: `${target} error rate ${formatPercent(rate)} (${errors} of ${requests}, ${source}) within ${limit}`,
+    text: `${target} error rate ${formatPercent(rate)} (${countsText(traffic, errors, requests, '')}) within ${limit}`,
   };
 }
 
@@ -214,15 +241,16 @@ function latencyCriterion(
   signals: readonly Signal[],
   limits: Limits,
   target: Slot,
+  targetName: string,
   m: Measures,
 ): Criterion | undefined {
   const max = limits.maxLatency;
   if (!max) return undefined;
   const fig = latencyFigure(signals, target, max.percentile);
-  if (!fig) return { status: 'inconclusive', text: `no latency data for ${target} to check ${max.text}` };
+  if (!fig) return { status: 'inconclusive', text: `no latency data for ${targetName} to check ${max.text}` };
   m.latencyMs = fig.ms;
   m.latencyLabel = `${fig.stat} (${fig.source})`;
-  const measured = `${target} ${fig.stat} ${formatMs(fig.ms)} (${fig.source})`;
+  const measured = `${targetName} ${fig.stat} ${formatMs(fig.ms)} (${fig.source})`;
   if (above(fig.ms, max.maxMs)) return { status: 'fail', text: `${measured} is above the ${max.text} limit` };
   return {
     status: 'pass',
@@ -263,7 +291,7 @@ function alarmCriterion(alarms: Alarm[]): Criterion | undefined {
 }
 
 /** e. Target health of the target slot, from its latest reading. */
-function targetsCriterion(readings: Targets[], limits: Limits, target: Slot): Criterion | undefined {
+function targetsCriterion(readings: Targets[], limits: Limits, target: string): Criterion | undefined {
   const last = readings.reduce<Targets | undefined>((a, b) => (a && a.at > b.at ? a : b), undefined);
   if (!last) return undefined;
   // an empty slot cannot serve what the load balancer sends it

@@ -19,9 +19,13 @@ export type Signal =
       kind: 'traffic';
       at: number;
       slot: Slot;
-      source: 'haproxy' | 'alb';
+      source: 'haproxy' | 'alb' | 'lambda';
+      /** Lambda: Invocations + Throttles (Invocations leaves throttled requests out) */
       requests: number;
+      /** Lambda: Errors + Throttles, so a throttled request counts as a failed one */
       errors5xx: number;
+      /** Lambda: the Throttles already folded into `requests` and `errors5xx`, for the reason's wording */
+      throttles?: number;
       /** mean response time over the window or HAProxy's rolling mean */
       meanLatencyMs?: number;
       /** percentile → ms, when the source has them (CloudWatch pNN) */
@@ -47,7 +51,12 @@ export interface Measures {
   errors?: number;
   /** percent */
   errorRate?: number;
-  errorSource?: 'haproxy' | 'alb' | 'probes';
+  errorSource?: 'haproxy' | 'alb' | 'lambda' | 'probes';
+  /**
+   * percent of both slots' real requests the new slot served in the window: what the router
+   * realised, beside the weight it was given (Lambda routes each request at random)
+   */
+  targetShare?: number;
   latencyMs?: number;
   latencyLabel?: string;
   probesOk?: number;

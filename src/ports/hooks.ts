@@ -20,6 +20,8 @@ export interface HookEnv {
   weight: number;
   /** after a promotion: the slot that was live before it (what cleanup-command cleans) */
   previous?: Slot;
+  /** what the slots hold, when the router names them (Lambda version numbers) */
+  versions?: { target?: string; live?: string; previous?: string };
 }
 
 export interface HookRunner {
@@ -34,5 +36,8 @@ export function hookEnv(hook: HookName | 'check' | 'traffic', env: HookEnv): Rec
     GLIDEPATH_LIVE_SLOT: env.live,
     GLIDEPATH_WEIGHT: String(env.weight),
     ...(env.previous ? { GLIDEPATH_PREVIOUS_SLOT: env.previous } : {}),
+    ...(env.versions?.target ? { GLIDEPATH_TARGET_VERSION: env.versions.target } : {}),
+    ...(env.versions?.live ? { GLIDEPATH_LIVE_VERSION: env.versions.live } : {}),
+    ...(env.versions?.previous ? { GLIDEPATH_PREVIOUS_VERSION: env.versions.previous } : {}),
   };
 }

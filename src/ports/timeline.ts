@@ -3,7 +3,7 @@ import type { Command, HookName, Slot } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
 import type { Verdict } from '../judge/types.js';
 import type { HookResult } from './hooks.js';
-import type { RouterState, Weights } from './traffic.js';
+import type { RouterState, SlotNames, Weights } from './traffic.js';
 
 export type Result = 'promoted' | 'rolled-back' | 'held' | 'aborted' | 'failed' | 'planned' | 'unchanged';
 
@@ -15,6 +15,8 @@ export interface RunOutcome {
   /** the new slot's final percent */
   weight?: number;
   reason?: string;
+  /** what the slots held at the end, when the router names them (Lambda versions) */
+  names?: SlotNames;
 }
 
 export type TimelineEvent = { at: number } & (
@@ -27,6 +29,8 @@ export type TimelineEvent = { at: number } & (
       target?: Slot;
       before?: Weights;
     }
+  /** what the slots hold (Lambda versions), whenever the router's names change; absent: blue and green */
+  | { type: 'slot-names'; names: SlotNames }
   | { type: 'plan'; plan: Plan }
   | { type: 'phase'; name: string; detail?: string }
   | { type: 'weights'; step?: number; requested: Weights; applied: RouterState }
@@ -60,6 +64,15 @@ export type TimelineEvent = { at: number } & (
 );
 
 export type TimelineEventOf<T extends TimelineEvent['type']> = Extract<TimelineEvent, { type: T }>;
+
+/** The slot names as last put on the timeline up to `before` (default: all); empty when none. */
+export function slotNamesOf(events: readonly TimelineEvent[], before = events.length): SlotNames {
+  for (let i = Math.min(before, events.length) - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'slot-names') return e.names;
+  }
+  return {};
+}
 
 /** Collects events; `onEvent` lets the log stream them as they happen. */
 export class Timeline {

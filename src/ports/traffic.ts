@@ -7,6 +7,28 @@ export interface Weights {
   green: number;
 }
 
+/** What a slot holds, when the router names it (Lambda: a published version of the function). */
+export interface SlotName {
+  /** what the outputs and hook variables carry, e.g. `7`; '' while not known yet */
+  id: string;
+  /** what a person reads in place of the slot's colour, e.g. `version 7` */
+  label: string;
+}
+
+/** The names of the slots the router knows; a slot left out reads as its colour. */
+export type SlotNames = Partial<Record<Slot, SlotName>>;
+
+/** `version 7` when the router named the slot, else `blue` / `green`. */
+export function slotLabel(slot: Slot, names?: SlotNames): string {
+  return names?.[slot]?.label ?? slot;
+}
+
+/** `blue 90% / green 10%`, or `version 7 90% / version 8 10%` with names. */
+export function describeSplit(w: Weights, names?: SlotNames): string {
+  const pct = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+  return `${slotLabel('blue', names)} ${pct(w.blue)}% / ${slotLabel('green', names)} ${pct(w.green)}%`;
+}
+
 export interface RouterState {
   weights: Weights;
   /**
@@ -47,5 +69,17 @@ export interface TrafficRouter {
    */
   markTarget?(slot: Slot | undefined): Promise<void>;
   markedTarget?(): Promise<Slot | undefined>;
+  /**
+   * optional: when the slots stand for named things (Lambda: the live and the new version), their
+   * names; the engine puts them on the timeline, and people read them instead of blue and green
+   */
+  slotNames?(): SlotNames;
+  /**
+   * optional: a deploy calls it before its first hook (`deployed` false) and again after its deploy
+   * hook, before any gate or shift (`deployed` true), to put what was deployed on the target slot
+   * (Lambda publishes a version) and refuse what cannot be shifted to. Nothing has moved yet: a
+   * throw ends the deploy with its message, which names the input to fix.
+   */
+  stage?(target: Slot, deployed: boolean, signal?: AbortSignal): Promise<void>;
   close?(): Promise<void>;
 }

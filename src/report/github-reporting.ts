@@ -2,6 +2,7 @@
 // Both are best effort: every call is bounded and a GitHub failure only becomes a warning.
 import type { Config } from '../config/types.js';
 import type { RunOutcome } from '../ports/timeline.js';
+import { slotLabel } from '../ports/traffic.js';
 import { DeploymentTracker } from './github-deployment.js';
 import { renderPrComment, upsertPrComment } from './pr-comment.js';
 
@@ -42,6 +43,7 @@ export class GithubReporting {
     if (!this.config.prComment) return;
     const body = renderPrComment({
       ...outcome,
+      live: outcome.live && slotLabel(outcome.live, outcome.names),
       environment: this.config.environment,
       environmentUrl,
       runUrl,

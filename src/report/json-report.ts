@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command, Slot } from '../config/types.js';
 import type { Measures, VerdictStatus } from '../judge/types.js';
-import type { Weights } from '../ports/traffic.js';
-import type { Result, TimelineEvent } from '../ports/timeline.js';
+import type { SlotNames, Weights } from '../ports/traffic.js';
+import { slotNamesOf, type Result, type TimelineEvent } from '../ports/timeline.js';
 import { redactDeep } from '../shared/redact.js';
 
 /** A timeline event with its epoch-ms times (`at`, `startedAt`) as ISO-8601 strings. */
@@ -46,6 +46,12 @@ export interface GlidepathReport {
   previous?: Slot;
   /** the slot the run deployed to */
   target?: Slot;
+  /**
+   * when the router names what the slots hold (Lambda: function versions): each slot's name, and
+   * the versions behind `live`, `previous` and `target` (the `live-slot` / `previous-slot` outputs)
+   */
+  slotNames?: SlotNames;
+  versions?: { live?: string; previous?: string; target?: string };
   /** the new slot's final weight, percent */
   weight?: number;
   /** why the run rolled back, held or failed, in one sentence */
@@ -190,6 +196,21 @@ export function finalWeights(events: readonly TimelineEvent[]): Weights | undefi
   return undefined;
 }
 
+function versionsOf(
+  events: readonly TimelineEvent[],
+  live: Slot | undefined,
+  previous: Slot | undefined,
+): Pick<GlidepathReport, 'slotNames' | 'versions'> {
+  const names = slotNamesOf(events);
+  if (Object.keys(names).length === 0) return {};
+  const id = (s: Slot | undefined) => (s && names[s]?.id) || undefined;
+  const versions = { live: id(live), previous: id(previous), target: id(targetOf(events)) };
+  return {
+    slotNames: names,
+    versions: Object.fromEntries(Object.entries(versions).filter(([, v]) => v !== undefined)),
+  };
+}
+
 export function buildReport(events: readonly TimelineEvent[], meta: ReportMeta): GlidepathReport {
   const start = events.find((e) => e.type === 'run-start');
   const end = [...events].reverse().find((e) => e.type === 'run-end');
@@ -205,6 +226,7 @@ export function buildReport(events: readonly TimelineEvent[], meta: ReportMeta):
     ...(end?.live ? { live: end.live } : {}),
     ...(end?.previous ? { previous: end.previous } : {}),
     ...(targetOf(events) ? { target: targetOf(events) } : {}),
+    ...versionsOf(events, end?.live, end?.previous),
     ...(end?.weight !== undefined ? { weight: end.weight } : {}),
     ...(() => {
       const reason =

@@ -3,10 +3,12 @@
 import * as core from '@actions/core';
 import type { Slot } from '../config/types.js';
 import type { TimelineEvent } from '../ports/timeline.js';
+import type { SlotNames } from '../ports/traffic.js';
 import { formatEvent, type DisplayLimits } from './progress.js';
 
 export class LogStream {
   private target: Slot | undefined;
+  private names: SlotNames = {};
   private groupOpen = false;
 
   constructor(private readonly opts: { limits: DisplayLimits; secrets: readonly string[] }) {}
@@ -18,6 +20,7 @@ export class LogStream {
 
   readonly onEvent = (e: TimelineEvent): void => {
     if (e.type === 'run-start') this.target = e.target;
+    if (e.type === 'slot-names') this.names = e.names;
     // a step's evaluations fold under its group; phases and outcomes stand outside so they stay visible
     if (e.type === 'phase' || e.type === 'rollback' || e.type === 'run-end' || e.type === 'drift')
       this.closeGroup();
@@ -25,6 +28,7 @@ export class LogStream {
       target: this.target,
       limits: this.opts.limits,
       secrets: this.opts.secrets,
+      names: this.names,
     });
     if (line === undefined) return;
     if (e.type === 'phase' && e.name.startsWith('step ')) {

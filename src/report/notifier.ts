@@ -22,7 +22,7 @@ export class Notifier {
   ) {}
 
   /** fire and forget: the deploy does not wait for the webhook */
-  start(target?: Slot): void {
+  start(target?: Slot | string): void {
     this.send('start', { target });
   }
 

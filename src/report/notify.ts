@@ -42,8 +42,9 @@ export interface MessageDetails {
   repository?: string;
   environment?: string;
   strategy?: string;
-  live?: Slot;
-  target?: Slot;
+  /** as a person reads them: `blue`, or `version 8` when the router names its slots */
+  live?: Slot | string;
+  target?: Slot | string;
   /** the new slot's percent */
   weight?: number;
   reason?: string;

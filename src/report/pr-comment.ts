@@ -15,7 +15,8 @@ export const PR_COMMENT_MARKER = '<!-- glidepath:pr-comment -->';
 
 export interface PrCommentDetails {
   result: Result;
-  live?: Slot;
+  /** the live slot as a person reads it: `blue`, or `version 8` */
+  live?: Slot | string;
   /** the new slot's final percent */
   weight?: number;
   reason?: string;

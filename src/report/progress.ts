@@ -1,7 +1,7 @@
 // The live log: one line per timeline event, as it happens (the summary is rendered at the end).
 import type { Slot } from '../config/types.js';
 import type { Limits, Measures, Verdict } from '../judge/types.js';
-import type { RouterState, Weights } from '../ports/traffic.js';
+import { slotLabel, type RouterState, type SlotNames, type Weights } from '../ports/traffic.js';
 import type { TimelineEvent } from '../ports/timeline.js';
 import { formatDuration, formatElapsed } from '../config/durations.js';
 import { redact } from '../shared/redact.js';
@@ -16,6 +16,8 @@ export interface ProgressContext {
   limits?: DisplayLimits;
   /** masked in every line */
   secrets?: readonly string[];
+  /** what the slots hold when the router names them (Lambda versions): shown instead of blue and green */
+  names?: SlotNames;
 }
 
 /** 0.4 → `0.4%`, 0.41666 → `0.42%`, 12 → `12%` (no trailing zeros, two decimals at most). */
@@ -24,20 +26,21 @@ export function formatPercent(p: number): string {
   return `${Number(p.toFixed(2))}%`;
 }
 
-export function formatWeights(w: Weights): string {
-  return `blue ${formatPercent(w.blue)} / green ${formatPercent(w.green)}`;
+export function formatWeights(w: Weights, names?: SlotNames): string {
+  return `${slotLabel('blue', names)} ${formatPercent(w.blue)} / ${slotLabel('green', names)} ${formatPercent(w.green)}`;
 }
 
-function formatState(s: RouterState): string {
-  const parts = [formatWeights(s.weights)];
-  if (s.ineligible?.length) parts.push(`not taking traffic: ${s.ineligible.join(', ')}`);
+function formatState(s: RouterState, names?: SlotNames): string {
+  const parts = [formatWeights(s.weights, names)];
+  if (s.ineligible?.length)
+    parts.push(`not taking traffic: ${s.ineligible.map((x) => slotLabel(x, names)).join(', ')}`);
   if (s.detail) parts.push(s.detail);
   return parts.join('; ');
 }
 
-/** `green 25%`, or `new slot 25%` when the target is unknown. */
-export function formatTargetWeight(weight: number, target?: Slot): string {
-  return `${target ?? 'new slot'} ${formatPercent(weight)}`;
+/** `green 25%` (`version 8 25%` with names), or `new slot 25%` when the target is unknown. */
+export function formatTargetWeight(weight: number, target?: Slot, names?: SlotNames): string {
+  return `${target ? slotLabel(target, names) : 'new slot'} ${formatPercent(weight)}`;
 }
 
 /**
@@ -53,6 +56,8 @@ export function formatMeasures(m: Measures, limits?: DisplayLimits): string[] {
     if (limits?.maxErrorRate !== undefined) s += ` (limit ${formatPercent(limits.maxErrorRate)})`;
     parts.push(s);
   }
+  // the split the router realised, beside the weight it was given (shown by the caller)
+  if (m.targetShare !== undefined) parts.push(`served ${formatPercent(m.targetShare)} of requests`);
   if (m.latencyMs !== undefined) {
     let s = `${m.latencyLabel ?? 'latency'} ${formatDuration(m.latencyMs)}`;
     if (limits?.maxLatency) s += ` (limit ${formatDuration(limits.maxLatency.maxMs)})`;
@@ -75,11 +80,15 @@ export function formatVerdictTail(v: Verdict): string {
 }
 
 function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
+  const { names } = ctx;
+  const L = (s: Slot) => slotLabel(s, names);
   switch (e.type) {
+    case 'slot-names':
+      return undefined;
     case 'run-start': {
       const parts = [`glidepath ${e.command}`, e.strategy, `via ${e.router}`];
-      if (e.live) parts.push(`live ${e.live}${e.target ? ` → ${e.target}` : ''}`);
-      if (e.before) parts.push(formatWeights(e.before));
+      if (e.live) parts.push(`live ${L(e.live)}${e.target ? ` → ${L(e.target)}` : ''}`);
+      if (e.before) parts.push(formatWeights(e.before, names));
       return parts.join(' · ');
     }
     case 'plan': {
@@ -97,13 +106,13 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
       return `▸ ${e.name}${e.detail ? `: ${e.detail}` : ''}`;
     case 'weights': {
       const prefix = e.step !== undefined ? `step ${e.step} · ` : '';
-      const asked = formatWeights(e.requested);
+      const asked = formatWeights(e.requested, names);
       const same =
         e.requested.blue === e.applied.weights.blue && e.requested.green === e.applied.weights.green;
       // the adapter's rounding is worth a mention only when it changed the split
       const notes = [
-        same ? '' : `applied ${formatWeights(e.applied.weights)}`,
-        e.applied.ineligible?.length ? `not taking traffic: ${e.applied.ineligible.join(', ')}` : '',
+        same ? '' : `applied ${formatWeights(e.applied.weights, names)}`,
+        e.applied.ineligible?.length ? `not taking traffic: ${e.applied.ineligible.map(L).join(', ')}` : '',
         e.applied.detail ?? '',
       ].filter(Boolean);
       return `${prefix}weights → ${asked}${notes.length ? ` (${notes.join('; ')})` : ''}`;
@@ -111,7 +120,7 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
     case 'evaluation': {
       const parts = [
         `step ${e.step}/${e.of}`,
-        formatTargetWeight(e.weight, ctx.target),
+        formatTargetWeight(e.weight, ctx.target, names),
         `${formatElapsed(e.elapsedMs)}/${formatElapsed(e.holdMs)}`,
         ...formatMeasures(e.verdict.measures, ctx.limits),
       ];
@@ -120,7 +129,7 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
     case 'step-verdict': {
       const parts = [
         `step ${e.step} done`,
-        formatTargetWeight(e.weight, ctx.target),
+        formatTargetWeight(e.weight, ctx.target, names),
         `held ${formatElapsed(e.heldMs)}`,
         `${e.evaluations} evaluation${e.evaluations === 1 ? '' : 's'}`,
         ...formatMeasures(e.verdict.measures, ctx.limits),
@@ -133,17 +142,17 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
       return `hook ${e.hook} ${how} in ${formatElapsed(r.durationMs)}`;
     }
     case 'drift':
-      return `drift: expected ${formatWeights(e.expected)}, found ${formatWeights(e.found)}`;
+      return `drift: expected ${formatWeights(e.expected, names)}, found ${formatWeights(e.found, names)}`;
     case 'rollback':
-      return `ROLLBACK: ${e.reason}${e.restored ? ` · restored ${formatState(e.restored)}` : ''}`;
+      return `ROLLBACK: ${e.reason}${e.restored ? ` · restored ${formatState(e.restored, names)}` : ''}`;
     case 'warning':
       return `warning: ${e.message}`;
     case 'error':
       return `error: ${e.message}`;
     case 'run-end': {
       const parts = [`result: ${e.result}`];
-      if (e.live) parts.push(`live ${e.live}${e.previous ? ` (previous ${e.previous})` : ''}`);
-      if (e.weight !== undefined) parts.push(formatTargetWeight(e.weight, ctx.target));
+      if (e.live) parts.push(`live ${L(e.live)}${e.previous ? ` (previous ${L(e.previous)})` : ''}`);
+      if (e.weight !== undefined) parts.push(formatTargetWeight(e.weight, ctx.target, names));
       if (e.reason) parts.push(e.reason);
       return parts.join(' · ');
     }

@@ -1,10 +1,10 @@
 // Publishes a run: outputs (every outcome), job summary, JSON report, notification, and the exit status.
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
-import type { Config, ConfigError } from '../config/types.js';
+import type { Config, ConfigError, Slot } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
 import type { RunOutcome } from '../ports/timeline.js';
-import { Timeline, type Result } from '../ports/timeline.js';
+import { Timeline, slotNamesOf, type Result } from '../ports/timeline.js';
 import { renderSummary, writeSummary } from './summary.js';
 import { buildReport, writeReport } from './json-report.js';
 import { redact } from '../shared/redact.js';
@@ -112,12 +112,15 @@ export async function publish(p: {
   deploymentId?: string;
 }): Promise<void> {
   const { config, outcome, timeline, secrets } = p;
+  // with named slots (Lambda) the outputs carry the names (version numbers), not blue/green
+  const names = outcome.names ?? slotNamesOf(timeline.events);
+  const slotOutput = (s: Slot | undefined) => (s && names[s] ? names[s].id : s);
   const reportPath = await writeJsonReport(timeline, secrets, { runId: p.runId, runUrl: p.runUrl });
   setOutputs(
     {
       result: outcome.result,
-      'live-slot': outcome.live,
-      'previous-slot': outcome.previous,
+      'live-slot': slotOutput(outcome.live),
+      'previous-slot': slotOutput(outcome.previous),
       weight: outcome.weight,
       'rollback-reason':
         outcome.result === 'rolled-back' || outcome.result === 'failed' ? outcome.reason : undefined,

@@ -1,8 +1,8 @@
 // The job summary: what a run did, rendered as GitHub markdown from the timeline at the end.
 import * as core from '@actions/core';
 import type { Slot } from '../config/types.js';
-import type { Weights } from '../ports/traffic.js';
-import type { TimelineEvent, TimelineEventOf } from '../ports/timeline.js';
+import { slotLabel, type SlotNames, type Weights } from '../ports/traffic.js';
+import { slotNamesOf, type TimelineEvent, type TimelineEventOf } from '../ports/timeline.js';
 import { collectSteps, finalWeights, targetOf, type StepSummary } from './json-report.js';
 import { codeBlock, escapeInline, link, truncate } from './markdown.js';
 import {
@@ -33,16 +33,21 @@ const SUMMARY_MAX_BYTES = 1024 * 1024 - 1024;
 
 const hms = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
-function banner(end: TimelineEventOf<'run-end'> | undefined, target: Slot | undefined): string {
+function banner(
+  end: TimelineEventOf<'run-end'> | undefined,
+  target: Slot | undefined,
+  names: SlotNames,
+): string {
   if (!end) return '⚠️ Incomplete: the run ended without a result';
-  const live = end.live ? `: ${end.live} is live` : '';
+  const L = (s: Slot) => slotLabel(s, names);
+  const live = end.live ? `: ${L(end.live)} is live` : '';
   switch (end.result) {
     case 'promoted':
       return `✅ Promoted${live}`;
     case 'rolled-back':
-      return `↩️ Rolled back${end.live ? `: ${end.live} is live again` : ''}`;
+      return `↩️ Rolled back${end.live ? `: ${L(end.live)} is live again` : ''}`;
     case 'held':
-      return `⏸️ Held at ${formatPercent(end.weight ?? 0)}${target ? `: ${target} takes ${formatPercent(end.weight ?? 0)} of traffic` : ''}`;
+      return `⏸️ Held at ${formatPercent(end.weight ?? 0)}${target ? `: ${L(target)} takes ${formatPercent(end.weight ?? 0)} of traffic` : ''}`;
     case 'aborted':
       return `⏹️ Aborted${live}`;
     case 'failed':
@@ -58,16 +63,19 @@ function slotsTable(
   start: TimelineEventOf<'run-start'> | undefined,
   end: TimelineEventOf<'run-end'> | undefined,
   after: Weights | undefined,
+  names: SlotNames,
 ): string[] {
   const before = start?.before;
   if (!start?.live && !before && !end?.live && !after) return [];
   const cell = (w: Weights | undefined, s: Slot) => (w ? formatPercent(w[s]) : '–');
+  const L = (s: Slot | undefined) => (s ? escapeInline(slotLabel(s, names)) : '–');
+  const named = Object.keys(names).length > 0;
   return [
     '| | before | after |',
     '|---|---|---|',
-    `| live slot | ${start?.live ?? '–'} | ${end?.live ?? '–'} |`,
-    `| blue | ${cell(before, 'blue')} | ${cell(after, 'blue')} |`,
-    `| green | ${cell(before, 'green')} | ${cell(after, 'green')} |`,
+    `| live ${named ? 'version' : 'slot'} | ${L(start?.live)} | ${L(end?.live)} |`,
+    `| ${L('blue')} | ${cell(before, 'blue')} | ${cell(after, 'blue')} |`,
+    `| ${L('green')} | ${cell(before, 'green')} | ${cell(after, 'green')} |`,
   ];
 }
 
@@ -86,7 +94,7 @@ function verdictCell(s: StepSummary): string {
   }
 }
 
-function stepsTable(steps: StepSummary[], target: Slot | undefined): string[] {
+function stepsTable(steps: StepSummary[], target: Slot | undefined, names: SlotNames): string[] {
   if (!steps.length) return [];
   return [
     '### Steps',
@@ -95,7 +103,7 @@ function stepsTable(steps: StepSummary[], target: Slot | undefined): string[] {
     '|---|---|---|---|---|---|',
     ...steps.map((s) => {
       const failed = s.failedEvaluations ? ` (${s.failedEvaluations} not passing)` : '';
-      return `| ${s.step}${s.of ? `/${s.of}` : ''} | ${formatTargetWeight(s.weight, target)} | ${hms(s.startedAt)} | ${formatElapsed(s.heldMs)} | ${s.evaluations}${failed} | ${verdictCell(s)} |`;
+      return `| ${s.step}${s.of ? `/${s.of}` : ''} | ${escapeInline(formatTargetWeight(s.weight, target, names))}${served(s)} | ${hms(s.startedAt)} | ${formatElapsed(s.heldMs)} | ${s.evaluations}${failed} | ${verdictCell(s)} |`;
     }),
   ];
 }
@@ -111,8 +119,15 @@ interface ChartPoint {
  * percent on one 0–100 axis. Points are the weight changes and evaluations; long runs are
  * bucketed (last weight, worst error rate) so the chart stays readable.
  */
-function chart(events: readonly TimelineEvent[], target: Slot | undefined): string[] {
+/** ` (served 9.8%)`: the share of requests the target realised over the step, beside its weight. */
+function served(s: StepSummary): string {
+  const share = s.measures?.targetShare;
+  return share === undefined ? '' : ` (served ${formatPercent(share)})`;
+}
+
+function chart(events: readonly TimelineEvent[], target: Slot | undefined, names: SlotNames): string[] {
   if (!target) return [];
+  const who = slotLabel(target, names).replace(/"/g, "'");
   const t0 = events[0]?.at ?? 0;
   const raw: ChartPoint[] = [];
   let weight = 0;
@@ -149,11 +164,11 @@ function chart(events: readonly TimelineEvent[], target: Slot | undefined): stri
   return [
     '### Traffic',
     '',
-    `Line: ${target}'s weight. Bars: its error rate at each evaluation. Both in percent, time since the run started.`,
+    `Line: ${escapeInline(who)}'s weight. Bars: its error rate at each evaluation. Both in percent, time since the run started.`,
     '',
     '```mermaid',
     'xychart-beta',
-    `  title "${target} weight and error rate (%)"`,
+    `  title "${who} weight and error rate (%)"`,
     `  x-axis "time" [${points.map((p) => `"${p.label}"`).join(', ')}]`,
     '  y-axis "percent" 0 --> 100',
     `  bar [${points.map((p) => num(p.errorRate)).join(', ')}]`,
@@ -166,7 +181,9 @@ function decisions(
   events: readonly TimelineEvent[],
   target: Slot | undefined,
   limits: DisplayLimits | undefined,
+  names: SlotNames,
 ): string[] {
+  const weightOf = (w: number) => escapeInline(formatTargetWeight(w, target, names));
   const out: string[] = [];
   const values = (m: Parameters<typeof formatMeasures>[0]) => {
     const parts = formatMeasures(m, limits);
@@ -178,19 +195,21 @@ function decisions(
       case 'evaluation':
         if (e.verdict.status === 'pass') break;
         out.push(
-          `- ${at} step ${e.step}/${e.of} · ${formatTargetWeight(e.weight, target)} · ${formatElapsed(e.elapsedMs)} in · ` +
+          `- ${at} step ${e.step}/${e.of} · ${weightOf(e.weight)} · ${formatElapsed(e.elapsedMs)} in · ` +
             `**${e.verdict.status === 'fail' ? 'FAIL' : 'inconclusive'}**` +
             `${e.consecutiveFailures > 1 ? ` (${e.consecutiveFailures} in a row)` : ''}: ${escapeInline(e.verdict.reason)}${values(e.verdict.measures)}`,
         );
         break;
       case 'step-verdict':
         out.push(
-          `- ${at} step ${e.step} verdict · ${formatTargetWeight(e.weight, target)} held ${formatElapsed(e.heldMs)} over ${e.evaluations} evaluations · ` +
+          `- ${at} step ${e.step} verdict · ${weightOf(e.weight)} held ${formatElapsed(e.heldMs)} over ${e.evaluations} evaluations · ` +
             `**${e.verdict.status}**: ${escapeInline(e.verdict.reason)}${values(e.verdict.measures)}`,
         );
         break;
       case 'drift':
-        out.push(`- ${at} **drift**: expected ${formatWeights(e.expected)}, found ${formatWeights(e.found)}`);
+        out.push(
+          `- ${at} **drift**: expected ${escapeInline(formatWeights(e.expected, names))}, found ${escapeInline(formatWeights(e.found, names))}`,
+        );
         break;
       case 'hook':
         if (e.result.exitCode !== 0 || e.result.timedOut)
@@ -200,7 +219,7 @@ function decisions(
         break;
       case 'rollback':
         out.push(
-          `- ${at} **rollback**: ${escapeInline(e.reason)}${e.restored ? ` · restored ${formatWeights(e.restored.weights)}` : ''}`,
+          `- ${at} **rollback**: ${escapeInline(e.reason)}${e.restored ? ` · restored ${escapeInline(formatWeights(e.restored.weights, names))}` : ''}`,
         );
         break;
       default:
@@ -249,10 +268,11 @@ export function renderSummary(input: SummaryInput): string {
   const end = [...events].reverse().find((e): e is TimelineEventOf<'run-end'> => e.type === 'run-end');
   const rollback = [...events].reverse().find((e): e is TimelineEventOf<'rollback'> => e.type === 'rollback');
   const target = targetOf(events);
+  const names = slotNamesOf(events);
   const first = events[0]?.at;
   const last = events[events.length - 1]?.at;
 
-  const lines: string[] = [`## ${banner(end, target)}`, ''];
+  const lines: string[] = [`## ${escapeInline(banner(end, target, names))}`, ''];
 
   const facts: string[] = [];
   if (start) facts.push(`\`${start.command}\``, esc(start.strategy), `via ${esc(start.router)}`);
@@ -270,28 +290,28 @@ export function renderSummary(input: SummaryInput): string {
   ].filter(Boolean);
   if (links.length) lines.push(links.join(' · '), '');
 
-  const slots = slotsTable(start, end, finalWeights(events));
+  const slots = slotsTable(start, end, finalWeights(events), names);
   if (slots.length) lines.push(...slots, '');
 
-  const steps = stepsTable(collectSteps(events), target);
+  const steps = stepsTable(collectSteps(events), target, names);
   if (steps.length) lines.push(...steps, '');
 
-  const plot = chart(events, target);
+  const plot = chart(events, target, names);
   if (plot.length) lines.push(...plot, '');
 
-  const log = decisions(events, target, limits);
+  const log = decisions(events, target, limits, names);
   if (log.length) lines.push(...log, '');
 
   if (rollback) {
     lines.push(
       '### Rollback',
       '',
-      `At ${hms(rollback.at)} UTC traffic went back${end?.live ? ` to ${end.live}` : ''}: ${esc(rollback.reason)}`,
+      `At ${hms(rollback.at)} UTC traffic went back${end?.live ? ` to ${esc(slotLabel(end.live, names))}` : ''}: ${esc(rollback.reason)}`,
     );
     if (rollback.restored)
       lines.push(
         '',
-        `Restored ${formatWeights(rollback.restored.weights)}${rollback.restored.detail ? ` (${esc(rollback.restored.detail)})` : ''}.`,
+        `Restored ${esc(formatWeights(rollback.restored.weights, names))}${rollback.restored.detail ? ` (${esc(rollback.restored.detail)})` : ''}.`,
       );
     lines.push('');
   }
