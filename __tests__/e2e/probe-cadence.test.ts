@@ -99,7 +99,7 @@ describe.skipIf(!available)('probe-interval and probe-timeout through the bundle
       dir: string;
       inputs: Record<string, string>;
     }> {
-      if (probes['probe-timeout']) green.set({ extraLatencyMs: 1000 });
+      if ('probe-timeout' in probes) green.set({ extraLatencyMs: 1000 });
       const inputs = { ...base, ...probes, interval: '30s' };
       const run = new BundleProcess(MAIN, inputs);
       await run.waitFor(/step 1 · weights → blue 50% \/ green 50%/);
