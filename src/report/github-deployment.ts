@@ -1,13 +1,8 @@
 // Keeps a GitHub deployment's status true to the run: created in_progress, finished per the outcome.
 import type { Result } from '../ports/timeline.js';
 import { truncate } from './markdown.js';
-import {
-  deploymentSha,
-  GithubApi,
-  readGithubContext,
-  type GithubApiOptions,
-  type GithubContext,
-} from './github-context.js';
+import { deploymentSha, readGithubContext, type GithubContext } from './github-context.js';
+import { GithubApi, type GithubApiOptions } from './github-api.js';
 
 /**
  * GitHub's deployment status states (REST "Create a deployment status"): error, failure, inactive,
@@ -141,10 +136,10 @@ export class DeploymentTracker {
       return this.warn('GITHUB_REPOSITORY is not set: the GitHub deployment was not created');
     const sha = o.sha ?? deploymentSha(ctx);
     if (!sha) return this.warn('GITHUB_SHA is not set: the GitHub deployment was not created');
-    const repoPath = `/repos/${enc(ctx.owner)}/${enc(ctx.repo)}`;
+    const repo = { owner: ctx.owner, repo: ctx.repo };
 
     if (o.resume) {
-      const found = await this.findInProgress(repoPath, o.environment, deadline);
+      const found = await this.findInProgress(repo, o.environment, deadline);
       if (found) {
         this.deploymentId = found;
         return found;
@@ -152,10 +147,10 @@ export class DeploymentTracker {
     }
 
     const preview = isPreviewEnvironment(o.environment);
-    const created = await api.request(
-      'POST',
-      `${repoPath}/deployments`,
+    const created = await api.call(
+      (rest) => rest.repos.createDeployment,
       {
+        ...repo,
         // the SHA, not the branch: the deployment names exactly the commit this run ships
         ref: sha,
         task: 'deploy',
@@ -203,10 +198,12 @@ export class DeploymentTracker {
   ): Promise<boolean> {
     const { api, ctx } = this;
     if (!api || !ctx.owner || !ctx.repo || !this.deploymentId) return false;
-    const res = await api.request(
-      'POST',
-      `/repos/${enc(ctx.owner)}/${enc(ctx.repo)}/deployments/${enc(this.deploymentId)}/statuses`,
+    const res = await api.call(
+      (rest) => rest.repos.createDeploymentStatus,
       {
+        owner: ctx.owner,
+        repo: ctx.repo,
+        deployment_id: Number(this.deploymentId),
         state,
         description: truncate(api.mask(d.description), DESCRIPTION_MAX),
         ...(ctx.runUrl ? { log_url: ctx.runUrl } : {}),
@@ -222,24 +219,22 @@ export class DeploymentTracker {
 
   /** The environment's latest deployment when its latest status says it is still going (held). */
   private async findInProgress(
-    repoPath: string,
+    repo: { owner: string; repo: string },
     environment: string,
     deadline: number,
   ): Promise<string | undefined> {
     const api = this.api!;
-    const list = await api.request(
-      'GET',
-      `${repoPath}/deployments?environment=${encodeURIComponent(environment)}&per_page=1`,
-      undefined,
+    const list = await api.call(
+      (rest) => rest.repos.listDeployments,
+      { ...repo, environment, per_page: 1 },
       deadline,
     );
     const latest =
       list.ok && Array.isArray(list.data) ? (list.data[0] as { id?: unknown } | undefined) : undefined;
     if (typeof latest?.id !== 'number') return undefined;
-    const statuses = await api.request(
-      'GET',
-      `${repoPath}/deployments/${latest.id}/statuses?per_page=1`,
-      undefined,
+    const statuses = await api.call(
+      (rest) => rest.repos.listDeploymentStatuses,
+      { ...repo, deployment_id: latest.id, per_page: 1 },
       deadline,
     );
     const state =
@@ -258,5 +253,3 @@ export class DeploymentTracker {
     return undefined;
   }
 }
-
-const enc = (s: string): string => encodeURIComponent(s);

@@ -2,13 +2,8 @@
 import type { Slot } from '../config/types.js';
 import type { Result } from '../ports/timeline.js';
 import { escapeInline, link, truncate } from './markdown.js';
-import {
-  GithubApi,
-  isPullRequestEvent,
-  readGithubContext,
-  type GithubApiOptions,
-  type GithubContext,
-} from './github-context.js';
+import { isPullRequestEvent, readGithubContext, type GithubContext } from './github-context.js';
+import { GithubApi, type GithubApiOptions } from './github-api.js';
 
 /** Hidden in the rendered comment; how a later run finds the comment to update instead of adding one. */
 export const PR_COMMENT_MARKER = '<!-- glidepath:pr-comment -->';
@@ -94,14 +89,13 @@ export async function upsertPrComment(o: UpsertOptions): Promise<UpsertResult> {
   const deadline = Date.now() + (o.budgetMs ?? 30_000);
   const base = o.body.includes(PR_COMMENT_MARKER) ? o.body : `${PR_COMMENT_MARKER}\n${o.body}`;
   const body = api.mask(truncate(base, BODY_MAX));
-  const issue = `/repos/${enc(ctx.owner)}/${enc(ctx.repo)}/issues`;
+  const issue = { owner: ctx.owner, repo: ctx.repo, issue_number: ctx.prNumber };
 
   let existing: number | undefined;
   for (let page = 1; page <= MAX_PAGES && existing === undefined; page++) {
-    const res = await api.request(
-      'GET',
-      `${issue}/${ctx.prNumber}/comments?per_page=${PER_PAGE}&page=${page}`,
-      undefined,
+    const res = await api.call(
+      (rest) => rest.issues.listComments,
+      { ...issue, per_page: PER_PAGE, page },
       deadline,
     );
     if (!res.ok) return { action: 'failed', warning: `the PR comment was not updated: ${res.error}` };
@@ -113,8 +107,12 @@ export async function upsertPrComment(o: UpsertOptions): Promise<UpsertResult> {
 
   const res =
     existing !== undefined
-      ? await api.request('PATCH', `${issue}/comments/${existing}`, { body }, deadline)
-      : await api.request('POST', `${issue}/${ctx.prNumber}/comments`, { body }, deadline);
+      ? await api.call(
+          (rest) => rest.issues.updateComment,
+          { owner: ctx.owner, repo: ctx.repo, comment_id: existing, body },
+          deadline,
+        )
+      : await api.call((rest) => rest.issues.createComment, { ...issue, body }, deadline);
   if (!res.ok)
     return {
       action: 'failed',
@@ -128,5 +126,3 @@ export async function upsertPrComment(o: UpsertOptions): Promise<UpsertResult> {
     ...(typeof data?.html_url === 'string' ? { url: data.html_url } : {}),
   };
 }
-
-const enc = (s: string): string => encodeURIComponent(s);
