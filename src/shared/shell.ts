@@ -3,12 +3,17 @@
 // Why node:child_process and not @actions/exec: a timed-out or cancelled command must die with
 // everything it started (`deploy.sh` → `docker compose up` → ...). That needs the child in its
 // own process group (`detached: true`, i.e. setsid) and a signal sent to the whole group
-// (`process.kill(-pid)`); @actions/exec neither spawns detached nor exposes the child to kill.
+// (`process.kill(-pid)`). @actions/exec 3.0.0 (lib/toolrunner.js) can do neither: it spawns with
+// cwd, env and Windows quoting only (no `detached`), keeps the ChildProcess to itself and resolves
+// with the exit code alone; it has no timeout (its `delay` only bounds the wait for stdio after the
+// exit, and then resolves without killing anything); it drops the signal of a killed process
+// (exit code null, not 128+n); it leaves stdin an open pipe, so a command reading stdin waits forever.
 import { formatDuration } from '../config/durations.js';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import * as core from '@actions/core';
 import { redact } from './redact.js';
 
@@ -191,148 +196,183 @@ class LineStreamer {
  * variables, never spliced into the command text. Never throws for a failing command: the exit
  * code says it. Rejects only when the shell cannot be started at all.
  */
-export function runShell(
+export async function runShell(
   command: string,
   env: Record<string, string>,
   opts: ShellOptions,
 ): Promise<ShellResult> {
   const started = Date.now();
   const secrets = opts.secrets.filter((s) => s.length > 0);
-  const margin = secretMargin(secrets);
-  const maxOutput = opts.maxOutputChars ?? DEFAULT_MAX_OUTPUT;
-  const logger = opts.logger ?? coreLogger;
   const shownCommand = redact(command, secrets);
-  const combined = new TailBuffer(maxOutput, margin);
-  const stdoutOnly = new TailBuffer(maxOutput, margin);
+  if (opts.signal?.aborted) return cancelledBeforeStart(shownCommand);
+
+  const logger = opts.logger ?? coreLogger;
   const streaming = opts.stream ?? true;
-
-  if (opts.signal?.aborted) {
-    return Promise.resolve({
-      command: shownCommand,
-      exitCode: CANCELLED_EXIT_CODE,
-      output: '[glidepath: cancelled before start]',
-      stdout: '',
-      durationMs: 0,
-      timedOut: false,
-      cancelled: true,
-    });
-  }
-
+  const grouped = Boolean(opts.group) && streaming;
+  const capture = new OutputCapture(
+    secrets,
+    opts.maxOutputChars ?? DEFAULT_MAX_OUTPUT,
+    streaming ? (line) => logger.info(line) : undefined,
+  );
   const fullEnv = commandEnv(env);
   const { file, args } = shellFor(command, fullEnv);
 
-  return new Promise<ShellResult>((resolve, reject) => {
-    const child = spawn(file, args, {
-      env: fullEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Own process group on POSIX, so the whole tree can be signalled (see header).
-      detached: process.platform !== 'win32',
-      windowsHide: true,
-    });
+  const child = spawnInOwnGroup(file, args, fullEnv);
+  if (grouped) logger.startGroup(opts.group!);
+  let end: ChildEnd;
+  try {
+    end = await superviseChild(child, opts, capture);
+  } catch (err) {
+    if (grouped) logger.endGroup();
+    throw new Error(
+      `could not start ${file} to run the command \`${shownCommand}\`: ${(err as Error).message}`,
+    );
+  }
+  capture.flush();
+  const durationMs = Date.now() - started;
+  const { exitCode, note } = exitOf(end, opts.timeoutMs);
+  if (note && streaming) logger.info(note);
+  if (grouped) logger.endGroup();
+  return {
+    command: shownCommand,
+    exitCode,
+    output: capture.output(note),
+    stdout: capture.stdout(),
+    durationMs,
+    timedOut: end.timedOut,
+    cancelled: end.cancelled && !end.timedOut,
+  };
+}
 
-    if (opts.group && streaming) logger.startGroup(opts.group);
-    const outLines = new LineStreamer((l) => logger.info(l), secrets, margin);
-    const errLines = new LineStreamer((l) => logger.info(l), secrets, margin);
+function cancelledBeforeStart(shownCommand: string): ShellResult {
+  return {
+    command: shownCommand,
+    exitCode: CANCELLED_EXIT_CODE,
+    output: '[glidepath: cancelled before start]',
+    stdout: '',
+    durationMs: 0,
+    timedOut: false,
+    cancelled: true,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output capture: what the command printed, kept (tail, masked) and streamed to the log as lines.
+
+class OutputCapture {
+  private readonly combined: TailBuffer;
+  private readonly stdoutOnly: TailBuffer;
+  private readonly outLines: LineStreamer | undefined;
+  private readonly errLines: LineStreamer | undefined;
+
+  /** `log` receives masked lines as they come; without it nothing is streamed */
+  constructor(
+    private readonly secrets: string[],
+    maxOutput: number,
+    log: ((line: string) => void) | undefined,
+  ) {
+    const margin = secretMargin(secrets);
+    this.combined = new TailBuffer(maxOutput, margin);
+    this.stdoutOnly = new TailBuffer(maxOutput, margin);
+    this.outLines = log && new LineStreamer(log, secrets, margin);
+    this.errLines = log && new LineStreamer(log, secrets, margin);
+  }
+
+  readonly onStdout = (s: string): void => {
+    this.combined.push(s);
+    this.stdoutOnly.push(s);
+    this.outLines?.push(s);
+  };
+
+  readonly onStderr = (s: string): void => {
+    this.combined.push(s);
+    this.errLines?.push(s);
+  };
+
+  /** streams what is left of unfinished lines */
+  flush(): void {
+    this.outLines?.flush();
+    this.errLines?.flush();
+  }
+
+  /** the combined tail, masked, with `note` (why the command ended early) on a line of its own */
+  output(note: string): string {
+    const output = this.combined.result(this.secrets);
+    if (!note) return output;
+    return output && !output.endsWith('\n') ? `${output}\n${note}` : `${output}${note}`;
+  }
+
+  stdout(): string {
+    return this.stdoutOnly.result(this.secrets);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process handling: the shell in its own process group, killed with everything it started when
+// time runs out or the run is cancelled.
+
+type ShellChild = ChildProcessByStdio<null, Readable, Readable>;
+
+interface ChildEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  cancelled: boolean;
+}
+
+function spawnInOwnGroup(file: string, args: string[], env: NodeJS.ProcessEnv): ShellChild {
+  return spawn(file, args, {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group on POSIX, so the whole tree can be signalled (see header).
+    detached: process.platform !== 'win32',
+    windowsHide: true,
+  });
+}
+
+/**
+ * Feeds the child's output to `capture` until the shell exited and its pipes closed (or `drainMs`
+ * after the exit); kills the group on timeout or abort. Rejects when the shell could not start.
+ */
+function superviseChild(child: ShellChild, opts: ShellOptions, capture: OutputCapture): Promise<ChildEnd> {
+  return new Promise<ChildEnd>((resolve, reject) => {
     let timedOut = false;
     let cancelled = false;
     let done = false;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
 
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
-    const onOut = (s: string) => {
-      combined.push(s);
-      stdoutOnly.push(s);
-      if (streaming) outLines.push(s);
-    };
-    const onErr = (s: string) => {
-      combined.push(s);
-      if (streaming) errLines.push(s);
-    };
-    child.stdout.on('data', onOut);
-    child.stderr.on('data', onErr);
-
-    const killTree = () => {
-      const pid = child.pid;
-      if (pid === undefined) return;
-      if (process.platform === 'win32') {
-        // No process groups on Windows: taskkill walks the tree.
-        spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on(
-          'error',
-          () => {},
-        );
-        return;
-      }
-      signalGroup(pid, 'SIGTERM');
-      // Whatever ignored SIGTERM gets SIGKILL; unref'd so it never holds the process open.
-      setTimeout(() => signalGroup(pid, 'SIGKILL'), opts.killGraceMs ?? 3000).unref();
-    };
+    child.stdout.on('data', capture.onStdout);
+    child.stderr.on('data', capture.onStderr);
 
     const timer = setTimeout(() => {
       timedOut = true;
-      killTree();
+      killTree(child, opts.killGraceMs ?? 3000);
     }, opts.timeoutMs);
     const onAbort = () => {
       cancelled = true;
-      killTree();
+      killTree(child, opts.killGraceMs ?? 3000);
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const stopWatching = () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    };
 
     const finish = () => {
       if (done || !exit) return;
       done = true;
-      clearTimeout(timer);
+      stopWatching();
       clearTimeout(drainTimer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      // A background process the command started (`server &`) may still hold the pipes: stop
-      // listening but keep draining, unref'd, so it can go on writing without EPIPE.
-      for (const s of [child.stdout, child.stderr]) {
-        s.off('data', s === child.stdout ? onOut : onErr);
-        s.on('data', () => {});
-        s.on('error', () => {});
-        (s as unknown as { unref?: () => void }).unref?.();
-      }
-      child.unref();
-      if (streaming) {
-        outLines.flush();
-        errLines.flush();
-      }
-      const durationMs = Date.now() - started;
-      let exitCode: number;
-      let note = '';
-      if (timedOut) {
-        exitCode = TIMEOUT_EXIT_CODE;
-        note = `[glidepath: timed out after ${formatDuration(opts.timeoutMs)}; the command and its children were killed]`;
-      } else if (cancelled) {
-        exitCode = CANCELLED_EXIT_CODE;
-        note = '[glidepath: cancelled; the command and its children were killed]';
-      } else if (exit.code !== null) {
-        exitCode = exit.code;
-      } else {
-        exitCode = 128 + signalNumber(exit.signal);
-        note = `[glidepath: the command was killed by ${exit.signal ?? 'a signal'}]`;
-      }
-      if (note && streaming) logger.info(note);
-      if (opts.group && streaming) logger.endGroup();
-      let output = combined.result(secrets);
-      if (note) output = output && !output.endsWith('\n') ? `${output}\n${note}` : `${output}${note}`;
-      resolve({
-        command: shownCommand,
-        exitCode,
-        output,
-        stdout: stdoutOnly.result(secrets),
-        durationMs,
-        timedOut,
-        cancelled: cancelled && !timedOut,
-      });
+      detachPipes(child, capture);
+      resolve({ ...exit, timedOut, cancelled });
     };
-
-    let drainTimer: NodeJS.Timeout | undefined;
     child.on('exit', (code, signal) => {
       exit = { code, signal };
       // The shell is done: what it left running in the background (a server it started) is not ours to kill.
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
+      stopWatching();
       // Usually 'close' follows at once; give output still in the pipes a moment, then stop waiting.
       drainTimer = setTimeout(finish, opts.drainMs ?? 500);
     });
@@ -340,12 +380,60 @@ export function runShell(
     child.on('error', (err) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (opts.group && streaming) logger.endGroup();
-      reject(new Error(`could not start ${file} to run the command \`${shownCommand}\`: ${err.message}`));
+      stopWatching();
+      reject(err);
     });
   });
+}
+
+/**
+ * A background process the command started (`server &`) may still hold the pipes: stop listening
+ * but keep draining, unref'd, so it can go on writing without EPIPE and never holds us open.
+ */
+function detachPipes(child: ShellChild, capture: OutputCapture): void {
+  child.stdout.off('data', capture.onStdout);
+  child.stderr.off('data', capture.onStderr);
+  for (const s of [child.stdout, child.stderr]) {
+    s.on('data', () => {});
+    s.on('error', () => {});
+    (s as unknown as { unref?: () => void }).unref?.();
+  }
+  child.unref();
+}
+
+function killTree(child: ShellChild, graceMs: number): void {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  if (process.platform === 'win32') {
+    // No process groups on Windows: taskkill walks the tree.
+    spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on(
+      'error',
+      () => {},
+    );
+    return;
+  }
+  signalGroup(pid, 'SIGTERM');
+  // Whatever ignored SIGTERM gets SIGKILL; unref'd so it never holds the process open.
+  setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs).unref();
+}
+
+/** The exit code a caller sees, and the note that says why the command ended early. */
+function exitOf(end: ChildEnd, timeoutMs: number): { exitCode: number; note: string } {
+  if (end.timedOut)
+    return {
+      exitCode: TIMEOUT_EXIT_CODE,
+      note: `[glidepath: timed out after ${formatDuration(timeoutMs)}; the command and its children were killed]`,
+    };
+  if (end.cancelled)
+    return {
+      exitCode: CANCELLED_EXIT_CODE,
+      note: '[glidepath: cancelled; the command and its children were killed]',
+    };
+  if (end.code !== null) return { exitCode: end.code, note: '' };
+  return {
+    exitCode: 128 + signalNumber(end.signal),
+    note: `[glidepath: the command was killed by ${end.signal ?? 'a signal'}]`,
+  };
 }
 
 function signalGroup(pid: number, sig: NodeJS.Signals): void {
