@@ -72,12 +72,13 @@ export class GithubApi {
     deadline?: number,
   ): Promise<ApiResponse<R['data']>> {
     let method: Endpoint<P, R>;
+    let what: string;
     try {
       method = pick((await this.client()).rest);
+      what = this.name(method.endpoint(params));
     } catch (err) {
       return { ok: false, error: this.mask(`the GitHub API client could not be loaded: ${describe(err)}`) };
     }
-    const what = this.name(method.endpoint(params));
     // the bound starts once the client is loaded (a local module, the first call only): it is GitHub's
     // time to answer; `deadline` still counts everything
     const begun = Date.now();
