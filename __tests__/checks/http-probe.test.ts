@@ -10,6 +10,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BodyCheck } from '../../src/config/types.js';
 import type { CheckContext } from '../../src/ports/checks.js';
+import { probeTargets } from '../helpers/config.js';
 import {
   HttpProbeCheck,
   preTrafficProbe,
@@ -313,7 +314,6 @@ describe('probeUrl', () => {
 const settings = (over: Partial<HttpProbeSettings> = {}): HttpProbeSettings => ({
   healthUrls: [],
   preTrafficUrls: [],
-  healthExpect: [{ min: 200, max: 299 }],
   healthHeaders: {},
   probeTimeoutMs: 2000,
   ...over,
@@ -332,8 +332,8 @@ describe('HttpProbeCheck', () => {
   it('probes health URLs through the service and pre-traffic URLs at the target slot, once each', async () => {
     const check = new HttpProbeCheck(
       settings({
-        healthUrls: [`${base}/ok`, `${base}/unavailable`],
-        preTrafficUrls: [`${base}/{slot}/health`],
+        healthUrls: probeTargets(`${base}/ok`, `${base}/unavailable`),
+        preTrafficUrls: probeTargets(`${base}/{slot}/health`),
       }),
     );
     try {
@@ -353,9 +353,51 @@ describe('HttpProbeCheck', () => {
     }
   });
 
+  it('judges each line on its own expectations (per-URL expect= and body=)', async () => {
+    // as parsed from: /ok (defaults), /json?status=starting expect=200 body=$.status == "ready",
+    // /not-found expect=404, and a pre-traffic /{slot}/health body=ready
+    const ready: BodyCheck = {
+      kind: 'json',
+      path: ['status'],
+      op: '==',
+      value: 'ready',
+      text: '$.status == "ready"',
+    };
+    const [ok, starting, notFound] = probeTargets(
+      `${base}/ok`,
+      `${base}/json?status=starting`,
+      `${base}/not-found`,
+    );
+    const check = new HttpProbeCheck(
+      settings({
+        healthUrls: [
+          ok!,
+          { ...starting!, expect: [{ min: 200, max: 200 }], body: ready },
+          { ...notFound!, expect: [{ min: 404, max: 404 }] },
+        ],
+        preTrafficUrls: [
+          { ...probeTargets(`${base}/{slot}/health`)[0]!, body: { kind: 'contains', text: 'ready' } },
+        ],
+      }),
+    );
+    try {
+      const signals = await check.collect(ctx());
+      expect(signals.map((s) => s.kind === 'probe' && [s.url.replace(base, ''), s.ok, s.error])).toEqual([
+        ['/ok', true, undefined],
+        ['/json?status=starting', false, '$.status is "starting", expected "ready"'],
+        ['/not-found', true, undefined],
+        ['/green/health', true, undefined],
+      ]);
+      const gate = await check.probeSlot('blue');
+      expect(gate.map((s) => [s.url.replace(base, ''), s.ok])).toEqual([['/blue/health', true]]);
+    } finally {
+      await check.close();
+    }
+  });
+
   it('probes concurrently: slow URLs cost the slowest, not the sum', async () => {
     const check = new HttpProbeCheck(
-      settings({ healthUrls: Array.from({ length: 5 }, () => `${base}/slow`) }),
+      settings({ healthUrls: probeTargets(...Array.from({ length: 5 }, () => `${base}/slow`)) }),
     );
     try {
       const t0 = performance.now();
@@ -370,9 +412,8 @@ describe('HttpProbeCheck', () => {
   it('sends the configured headers and body check on every probe', async () => {
     const check = new HttpProbeCheck(
       settings({
-        healthUrls: [`${base}/starting`],
+        healthUrls: [{ ...probeTargets(`${base}/starting`)[0]!, body: { kind: 'contains', text: 'ready' } }],
         healthHeaders: { 'X-Token': SECRET },
-        healthBody: { kind: 'contains', text: 'ready' },
       }),
     );
     try {
@@ -385,7 +426,7 @@ describe('HttpProbeCheck', () => {
   });
 
   it('keeps one connection alive across probes and closes it on close()', async () => {
-    const check = new HttpProbeCheck(settings({ healthUrls: [`${base}/ok`] }));
+    const check = new HttpProbeCheck(settings({ healthUrls: probeTargets(`${base}/ok`) }));
     const before = sockets.length;
     for (let i = 0; i < 10; i++) {
       const [s] = await check.collect(ctx());
@@ -402,7 +443,7 @@ describe('HttpProbeCheck', () => {
 
   it('uses a given dispatcher and leaves it open', async () => {
     const agent = new Agent();
-    const check = new HttpProbeCheck(settings({ healthUrls: [`${base}/ok`] }), {
+    const check = new HttpProbeCheck(settings({ healthUrls: probeTargets(`${base}/ok`) }), {
       dispatcher: agent,
       now: () => 7,
     });
@@ -417,10 +458,9 @@ describe('HttpProbeCheck', () => {
 describe('preTrafficProbe', () => {
   it('replaces {slot} with the target and probes the slot directly', async () => {
     const signals = await preTrafficProbe(
-      [`${base}/{slot}/health`, `${base}/unavailable?slot={slot}`],
+      probeTargets(`${base}/{slot}/health`, `${base}/unavailable?slot={slot}`),
       'blue',
       {
-        expect: [{ min: 200, max: 299 }],
         headers: {},
         timeoutMs: 1000,
         now: () => 5,
@@ -483,7 +523,7 @@ describe('HTTPS', () => {
 
   it('refuses an untrusted certificate with a readable reason', async (t) => {
     if (!tlsServer) return t.skip();
-    const check = new HttpProbeCheck(settings({ healthUrls: [url] }));
+    const check = new HttpProbeCheck(settings({ healthUrls: probeTargets(url) }));
     try {
       const [s] = await check.collect(ctx());
       expect(s).toMatchObject({ ok: false });

@@ -688,8 +688,11 @@ describe('parseInputs: valid inputs', () => {
     const config = configOf(result);
     expect(config).toMatchObject({
       command: 'plan',
-      healthUrls: ['https://app.example.com/healthz', 'http://127.0.0.1:8080/ready'],
-      preTrafficUrls: ['http://{slot}.internal:8080/healthz'],
+      healthUrls: [
+        { url: 'https://app.example.com/healthz', text: 'https://app.example.com/healthz' },
+        { url: 'http://127.0.0.1:8080/ready', text: 'http://127.0.0.1:8080/ready' },
+      ],
+      preTrafficUrls: [{ url: 'http://{slot}.internal:8080/healthz' }],
       healthExpect: [
         { min: 200, max: 200 },
         { min: 204, max: 204 },

@@ -30,3 +30,8 @@ export function configWith(overrides: Partial<Config> = {}): Config {
     ...overrides,
   };
 }
+
+/** Lines of health-urls / pre-traffic-urls as the parser makes them, with the default expectations. */
+export function probeTargets(...urls: string[]): Config['healthUrls'] {
+  return urls.map((url) => ({ url, expect: [{ min: 200, max: 299 }], text: url }));
+}

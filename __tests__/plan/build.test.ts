@@ -1,4 +1,4 @@
-import { configWith } from '../helpers/config.js';
+import { configWith, probeTargets } from '../helpers/config.js';
 import { describe, expect, it } from 'vitest';
 import type { Config, Strategy } from '../../src/config/types.js';
 import type { Phase } from '../../src/plan/types.js';
@@ -98,7 +98,7 @@ describe('buildPlan: phases around the shifts', () => {
           cleanup: './cleanup.sh',
           verify: './verify.sh',
         },
-        preTrafficUrls: ['http://127.0.0.1:8081/{slot}/health'],
+        preTrafficUrls: probeTargets('http://127.0.0.1:8081/{slot}/health'),
         keepPreviousMs: 10 * MIN,
       }),
     );
@@ -129,7 +129,7 @@ describe('buildPlan: phases around the shifts', () => {
   });
 
   it.each<[string, Partial<Config>, string[]]>([
-    ['pre-traffic from URLs alone', { preTrafficUrls: ['http://x/{slot}'] }, ['pre-traffic']],
+    ['pre-traffic from URLs alone', { preTrafficUrls: probeTargets('http://x/{slot}') }, ['pre-traffic']],
     ['pre-traffic from smoke alone', { hooks: { smoke: 'true' } }, ['pre-traffic']],
     ['backup only', { hooks: { backup: 'true' } }, ['backup']],
     ['deploy only', { hooks: { deploy: 'true' } }, ['deploy']],
@@ -139,7 +139,7 @@ describe('buildPlan: phases around the shifts', () => {
   });
 
   it('pre-traffic without smoke has no smoke key', () => {
-    const phase = buildPlan(configWith({ preTrafficUrls: ['http://x/{slot}'] })).phases[0];
+    const phase = buildPlan(configWith({ preTrafficUrls: probeTargets('http://x/{slot}') })).phases[0];
     expect(phase).toEqual({ kind: 'pre-traffic', urls: ['http://x/{slot}'] });
   });
 
@@ -155,7 +155,7 @@ describe('buildPlan: phases around the shifts', () => {
 
 describe('buildPlan: checks during each hold', () => {
   it('command provider with probes: probe error rate, no real-traffic metric', () => {
-    const plan = buildPlan(configWith({ healthUrls: ['http://a', 'http://b'] }));
+    const plan = buildPlan(configWith({ healthUrls: probeTargets('http://a', 'http://b') }));
     expect(shifts(plan.phases)[0]!.checks).toEqual(['health probes (2 URLs)', 'probe error rate ≤ 1%']);
   });
 
@@ -172,7 +172,7 @@ describe('buildPlan: checks during each hold', () => {
           blue: { backend: 'app', server: 'blue' },
           green: { backend: 'app', server: 'green' },
         },
-        healthUrls: ['http://a'],
+        healthUrls: probeTargets('http://a'),
         maxErrorRate: 2.5,
         minRequests: 50,
         maxLatency: { percentile: 99, maxMs: 2000, text: 'p99<2s' },
@@ -257,7 +257,7 @@ describe('continuePlan / promotePlan', () => {
     strategy: { name: 'linear', strategy: { kind: 'linear', increment: 20 } },
     intervalMs: MIN,
     hooks: { backup: 'b', deploy: 'd', smoke: 's', cleanup: 'c' },
-    preTrafficUrls: ['http://x/{slot}'],
+    preTrafficUrls: probeTargets('http://x/{slot}'),
     keepPreviousMs: 2 * MIN,
     holdAt: 40,
   });

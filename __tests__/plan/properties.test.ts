@@ -1,4 +1,4 @@
-import { configWith } from '../helpers/config.js';
+import { configWith, probeTargets } from '../helpers/config.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Config, Strategy } from '../../src/config/types.js';
@@ -48,7 +48,7 @@ const configArb: fc.Arbitrary<Config> = fc
       intervalMs,
       keepPreviousMs,
       hooks,
-      preTrafficUrls,
+      preTrafficUrls: probeTargets(...preTrafficUrls),
       holdAt,
     });
   });

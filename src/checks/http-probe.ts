@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { BodyCheck, Config, Slot, StatusRange } from '../config/types.js';
+import type { BodyCheck, Config, ProbeTarget, Slot, StatusRange } from '../config/types.js';
 import { formatDuration } from '../config/durations.js';
 import type { Check, CheckContext } from '../ports/checks.js';
 import type { Signal } from '../judge/types.js';
@@ -89,16 +89,21 @@ export async function probeUrl(url: string, opts: ProbeOptions): Promise<ProbeSi
   }
 }
 
+/** What a line of health-urls or pre-traffic-urls asks of its answer, over the shared options. */
+const expecting = (t: ProbeTarget) => ({ expect: t.expect, body: t.body });
+
 /**
  * Probes of the idle slot before any traffic moves: `{slot}` in each URL becomes the target slot.
- * The engine treats any failed signal as "nothing moves".
+ * Each line is judged on its own expectations. The engine treats any failed signal as "nothing moves".
  */
 export async function preTrafficProbe(
-  urls: readonly string[],
+  targets: readonly ProbeTarget[],
   target: Slot,
-  opts: Omit<ProbeOptions, 'via'>,
+  opts: Omit<ProbeOptions, 'via' | 'expect' | 'body'>,
 ): Promise<ProbeSignal[]> {
-  return Promise.all(urls.map((u) => probeUrl(forSlot(u, target), { ...opts, via: 'slot' })));
+  return Promise.all(
+    targets.map((t) => probeUrl(forSlot(t.url, target), { ...opts, ...expecting(t), via: 'slot' })),
+  );
 }
 
 export function forSlot(url: string, slot: Slot): string {
@@ -107,7 +112,7 @@ export function forSlot(url: string, slot: Slot): string {
 
 export type HttpProbeSettings = Pick<
   Config,
-  'healthUrls' | 'preTrafficUrls' | 'healthExpect' | 'healthBody' | 'healthHeaders' | 'probeTimeoutMs'
+  'healthUrls' | 'preTrafficUrls' | 'healthHeaders' | 'probeTimeoutMs'
 >;
 
 /**
@@ -131,9 +136,9 @@ export class HttpProbeCheck implements Check {
   async collect(ctx: CheckContext): Promise<Signal[]> {
     const common = this.options(this.deps.now ?? (() => ctx.now), ctx.signal);
     return Promise.all([
-      ...this.settings.healthUrls.map((u) => probeUrl(u, { ...common, via: 'service' })),
-      ...this.settings.preTrafficUrls.map((u) =>
-        probeUrl(forSlot(u, ctx.target), { ...common, via: 'slot' }),
+      ...this.settings.healthUrls.map((t) => probeUrl(t.url, { ...common, ...expecting(t), via: 'service' })),
+      ...this.settings.preTrafficUrls.map((t) =>
+        probeUrl(forSlot(t.url, ctx.target), { ...common, ...expecting(t), via: 'slot' }),
       ),
     ]);
   }
@@ -147,11 +152,12 @@ export class HttpProbeCheck implements Check {
     );
   }
 
-  private options(now: () => number, signal: AbortSignal | undefined): Omit<ProbeOptions, 'via'> {
+  private options(
+    now: () => number,
+    signal: AbortSignal | undefined,
+  ): Omit<ProbeOptions, 'via' | 'expect' | 'body'> {
     const s = this.settings;
     return {
-      expect: s.healthExpect,
-      ...(s.healthBody && { body: s.healthBody }),
       headers: s.healthHeaders,
       timeoutMs: s.probeTimeoutMs,
       now,

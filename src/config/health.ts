@@ -101,3 +101,60 @@ export function parseHeaders(text: string): ParsedHeaders {
   });
   return { headers, problems, secrets };
 }
+
+export const PROBE_LINE_FORM =
+  'a URL, then optionally expect=CODES and body=CHECK, like https://app.example.com/ready expect=200 body=$.status == "ready"';
+
+/** What a line of health-urls or pre-traffic-urls says, before defaults fill it in. */
+export interface ProbeLine {
+  url: string;
+  expect?: StatusRange[];
+  body?: BodyCheck;
+}
+
+// a key starts a word: `?expect=1` inside the URL's query is part of the URL
+const KEY = /\s+(expect|body)=/g;
+
+/**
+ * `URL [expect=CODES] [body=CHECK]`: the URL runs to the first space (URLs have none), `expect=` to
+ * the next key, and `body=` to the end of the line, so a JSON check keeps its spaces. Problems are
+ * returned as sentences that the caller prefixes with the input and the line.
+ */
+export function parseProbeLine(line: string): { line: ProbeLine } | { error: string } {
+  const text = line.trim();
+  const firstSpace = text.search(/\s/);
+  const url = firstSpace < 0 ? text : text.slice(0, firstSpace);
+  const rest = firstSpace < 0 ? '' : text.slice(firstSpace);
+  const keys = [...rest.matchAll(KEY)];
+  const before = rest.slice(0, keys[0]?.index ?? rest.length).trim();
+  if (before !== '') {
+    const hint = /^\d{3}\b/.test(before) ? `; for a status write expect=${before.split(/\s/)[0]}` : '';
+    return {
+      error: `has "${before}" after the URL, which is neither expect= nor body=${hint}; write ${PROBE_LINE_FORM}`,
+    };
+  }
+  const out: ProbeLine = { url };
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]![1] as 'expect' | 'body';
+    const start = keys[i]!.index! + keys[i]![0].length;
+    const end = key === 'body' ? rest.length : (keys[i + 1]?.index ?? rest.length);
+    const value = rest.slice(start, end).trim();
+    if (key === 'body') {
+      if (/\sexpect=/.test(value))
+        return {
+          error: 'has expect= after body=; put expect= first, because body= takes the rest of the line',
+        };
+      if (value === '')
+        return { error: `has an empty body=; give text the body must contain or ${BODY_JSON_FORM}` };
+      const body = parseBodyCheck(value);
+      if ('error' in body) return { error: `has body=${value}, which ${body.error}` };
+      out.body = body.check;
+      break;
+    }
+    if (out.expect) return { error: 'has expect= twice; give one list, like expect=200,204' };
+    const expect = value === '' ? undefined : parseStatusRanges(value);
+    if (!expect) return { error: `has expect=${value}, which must be ${STATUS_FORM}` };
+    out.expect = expect;
+  }
+  return { line: out };
+}

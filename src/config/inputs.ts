@@ -124,14 +124,17 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'URLs probed during every step, one per line, the way users reach the service (through the load balancer).',
+      'URLs probed during every step, one per line, the way users reach the service (through the load balancer). ' +
+      'A line may add expect=CODES and body=CHECK for its URL, like https://app.example.com/ready expect=200 body=$.status == "ready"; ' +
+      'health-expect and health-body apply otherwise.',
   },
   {
     name: 'pre-traffic-urls',
     default: '',
     secret: false,
     description:
-      'URLs that reach the idle slot directly, one per line, probed before any traffic moves; {slot} is replaced by blue or green.',
+      'URLs that reach the idle slot directly, one per line, probed before any traffic moves; {slot} is replaced by blue or green. ' +
+      'Lines take expect= and body= as in health-urls.',
   },
   {
     name: 'health-expect',

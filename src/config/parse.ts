@@ -1,7 +1,17 @@
 // Inputs → one typed Config, or every problem found, each naming the input, its value and the accepted form.
 import { checkCombinations } from './combinations.js';
 import { MAX_ALARM_NAME, MAX_ALARMS } from './limits.js';
-import type { Command, Config, ConfigResult, HookName, Strategy, StrategyChoice } from './types.js';
+import type {
+  BodyCheck,
+  Command,
+  Config,
+  ConfigResult,
+  HookName,
+  ProbeTarget,
+  StatusRange,
+  Strategy,
+  StrategyChoice,
+} from './types.js';
 import { GITHUB_TOKEN_DEFAULT, type InputName } from './inputs.js';
 import { InputReader } from './reader.js';
 import { DURATION_FORM, formatDuration, parseDuration } from './durations.js';
@@ -14,16 +24,16 @@ import {
   parseStrategyName,
 } from './strategy.js';
 import { parseProvider } from './provider.js';
-import {
-  BOOLEAN_FORM,
-  parseDecimal,
-  parseWholeNumber,
-  parseYamlBoolean,
-  splitLines,
-  splitNamesList,
-} from './scalars.js';
+import { BOOLEAN_FORM, parseDecimal, parseWholeNumber, parseYamlBoolean, splitNamesList } from './scalars.js';
 import { HTTP_URL_FORM, WEBHOOK_URL_FORM, isHttpUrl, isWebhookUrl } from './urls.js';
-import { STATUS_FORM, parseBodyCheck, parseHeaders, parseStatusRanges } from './health.js';
+import {
+  PROBE_LINE_FORM,
+  STATUS_FORM,
+  parseBodyCheck,
+  parseHeaders,
+  parseProbeLine,
+  parseStatusRanges,
+} from './health.js';
 import { LATENCY_FORM, parseLatencyLimit } from './latency.js';
 import { didYouMean } from './suggest.js';
 
@@ -123,27 +133,39 @@ function readTiming(r: InputReader, strategy: StrategyChoice | undefined): Timin
 type Health = Pick<Config, 'healthUrls' | 'preTrafficUrls' | 'healthExpect' | 'healthBody' | 'healthHeaders'>;
 
 function readHealth(r: InputReader, secrets: Set<string>): Health | undefined {
-  const healthUrls = readUrls(r, 'health-urls', (u) => u);
-  // `{slot}` is filled in per slot at run time; check the URL as it will be for one of them.
-  const preTrafficUrls = readUrls(r, 'pre-traffic-urls', (u) => u.replaceAll('{slot}', 'blue'));
-  // a password in a URL is a secret like a header value: masked wherever the URL is shown
-  for (const u of [...healthUrls, ...preTrafficUrls]) for (const s of urlCredentials(u)) secrets.add(s);
-
   const healthExpect = parseStatusRanges(r.get('health-expect'));
   if (!healthExpect) r.bad('health-expect', `must be ${STATUS_FORM}`);
 
   let healthBody: Config['healthBody'];
+  let bodyOk = true;
   if (r.isSet('health-body')) {
     const body = parseBodyCheck(r.given('health-body'));
-    if ('error' in body) r.bad('health-body', body.error);
-    else healthBody = body.check;
+    if ('error' in body) {
+      r.bad('health-body', body.error);
+      bodyOk = false;
+    } else healthBody = body.check;
   }
+
+  const defaults = { expect: healthExpect ?? [], body: healthBody };
+  const healthUrls = readProbeLines(r, 'health-urls', defaults, (u) => u);
+  // `{slot}` is filled in per slot at run time; check the URL as it will be for one of them.
+  const preTrafficUrls = readProbeLines(r, 'pre-traffic-urls', defaults, (u) =>
+    u.replaceAll('{slot}', 'blue'),
+  );
+  // a password in a URL is a secret like a header value: masked wherever the URL is shown
+  for (const t of [...healthUrls, ...preTrafficUrls]) for (const s of urlCredentials(t.url)) secrets.add(s);
 
   const headers = parseHeaders(r.given('health-headers'));
   for (const s of headers.secrets) secrets.add(s);
   for (const problem of headers.problems) r.problem('health-headers', problem);
   return complete<Health>(
-    { healthUrls, preTrafficUrls, healthExpect, healthBody, healthHeaders: headers.headers },
+    {
+      healthUrls,
+      preTrafficUrls,
+      healthExpect,
+      healthBody: bodyOk ? healthBody : undefined,
+      healthHeaders: headers.headers,
+    },
     ['healthBody'],
   );
 }
@@ -360,12 +382,33 @@ function readBoolean(r: InputReader, name: InputName): boolean | undefined {
   return b;
 }
 
-function readUrls(r: InputReader, name: InputName, asProbed: (url: string) => string): string[] {
-  const urls = splitLines(r.given(name));
-  for (const url of urls) {
-    if (!isHttpUrl(asProbed(url))) r.bad(name, `must be ${HTTP_URL_FORM}, one per line`, url);
-  }
-  return urls;
+/**
+ * One probe per non-blank line: `URL [expect=CODES] [body=CHECK]` (config/health.ts), the line's own
+ * expectations over the defaults. Every bad line is its own error, naming the input and the line.
+ */
+function readProbeLines(
+  r: InputReader,
+  name: InputName,
+  defaults: { expect: StatusRange[]; body?: BodyCheck },
+  asProbed: (url: string) => string,
+): ProbeTarget[] {
+  const out: ProbeTarget[] = [];
+  r.given(name)
+    .split(/\r?\n/)
+    .forEach((raw, i) => {
+      const text = raw.trim();
+      if (text === '') return;
+      const where = `(line ${i + 1})`;
+      // the URL first: a line that does not start with one is most likely a URL typed wrong
+      if (!isHttpUrl(asProbed(text.split(/\s/)[0] ?? '')))
+        return r.bad(name, `${where} must start with ${HTTP_URL_FORM}; a line is ${PROBE_LINE_FORM}`, text);
+      const parsed = parseProbeLine(text);
+      if ('error' in parsed) return r.bad(name, `${where} ${parsed.error}`, text);
+      const { url, expect, body } = parsed.line;
+      const own = body ?? defaults.body;
+      out.push({ url, expect: expect ?? defaults.expect, ...(own ? { body: own } : {}), text });
+    });
+  return out;
 }
 
 function urlCredentials(text: string): string[] {

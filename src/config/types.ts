@@ -38,6 +38,19 @@ export type BodyCheck =
   /** `$.a.b == "x"` / `!=`; value parsed as JSON */
   | { kind: 'json'; path: string[]; op: '==' | '!='; value: unknown; text: string };
 
+/**
+ * One line of `health-urls` or `pre-traffic-urls`: the URL to probe and what a healthy answer is.
+ * A line may carry its own `expect=` and `body=`; `health-expect` and `health-body` fill in the rest.
+ */
+export interface ProbeTarget {
+  /** may hold `{slot}` (pre-traffic-urls) and `{url}` (the URL a hook handed back) */
+  url: string;
+  expect: StatusRange[];
+  body?: BodyCheck;
+  /** the line as typed, for the plan and the log */
+  text: string;
+}
+
 export interface HaproxyServerRef {
   backend: string;
   server: string;
@@ -76,9 +89,9 @@ export interface Config {
   holdAt?: number;
   provider: ProviderConfig;
 
-  healthUrls: string[];
-  /** may contain `{slot}` */
-  preTrafficUrls: string[];
+  healthUrls: ProbeTarget[];
+  /** URLs may contain `{slot}` */
+  preTrafficUrls: ProbeTarget[];
   healthExpect: StatusRange[];
   healthBody?: BodyCheck;
   /** header name → value; values are secrets */

@@ -19,7 +19,7 @@ export function buildPlan(config: Config, options: BuildOptions = {}): Plan {
   if (config.preTrafficUrls.length > 0 || hooks.smoke) {
     phases.push({
       kind: 'pre-traffic',
-      urls: [...config.preTrafficUrls],
+      urls: config.preTrafficUrls.map((t) => t.text),
       ...(hooks.smoke ? { smoke: hooks.smoke } : {}),
     });
   }
