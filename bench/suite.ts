@@ -6,7 +6,6 @@ import { benchRollbackTime } from './rollback-time.js';
 import { benchZeroFailures } from './zero-failures.js';
 import { benchSwitchMethod } from './switch-method.js';
 import { benchBundleStartup } from './bundle-startup.js';
-import { benchFalseRollback } from './false-rollback.js';
 import { HAPROXY_BIN } from './master-worker-haproxy.js';
 import type { LoadOptions } from './load.js';
 import type { BenchReport, BenchResult } from './results.js';
@@ -17,8 +16,6 @@ export interface SuiteOptions {
   rollbackRps: number;
   switchRepeats: number;
   coldStartRuns: number;
-  /** simulated steps per case of the false-rollback benchmark */
-  simulatedSteps: number;
   canarySteps: string;
   stepInterval: string;
   switchWindowMs: number;
@@ -35,7 +32,6 @@ export const FULL: Omit<SuiteOptions, 'log'> = {
   rollbackRps: 500,
   switchRepeats: 5,
   coldStartRuns: 10,
-  simulatedSteps: 2000,
   canarySteps: '5,25,50',
   stepInterval: '2s',
   switchWindowMs: 1000,
@@ -83,12 +79,6 @@ export async function runSuite(opts: SuiteOptions): Promise<BenchReport> {
           windowMs: opts.switchWindowMs,
           log: opts.log,
         }),
-    },
-    {
-      id: 'false-rollback',
-      title: 'Per-evaluation verdicts',
-      needsHaproxy: false,
-      run: async () => benchFalseRollback({ steps: opts.simulatedSteps }),
     },
     {
       id: 'bundle-startup',

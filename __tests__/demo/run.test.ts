@@ -107,7 +107,9 @@ describe('npm run demo', () => {
     async () => {
       const r = await startDemo({}).done;
       expectSuccessfulDemo(r, /mode: HAProxy [\d.]+.* found/);
-      expect(r.out).toMatch(/rollback-reason: green error rate [\d.]+% \(\d+ of \d+ requests, HAProxy\)/);
+      expect(r.out).toMatch(
+        /rollback-reason: green error rate [\d.]+% \(\d+ of \d+ requests over the deploy, HAProxy\) is above the 1% limit: at least [\d.]+% with 99% confidence/,
+      );
     },
     90_000,
   );

@@ -230,39 +230,37 @@ describe('ALB canary through the engine', () => {
     expect(s.alb.world.tags[TAG_LOCK]).toBeUndefined();
   });
 
-  it('5xx at 3% on green with max-error-rate 2 → rolled back by the verdict on step 1', async () => {
+  it('5xx at 3% on green with max-error-rate 2 → rolled back by the sequential test once the evidence over the deploy suffices', async () => {
     const s = scenario({ inputs: { 'max-error-rate': '2' }, model: { errorRate: { blue: 0, green: 0.03 } } });
     const out = await s.run();
     expect(out.result).toBe('rolled-back');
-    // 3 errors in one minute's 100 requests is not yet sure evidence of more than 2% (99% lower
-    // bound 0.9%), so evaluations wait; the step's whole window (three judged minutes) decides
+    // changed by issue 9: step 1's three minutes (9 of 300 requests) are not conclusive evidence of
+    // more than 2%, and the step passes on them; the test runs over the whole deploy, and the minutes
+    // at 25% and 50% settle it (3% against 2% is a subtle failure: it takes the evidence it needs)
     expect(out.reason).toMatch(
-      /^green error rate 3(\.0+)?% \(9 of 300 requests, ALB\) is above the 2(\.0+)?% limit$/,
+      /^green error rate 3(\.0+)?% \((\d+) of (\d+) requests over the deploy, ALB\) is above the 2% limit: at least 2\.\d+% with 99% confidence \(sequential test\)$/,
     );
-    expect(s.greenWrites()).toEqual([50, 0]);
-    // decided by the step's verdict once its whole interval was held, not by an evaluation before
-    const step = s.timeline.events.find((e) => e.type === 'step-verdict');
-    expect(step?.type === 'step-verdict' && step.heldMs).toBeGreaterThanOrEqual(5 * 60_000);
-    expect(step?.at).toBeGreaterThan(at(5));
-    // + the paced ALB writes after the verdict (restore, rejected-slot tag, target tag, lock), 334 ms apart
-    expect(s.clock.now() - at(5)).toBeLessThan(2000);
+    expect(s.greenWrites()).toEqual([50, 250, 500, 0]);
+    const steps = s.timeline.events.filter((e) => e.type === 'step-verdict');
+    expect(steps.map((e) => e.type === 'step-verdict' && e.verdict.status)).toEqual(['pass', 'pass']);
     // a later manual rollback must not send traffic back to green
     expect(s.alb.world.tags[TAG_REJECTED]).toBe('green');
     const evals = s.timeline.events.filter((e) => e.type === 'evaluation');
-    expect(evals.some((e) => e.type === 'evaluation' && e.verdict.status === 'fail')).toBe(false);
     expect(
-      evals.some((e) => e.type === 'evaluation' && /too few requests to be sure/.test(e.verdict.reason)),
+      evals.some(
+        (e) => e.type === 'evaluation' && /above the 2% limit, not conclusively yet/.test(e.verdict.reason),
+      ),
     ).toBe(true);
-    const stepVerdict = s.timeline.events.find((e) => e.type === 'step-verdict');
-    expect(stepVerdict?.type === 'step-verdict' && stepVerdict.verdict.status).toBe('fail');
+    expect(evals.at(-1)?.type === 'evaluation' && evals.at(-1)?.verdict.status).toBe('fail');
   });
 
   it('fewer requests than min-requests → inconclusive, extended once, then failed for lack of data', async () => {
     const s = scenario({ inputs: { 'min-requests': '100' }, model: { perMinute: 100 } });
     const out = await s.run();
-    expect(out.result).toBe('rolled-back');
+    // changed by issue 9: lack of data ends `failed` (traffic restored), never `rolled-back`
+    expect(out.result).toBe('failed');
     expect(out.reason).toMatch(
-      /^not enough data to promote after extending step 1: only 40 requests on green, fewer than min-requests 100/,
+      /^not enough data to judge green after extending step 1: only 40 requests on green in step 1, fewer than min-requests 100; traffic restored to blue$/,
     );
     const steps = s.timeline.events.filter((e) => e.type === 'step-verdict');
     expect(

@@ -94,7 +94,7 @@ describe('engine: deploy', () => {
     expect(out.result).toBe('rolled-back');
     expect(out.live).toBe('blue');
     expect(out.reason).toMatch(/checkout returns 500/);
-    expect(out.reason).toMatch(/checkout returns 500, 2 evaluations in a row \(failure-threshold 2\)$/);
+    expect(out.reason).toMatch(/checkout returns 500, 2 runs in a row \(failure-threshold 2\)$/);
     expect(greens(router)).toEqual([5, 25, 0]);
     expect(router.weights).toEqual({ blue: 100, green: 0 });
     expect(hooks.runs.map((r) => r.hook)).toEqual(['rollback']);
@@ -118,8 +118,11 @@ describe('engine: deploy', () => {
       inputs: { 'canary-steps': '10', 'min-requests': '100' },
     });
     const out = await run();
-    expect(out.result).toBe('rolled-back');
-    expect(out.reason).toMatch(/not enough data/);
+    // too little traffic to judge is no verdict on the version: failed, never rolled-back or promoted
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(
+      /^not enough data to judge green after extending step 1: only \d+ requests on green in step 1, fewer than min-requests 100.*; traffic restored to blue$/,
+    );
     expect(router.weights).toEqual({ blue: 100, green: 0 });
     expect(timeline.events.filter((e) => e.type === 'warning').length).toBe(1);
     expect(timeline.events.filter((e) => e.type === 'evaluation')).toHaveLength(12);

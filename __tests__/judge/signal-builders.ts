@@ -9,6 +9,10 @@ export const limits = (over: Partial<Limits> = {}): Limits => ({
   minRequests: 20,
   compareToStable: false,
   maxUnhealthyTargets: 0,
+  confidence: 0.99,
+  failureThreshold: 2,
+  maxErrorRateIncrease: 0.5,
+  maxLatencyIncrease: { kind: 'percent', value: 20, text: '20%' },
   ...over,
 });
 

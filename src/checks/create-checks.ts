@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { Check, Gate } from '../ports/checks.js';
 import { CHECK_COMMAND_GRACE_MS, TARGET_HEALTH_WAIT_MS } from '../config/limits.js';
 import type { AwsClients } from '../traffic/aws-clients.js';
-import { HaproxyStatsCheck } from './haproxy-stats.js';
+import { HAPROXY_STATS_CADENCE_MS, HaproxyStatsCheck } from './haproxy-stats.js';
 import { HttpProbeCheck } from './http-probe.js';
 import { CommandCheck } from './command-check.js';
 import { loadBalancerDimension, targetGroupDimension } from '../traffic/alb-arn.js';
@@ -31,7 +31,12 @@ export async function createChecks(
     );
   }
   const p = config.provider;
-  if (p.kind === 'haproxy') built.checks.push(new HaproxyStatsCheck(p));
+  if (p.kind === 'haproxy') {
+    // read far more often than probes: a hard failure is settled by its first few failed requests
+    built.checks.push(
+      new HaproxyStatsCheck(p, { cadenceMs: Math.min(HAPROXY_STATS_CADENCE_MS, config.probeIntervalMs) }),
+    );
+  }
   if (p.kind === 'alb') await addAlbChecks(config, p, aws, clock, built);
   if (p.kind !== 'alb' && config.cloudwatchAlarms.length > 0) {
     // alarms work with any provider: only the ALB metrics need the ALB

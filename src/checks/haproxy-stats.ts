@@ -7,6 +7,7 @@ import { SHOW_SERVER_STATS, findServerRow, parseShowStat, sendCommand } from '..
 
 interface Counters {
   requests: number;
+  /** failed requests: 5xx the server answered (`hrsp_5xx`) plus responses it broke off (`eresp`) */
   errors5xx: number;
   /** HAProxy's rolling mean response time (last 1024 requests), ms */
   rtimeMs: number | undefined;
@@ -30,14 +31,23 @@ function delta(now: number, before: number): number {
   return now >= before ? now - before : now;
 }
 
+/**
+ * Real-traffic counters are cheap to read (one `show stat` round trip, well under a millisecond on a
+ * unix socket): this often, whatever probe-interval is, so a hard failure is seen within ~100 ms.
+ */
+export const HAPROXY_STATS_CADENCE_MS = 100;
+
 export class HaproxyStatsCheck implements Check {
   readonly name = 'haproxy-stats';
+  readonly cadenceMs: number;
   private baseline: Reading | undefined;
 
   constructor(
     private readonly provider: HaproxyProvider,
-    private readonly opts: { timeoutMs?: number } = {},
-  ) {}
+    private readonly opts: { timeoutMs?: number; cadenceMs?: number } = {},
+  ) {
+    this.cadenceMs = opts.cadenceMs ?? HAPROXY_STATS_CADENCE_MS;
+  }
 
   private async readCounters(): Promise<Reading> {
     const reply = await sendCommand(
@@ -48,7 +58,11 @@ export class HaproxyStatsCheck implements Check {
     const rows = parseShowStat(reply);
     const one = (slot: Slot): Counters => {
       const row = findServerRow(rows, this.provider[slot], `${slot}-target`, this.provider.socket);
-      return { requests: num(row.req_tot) ?? 0, errors5xx: num(row.hrsp_5xx) ?? 0, rtimeMs: num(row.rtime) };
+      return {
+        requests: num(row.req_tot) ?? 0,
+        errors5xx: (num(row.hrsp_5xx) ?? 0) + (num(row.eresp) ?? 0),
+        rtimeMs: num(row.rtime),
+      };
     };
     return { blue: one('blue'), green: one('green') };
   }

@@ -175,14 +175,16 @@ export const INPUTS = [
     name: 'failure-threshold',
     default: '2',
     secret: false,
-    description: 'Consecutive failed evaluations that trigger a rollback, a whole number of at least 1.',
+    description:
+      'Consecutive failed readings of one probe URL, the check command, an alarm or target health that trigger a rollback, a whole number of at least 1. ' +
+      'Real-traffic statistical tests have their own error control (confidence).',
   },
   {
     name: 'max-error-rate',
     default: '1',
     secret: false,
     description:
-      "Highest percent of 5xx responses tolerated on the new slot's real traffic (ALB metrics or HAProxy stats; probes otherwise), from 0 to 100.",
+      "Highest percent of failed requests (5xx) tolerated on the new slot's real traffic (ALB metrics or HAProxy stats), from 0 to 100; judged by a sequential test over the whole deploy.",
   },
   {
     name: 'max-latency',
@@ -195,14 +197,42 @@ export const INPUTS = [
     default: 'false',
     secret: false,
     description:
-      'true to also judge the new slot against the live slot statistically, not only against the fixed limits.',
+      'true to also compare the new slot with the live slot at the same time (error rate and latency, with sequential tests), not only with the fixed limits.',
   },
   {
     name: 'min-requests',
     default: '20',
     secret: false,
     description:
-      'Requests a window needs before a metric can pass; with fewer the verdict is inconclusive. A whole number, 0 or more.',
+      'Requests the new slot must serve during a step (the whole step) before the step can pass; a short step is extended once, then the deploy fails for lack of data. A whole number, 0 or more.',
+  },
+  {
+    name: 'confidence',
+    default: '99%',
+    secret: false,
+    description:
+      "The judge's confidence: the chance that its statistical tests roll back a healthy version during a whole deploy is at most 100% minus this. A percent above 50 and below 100, like 99% or 99.9%.",
+  },
+  {
+    name: 'max-error-rate-increase',
+    default: '0.5',
+    secret: false,
+    description:
+      "With compare-to-stable: percentage points the new slot's 5xx rate may exceed the live slot's, like 0.5.",
+  },
+  {
+    name: 'max-latency-increase',
+    default: '20%',
+    secret: false,
+    description:
+      'With compare-to-stable: how much slower than the live slot the new slot may be (its median, and the percentile max-latency names), like 20% or 25ms.',
+  },
+  {
+    name: 'max-failed-requests',
+    default: '',
+    secret: false,
+    description:
+      'Blast-radius budget: roll back as soon as the new slot has served more failed requests than this during the deploy (HAProxy 5xx and response errors, ALB target 5xx), whatever the statistics say. A whole number, 0 or more.',
   },
   {
     name: 'cloudwatch-alarms',

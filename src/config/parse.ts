@@ -34,7 +34,14 @@ import {
   parseProbeLine,
   parseStatusRanges,
 } from './health.js';
-import { LATENCY_FORM, parseLatencyLimit } from './latency.js';
+import {
+  CONFIDENCE_FORM,
+  LATENCY_FORM,
+  LATENCY_INCREASE_FORM,
+  parseConfidence,
+  parseLatencyIncrease,
+  parseLatencyLimit,
+} from './latency.js';
 import { didYouMean } from './suggest.js';
 
 const COMMANDS: readonly Command[] = ['deploy', 'promote', 'abort', 'rollback', 'status', 'plan'];
@@ -177,6 +184,10 @@ type Judging = Pick<
   | 'maxLatency'
   | 'compareToStable'
   | 'minRequests'
+  | 'confidence'
+  | 'maxErrorRateIncrease'
+  | 'maxLatencyIncrease'
+  | 'maxFailedRequests'
   | 'cloudwatchAlarms'
   | 'maxUnhealthyTargets'
   | 'checkCommand'
@@ -193,6 +204,17 @@ function readJudging(r: InputReader): Judging | undefined {
     maxLatency = parseLatencyLimit(r.given('max-latency'));
     if (!maxLatency) r.bad('max-latency', `must be ${LATENCY_FORM}`);
   }
+  const confidence = parseConfidence(r.get('confidence'));
+  if (confidence === undefined) r.bad('confidence', `must be ${CONFIDENCE_FORM}`);
+  const increase = parseDecimal(r.get('max-error-rate-increase'), true);
+  if (increase === undefined || increase > 100) {
+    r.bad('max-error-rate-increase', 'must be percentage points from 0 to 100, like 0.5 or 2');
+  }
+  const latencyIncrease = parseLatencyIncrease(r.get('max-latency-increase'));
+  if (!latencyIncrease) r.bad('max-latency-increase', `must be ${LATENCY_INCREASE_FORM}`);
+  const maxFailedRequests = r.isSet('max-failed-requests')
+    ? readWhole(r, 'max-failed-requests', 0)
+    : undefined;
   return complete<Judging>(
     {
       failureThreshold,
@@ -200,11 +222,15 @@ function readJudging(r: InputReader): Judging | undefined {
       maxLatency,
       compareToStable: readBoolean(r, 'compare-to-stable'),
       minRequests: readWhole(r, 'min-requests', 0),
+      confidence,
+      maxErrorRateIncrease: increase !== undefined && increase <= 100 ? increase : undefined,
+      maxLatencyIncrease: latencyIncrease,
+      maxFailedRequests,
       cloudwatchAlarms: readAlarms(r),
       maxUnhealthyTargets: readWhole(r, 'max-unhealthy-targets', 0),
       checkCommand: r.given('check-command') || undefined,
     },
-    ['maxLatency', 'checkCommand'],
+    ['maxLatency', 'checkCommand', 'maxFailedRequests'],
   );
 }
 

@@ -33,6 +33,10 @@ export interface LatencyLimit {
   text: string;
 }
 
+/** `max-latency-increase`: `20%` of the live slot's latency, or `25ms` above it. */
+export type LatencyIncrease =
+  { kind: 'percent'; value: number; text: string } | { kind: 'ms'; value: number; text: string };
+
 export type BodyCheck =
   | { kind: 'contains'; text: string }
   /** `$.a.b == "x"` / `!=`; value parsed as JSON */
@@ -105,6 +109,13 @@ export interface Config {
   maxLatency?: LatencyLimit;
   compareToStable: boolean;
   minRequests: number;
+  /** 0.99 for `99%`: a healthy version is rolled back by the statistical tests with probability ≤ 1 − confidence */
+  confidence: number;
+  /** percentage points */
+  maxErrorRateIncrease: number;
+  maxLatencyIncrease: LatencyIncrease;
+  /** blast-radius budget on the new slot's failed requests during the deploy */
+  maxFailedRequests?: number;
   cloudwatchAlarms: string[];
   maxUnhealthyTargets: number;
   checkCommand?: string;

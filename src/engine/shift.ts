@@ -6,6 +6,8 @@ import type { Weights } from '../ports/traffic.js';
 import type { RunOutcome } from '../ports/timeline.js';
 import { describeWeights, sameWeights, weightsFor } from './slots.js';
 import { holdStep } from './hold.js';
+import { DeployJudge } from '../judge/deploy-judge.js';
+import { judgeSetup } from '../judge/setup.js';
 import { putBack } from './put-back.js';
 import {
   failed,
@@ -61,6 +63,8 @@ class Shift {
   /** the router has put what was deployed on the target (TrafficRouter.stage after the deploy hook) */
   private staged = false;
   private readonly promotionStep: Step | undefined;
+  /** one judge for the whole deploy: its sequential tests run over every step */
+  private readonly judge: DeployJudge;
 
   constructor(
     private readonly deps: Deps,
@@ -77,6 +81,7 @@ class Shift {
     this.replaced = !fresh || !deps.config.hooks.deploy;
     const shifts = plan.phases.filter((p): p is Step => p.kind === 'shift');
     this.promotionStep = plan.holdAt === undefined ? shifts.at(-1) : undefined;
+    this.judge = new DeployJudge(judgeSetup(deps.config, target));
   }
 
   async run(): Promise<RunOutcome> {
@@ -189,7 +194,7 @@ class Shift {
       const r = await runHook(this.deps, 'verify', env);
       if (r) return this.bail(`verify-command ${r}`, 'verdict');
     }
-    const verdict = await holdStep(this.deps, phase, this.target, this.live);
+    const verdict = await holdStep(this.deps, phase, this.target, this.live, this.judge);
     if (verdict) return this.bail(verdict.reason, verdict.cause);
     return this.afterHold(phase);
   }
@@ -260,15 +265,15 @@ class Shift {
 
   /**
    * A verdict against the new version ends `rolled-back`; a fault (API error, drift, cancellation,
-   * timeout) ends `failed` even once traffic is restored: the deploy got no answer, and
-   * fail-on-rollback must not turn that green.
+   * timeout) or too little traffic to judge ends `failed` even once traffic is restored: the deploy
+   * got no answer, the version is not called unhealthy, and fail-on-rollback must not turn that green.
    */
-  private async bail(reason: string, cause: 'verdict' | 'fault'): Promise<RunOutcome> {
+  private async bail(reason: string, cause: 'verdict' | 'fault' | 'no-data'): Promise<RunOutcome> {
     const { live, target } = this;
     if (!this.moved) return failed(`${reason}; no traffic was moved`, live);
     const back = await putBack(this.deps, { live, target, lastKnown: this.applied, reason, reject: false });
     if (!back.ok) return back.outcome;
-    if (cause === 'fault') {
+    if (cause === 'fault' || cause === 'no-data') {
       return {
         result: 'failed',
         live,

@@ -35,9 +35,13 @@ export function latencyFigure(
   signals: readonly Signal[],
   target: Slot,
   p: number,
+  opts: { slotProbes?: boolean } = {},
 ): LatencyFigure | undefined {
   const traffic = signals.filter((s): s is Traffic => s.kind === 'traffic' && s.slot === target);
-  const probes = signals.filter((s): s is Probe => s.kind === 'probe' && s.ok);
+  // a probe straight at the live slot (a paired latency sample) says nothing about the new one
+  const probes = signals.filter(
+    (s): s is Probe => s.kind === 'probe' && s.ok && (s.slot === undefined || s.slot === target),
+  );
 
   const withPct = traffic.filter((t) => t.latencyPercentilesMs?.[p] !== undefined);
   if (withPct.length > 0) {
@@ -47,10 +51,13 @@ export function latencyFigure(
       source: sourceOf(withPct),
     };
   }
-  const slotMs = percentile(
-    probes.filter((s) => s.via === 'slot').map((s) => s.latencyMs),
-    p,
-  );
+  const slotMs =
+    opts.slotProbes === false
+      ? undefined
+      : percentile(
+          probes.filter((s) => s.via === 'slot').map((s) => s.latencyMs),
+          p,
+        );
   if (slotMs !== undefined) return { ms: slotMs, stat: `p${p}`, source: 'slot probes' };
 
   const withMean = traffic.filter((t) => t.meanLatencyMs !== undefined);

@@ -7,7 +7,7 @@
 // the estimate is taken over that many evenly spaced samples (in arrival order), which moves it by
 // far less than the reasons' rounding.
 
-export const MAX_EXACT = 600;
+export const MAX_EXACT = 300;
 
 function median(values: number[]): number {
   const s = Float64Array.from(values).sort();

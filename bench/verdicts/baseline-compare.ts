@@ -9,9 +9,9 @@
 //   - FAIL only when significantly worse AND p_new - p_stable > 0.5 percentage point. With huge counts
 //     a 0.01% vs 0.02% difference is "significant" yet harmless; the margin keeps it from rolling back.
 //   - otherwise PASS. The fixed `max-error-rate` limit still applies separately.
-import type { Slot } from '../config/types.js';
-import type { VerdictStatus } from './types.js';
-import { formatPercent } from './format.js';
+import type { Slot } from '../../src/config/types.js';
+import type { VerdictStatus } from './baseline-types.js';
+import { formatPercent } from '../../src/judge/format.js';
 
 /** z for a one-sided test at 95% confidence. */
 export const Z_CRITICAL = 1.645;

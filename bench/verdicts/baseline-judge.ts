@@ -1,11 +1,17 @@
 // The judge: signals of one evaluation window and the limits in, a pass / fail / inconclusive verdict out. Pure.
-import type { Slot } from '../config/types.js';
-import { otherSlot } from '../config/types.js';
-import type { Limits, Measures, Signal, Verdict, VerdictStatus } from './types.js';
-import { compareToStable } from './compare-to-stable.js';
-import { wilsonLowerBound, Z_99_ONE_SIDED } from './wilson.js';
-import { formatLimitMs, formatLimitPercent, formatMs, formatPercent, truncate } from './format.js';
-import { latencyFigure, sourceOf } from './latency.js';
+import type { Slot } from '../../src/config/types.js';
+import { otherSlot } from '../../src/config/types.js';
+import type { Limits, Measures, Signal, Verdict, VerdictStatus } from './baseline-types.js';
+import { compareToStable } from './baseline-compare.js';
+import { wilsonLowerBound, Z_99_ONE_SIDED } from './baseline-wilson.js';
+import {
+  formatLimitMs,
+  formatLimitPercent,
+  formatMs,
+  formatPercent,
+  truncate,
+} from '../../src/judge/format.js';
+import { latencyFigure, sourceOf } from './baseline-latency.js';
 
 type Traffic = Extract<Signal, { kind: 'traffic' }>;
 type Probe = Extract<Signal, { kind: 'probe' }>;
