@@ -14,7 +14,11 @@ export interface LatencyFigure {
   source: string;
 }
 
-export const SOURCE_LABEL: Record<Traffic['source'], string> = { haproxy: 'HAProxy', alb: 'ALB', lambda: 'Lambda' };
+export const SOURCE_LABEL: Record<Traffic['source'], string> = {
+  haproxy: 'HAProxy',
+  alb: 'ALB',
+  lambda: 'Lambda',
+};
 
 /**
  * The first available of, in order of how well each speaks for the new slot's real users:
