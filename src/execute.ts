@@ -65,6 +65,7 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
       signal: cancel.signal,
       runId,
       runUrl,
+      ...(process.env.GITHUB_ACTOR ? { actor: process.env.GITHUB_ACTOR } : {}),
       onSplit: saveSplit,
       onLock: saveLock,
     });

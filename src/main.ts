@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readInputs } from './config/read-inputs.js';
 import { validateInputs } from './plan/feasibility.js';
+import { forceIgnored } from './config/combinations.js';
 import { buildPlan } from './plan/build.js';
 import { publishInputErrors, publishPlan } from './report/publish.js';
 import { runIdentity } from './run-state.js';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const config = parsed.config;
   const plan = buildPlan(config);
   if (config.command === 'plan') {
+    if (config.force) core.warning(forceIgnored('plan'));
     await publishPlan(plan, parsed.secrets);
     return;
   }

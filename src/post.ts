@@ -3,7 +3,7 @@
 import * as core from '@actions/core';
 import { readInputs } from './config/read-inputs.js';
 import { parseInputs } from './config/parse.js';
-import { loadLock, loadRunId, loadSplit, type SplitState } from './run-state.js';
+import { loadLock, loadRunId, loadSplit, runIdentity, type SplitState } from './run-state.js';
 import { restoreLive } from './engine/restore.js';
 import { systemClock } from './ports/clock.js';
 import { slotLabel, type TrafficRouter } from './ports/traffic.js';
@@ -62,8 +62,14 @@ async function putBack(router: TrafficRouter, split: SplitState): Promise<void> 
     return;
   }
   // the target holds a version nobody verified: a manual rollback must not switch to it
+  const { runId, runUrl } = runIdentity();
+  const note = {
+    run: runUrl ?? runId,
+    at: Date.now(),
+    reason: `not verified: the main step stopped mid-shift; the post step put ${split.live} back to 100%`,
+  };
   for (const [what, call] of [
-    [`mark ${split.target} as rejected`, () => router.reject?.(split.target)],
+    [`mark ${split.target} as rejected`, () => router.reject?.(split.target, note)],
     ['forget the target', () => router.markTarget?.(undefined)],
   ] as const) {
     await Promise.resolve(call()).catch((e: unknown) => core.warning(`could not ${what}: ${message(e)}`));

@@ -518,6 +518,7 @@ describe('parseInputs: valid inputs', () => {
       keepPreviousMs: 0,
       timeoutMs: 3_600_000,
       failOnRollback: true,
+      force: false,
       prComment: true,
     } satisfies Config);
     expect(result.secrets).toEqual([]);

@@ -135,7 +135,10 @@ describe('npm run demo', () => {
     const r = await demo.done;
     expect(r.code, r.out).toBe(130);
     expect(r.out).toContain('sent SIGINT to the action');
-    expect(r.out).toMatch(/ROLLBACK: the run was cancelled \(SIGINT\) · restored blue 100% \/ green 0%/);
+    // a cancellation restores the live slot: no verdict, so not announced as a rollback
+    expect(r.out).toMatch(
+      /RESTORED \(the run failed\): the run was cancelled \(SIGINT\) · restored blue 100% \/ green 0%/,
+    );
     expect(r.out).not.toContain('DEMO OK');
     await new Promise((res) => setTimeout(res, 200));
     expect(kids.filter(isAlive)).toEqual([]);

@@ -257,11 +257,12 @@ describe('ALB canary through the engine', () => {
   it('fewer requests than min-requests → inconclusive, extended once, then failed for lack of data', async () => {
     const s = scenario({ inputs: { 'min-requests': '100' }, model: { perMinute: 100 } });
     const out = await s.run();
-    // changed by issue 9: lack of data ends `failed` (traffic restored), never `rolled-back`
+    // too little data is no verdict on the version: the deploy fails and says what to change
     expect(out.result).toBe('failed');
     expect(out.reason).toMatch(
-      /^not enough data to judge green after extending step 1: only 40 requests on green in step 1, fewer than min-requests 100; traffic restored to blue$/,
+      /^not enough data to judge green after extending step 1: only 40 requests on green in step 1, fewer than min-requests 100; green was not judged unhealthy\. To judge it, lower min-requests \(now 100\), hold steps longer \(now 5m; interval\), or send it more traffic; traffic restored to blue$/,
     );
+    expect(out.reason).toMatch(/traffic restored to blue$/);
     const steps = s.timeline.events.filter((e) => e.type === 'step-verdict');
     expect(
       steps.map((e) => e.type === 'step-verdict' && [e.verdict.status, e.verdict.measures.requests]),

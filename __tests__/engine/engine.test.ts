@@ -121,9 +121,11 @@ describe('engine: deploy', () => {
     // too little traffic to judge is no verdict on the version: failed, never rolled-back or promoted
     expect(out.result).toBe('failed');
     expect(out.reason).toMatch(
-      /^not enough data to judge green after extending step 1: only \d+ requests on green in step 1, fewer than min-requests 100.*; traffic restored to blue$/,
+      /^not enough data to judge green after extending step 1: only \d+ requests on green in step 1, fewer than min-requests 100.*; green was not judged unhealthy\. To judge it, lower min-requests \(now 100\).*; traffic restored to blue$/,
     );
     expect(router.weights).toEqual({ blue: 100, green: 0 });
+    // it reads as a stop for lack of data, not as a rollback on a verdict
+    expect(timeline.events.find((e) => e.type === 'rollback')).toMatchObject({ cause: 'no-data' });
     expect(timeline.events.filter((e) => e.type === 'warning').length).toBe(1);
     expect(timeline.events.filter((e) => e.type === 'evaluation')).toHaveLength(12);
   });
@@ -375,7 +377,10 @@ describe('engine: promote, abort, rollback, status', () => {
     const oncall = setup({ router, inputs: { command: 'rollback' } });
     const out = await oncall.run();
     expect(out.result).toBe('failed');
-    expect(out.reason).toMatch(/nothing was moved: green cannot take traffic/);
+    // the refusal says why the slot is rejected: the note kept with the mark
+    expect(out.reason).toMatch(
+      /^nothing was moved: green is marked rejected: rolled back: check command exited 1: v2 is broken.*\(run test-run, \d{4}-\d\d-\d\d \d\d:\d\d UTC\).*force: true/,
+    );
     expect(router.writes.length).toBe(writes);
     expect(router.weights).toEqual({ blue: 100, green: 0 });
   });

@@ -29,6 +29,7 @@ export function configWith(overrides: Partial<Config> = {}): Config {
     keepPreviousMs: 0,
     timeoutMs: 60 * MIN,
     failOnRollback: true,
+    force: false,
     prComment: true,
     ...overrides,
   };

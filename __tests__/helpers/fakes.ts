@@ -2,7 +2,13 @@
 import type { HookName } from '../../src/config/types.js';
 import type { Check, CheckContext } from '../../src/ports/checks.js';
 import type { HookEnv, HookResult, HookRunner } from '../../src/ports/hooks.js';
-import type { RouterState, TrafficRouter, Weights } from '../../src/ports/traffic.js';
+import type {
+  Rejection,
+  RejectionNote,
+  RouterState,
+  TrafficRouter,
+  Weights,
+} from '../../src/ports/traffic.js';
 import type { Signal } from '../../src/judge/types.js';
 
 export class FakeRouter implements TrafficRouter {
@@ -16,21 +22,39 @@ export class FakeRouter implements TrafficRouter {
 
   /** slots drained by reject(), like HAProxy's DRAIN state: read() reports them ineligible */
   readonly drained = new Set<'blue' | 'green'>();
+  /** the mark reject() leaves and its note, as HAProxy's process variable or ALB's tags keep them */
+  mark: Rejection | undefined;
+  /** slots an operator took out (MAINT) or whose health check fails (DOWN): never lifted */
+  readonly heldOut = new Map<'blue' | 'green', 'MAINT' | 'DOWN'>();
 
   async read(): Promise<RouterState> {
     if (this.failReads) throw new Error('router unreachable');
-    const ineligible = [...this.drained];
+    const ineligible = [...new Set([...this.drained, ...this.heldOut.keys()])];
     return ineligible.length
       ? { weights: { ...this.weights }, ineligible }
       : { weights: { ...this.weights } };
   }
 
-  async reject(slot: 'blue' | 'green'): Promise<void> {
+  async reject(slot: 'blue' | 'green', note?: RejectionNote): Promise<void> {
     this.drained.add(slot);
+    this.mark = note ? { slot, note } : { slot };
+  }
+
+  async rejected(): Promise<Rejection | undefined> {
+    return this.mark;
+  }
+
+  async lift(slot: 'blue' | 'green'): Promise<void> {
+    if (this.mark?.slot !== slot) throw new Error(`no rejected mark on ${slot}`);
+    const out = this.heldOut.get(slot);
+    if (out === 'MAINT') throw new Error(`${slot} is in MAINT, an operator's maintenance`);
+    this.drained.delete(slot);
+    this.mark = undefined;
   }
 
   async prepare(slot: 'blue' | 'green'): Promise<void> {
     this.drained.delete(slot);
+    if (this.mark?.slot === slot) this.mark = undefined;
   }
 
   /** the deploy in progress's target, as HAProxy's proc variable or an ALB tag keeps it */

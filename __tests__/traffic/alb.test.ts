@@ -387,3 +387,67 @@ describe('AlbRouter lock and record', () => {
     expect(await r.readRecord()).toEqual({ live: 'green', previous: 'blue', runUrl });
   });
 });
+
+describe('AlbRouter rejected mark and its note', () => {
+  const note = {
+    run: 'https://github.com/acme/web/actions/runs/123',
+    at: Date.parse('2026-12-01T03:12:00.000Z'),
+    reason: 'rolled back: green error rate 4.8% (12 of 250 requests, ALB) is above the 1% limit; "bad"',
+  };
+
+  it('keeps the note in tags beside the mark, in one AddTags call, in characters a tag value takes', async () => {
+    const { router: r, mock, world } = router('rule', weightedActions(999, 0));
+    await r.reject('green', note);
+    const [call] = inputs(mock.commandCalls(AddTagsCommand));
+    expect(call?.ResourceArns).toEqual([RULE_ARN]);
+    expect(call?.Tags?.map((t) => t.Key)).toEqual([
+      'glidepath:rejected',
+      'glidepath:rejected-run',
+      'glidepath:rejected-at',
+      'glidepath:rejected-reason',
+    ]);
+    // ELBv2 tag values: letters, digits, spaces and _ . : / = + - @ only
+    for (const t of call?.Tags ?? []) expect(t.Value).toMatch(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u);
+    expect(world.tags['glidepath:rejected-at']).toBe('2026-12-01T03:12:00.000Z');
+    expect(await r.rejected()).toEqual({ slot: 'green', note });
+  });
+
+  it('a long reason is cut to fit a tag value and still reads back', async () => {
+    const { router: r, world } = router('rule', weightedActions(999, 0));
+    await r.reject('green', { ...note, reason: `rolled back: ${'50% (x) '.repeat(60)}` });
+    expect(world.tags['glidepath:rejected-reason']!.length).toBeLessThanOrEqual(256);
+    expect((await r.rejected())?.note?.reason).toMatch(/^rolled back: 50% \(x\) 50%/);
+  });
+
+  it('lift removes the mark and its note; prepare does the same for a new deploy to the slot', async () => {
+    const { router: r, mock, world } = router('rule', weightedActions(999, 0));
+    await r.reject('green', note);
+    await expect(r.lift('blue')).rejects.toThrow(/no glidepath:rejected tag names blue/);
+    await r.lift('green');
+    expect(inputs(mock.commandCalls(RemoveTagsCommand)).at(-1)?.TagKeys).toEqual([
+      'glidepath:rejected',
+      'glidepath:rejected-run',
+      'glidepath:rejected-at',
+      'glidepath:rejected-reason',
+    ]);
+    expect(world.tags).toEqual({});
+    await r.reject('blue', note);
+    await r.prepare('blue');
+    expect(await r.rejected()).toBeUndefined();
+  });
+
+  it('a mark written by an older Glidepath (no note) reads as a mark without a note', async () => {
+    const { router: r } = router('rule', weightedActions(999, 0), { 'glidepath:rejected': 'blue' });
+    expect(await r.rejected()).toEqual({ slot: 'blue' });
+  });
+
+  it('lockHolder names the run and its expiry for status', async () => {
+    const free = router('rule', weightedActions(999, 0));
+    expect(await free.router.lockHolder()).toBeUndefined();
+    const held = router('rule', weightedActions(999, 0), { [TAG_LOCK]: 'run-7 2099-01-01T00:00:00.000Z' });
+    expect(await held.router.lockHolder()).toEqual({
+      run: 'run-7',
+      expiresAt: Date.parse('2099-01-01T00:00:00.000Z'),
+    });
+  });
+});

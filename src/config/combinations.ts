@@ -21,3 +21,8 @@ export function checkCombinations(config: Config, r: InputReader): void {
     );
   }
 }
+
+/** The warning when `force: true` is given to a command other than rollback (which it does not change). */
+export function forceIgnored(command: string): string {
+  return `force: true applies to command rollback only (it lets a rollback go to a slot Glidepath marked rejected); it has no effect on ${command}`;
+}

@@ -28,6 +28,13 @@ export const INPUTS = [
       'rollback (switch back to the previous slot), status, or plan (print the plan and change nothing).',
   },
   {
+    name: 'force',
+    default: 'false',
+    secret: false,
+    description:
+      "For command rollback only: true sends traffic back to a slot Glidepath marked rejected after an abort or a rollback (probed first when pre-traffic-urls is set); it never overrides an operator's MAINT or a DOWN server. Other commands ignore it and say so.",
+  },
+  {
     name: 'strategy',
     default: 'canary',
     secret: false,
@@ -375,7 +382,11 @@ export const OUTPUTS = [
     name: 'previous-slot',
     description: 'The other slot after the run, the one a rollback would switch back to: blue or green.',
   },
-  { name: 'weight', description: "The new slot's final weight in percent." },
+  {
+    name: 'weight',
+    description:
+      "The new slot's final weight in percent, as read back from the load balancer. The new slot: for deploy, promote and abort the deploy's target; for rollback the slot rolled back from (0 after a rollback); for status the target of a split in progress. Empty when there is none (status at rest, nothing to promote or abort).",
+  },
   {
     name: 'rollback-reason',
     description: 'Why the deploy was rolled back or failed, in one sentence; empty when it was neither.',

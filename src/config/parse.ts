@@ -253,7 +253,10 @@ function readAlarms(r: InputReader): string[] {
   return names;
 }
 
-type RunBounds = Pick<Config, 'hooks' | 'hookTimeoutMs' | 'keepPreviousMs' | 'timeoutMs' | 'failOnRollback'>;
+type RunBounds = Pick<
+  Config,
+  'hooks' | 'hookTimeoutMs' | 'keepPreviousMs' | 'timeoutMs' | 'failOnRollback' | 'force'
+>;
 
 function readRunBounds(r: InputReader): RunBounds | undefined {
   const hooks: Config['hooks'] = {};
@@ -266,6 +269,7 @@ function readRunBounds(r: InputReader): RunBounds | undefined {
     keepPreviousMs: readDuration(r, 'keep-previous', 'non-negative'),
     timeoutMs: readDuration(r, 'timeout', 'positive'),
     failOnRollback: readBoolean(r, 'fail-on-rollback'),
+    force: readBoolean(r, 'force'),
   });
 }
 

@@ -125,6 +125,8 @@ export interface Config {
   keepPreviousMs: number;
   timeoutMs: number;
   failOnRollback: boolean;
+  /** rollback may lift Glidepath's own rejected mark (other commands ignore it, with a warning) */
+  force: boolean;
 
   environment?: string;
   environmentUrl?: string;

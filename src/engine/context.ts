@@ -9,6 +9,7 @@ import type { Clock } from '../ports/clock.js';
 import type { HookEnv, HookRunner } from '../ports/hooks.js';
 import {
   slotLabel,
+  type RejectionNote,
   type RouterState,
   type SlotNames,
   type TrafficRouter,
@@ -29,6 +30,8 @@ export interface EngineDeps {
   signal?: AbortSignal;
   runId: string;
   runUrl?: string;
+  /** who started the run (GITHUB_ACTOR): named in an abort's note and a forced rollback */
+  actor?: string;
   gates?: Gate[];
   /** called whenever the split changes, so the post step can restore after a crash */
   onSplit?: (s: { live: Slot; target: Slot; weights: Weights } | undefined) => void;
@@ -57,8 +60,26 @@ export function noteNames(deps: Pick<Deps, 'router' | 'timeline' | 'clock'>): vo
   deps.timeline.add({ at: deps.clock.now(), type: 'slot-names', names });
 }
 
-export function failed(reason: string, live?: Slot): RunOutcome {
-  return { result: 'failed', reason, live, previous: live && otherSlot(live) };
+export function failed(reason: string, live?: Slot, weightOf?: Slot): RunOutcome {
+  return {
+    result: 'failed',
+    reason,
+    live,
+    previous: live && otherSlot(live),
+    ...(weightOf ? { weightOf } : {}),
+  };
+}
+
+/** The note kept with a rejected mark: this run, now, and why in a few words. */
+export function rejectionNote(deps: Deps, reason: string): RejectionNote {
+  return { run: deps.runUrl ?? deps.runId, at: deps.clock.now(), reason };
+}
+
+/** Marks `slot` rejected with a note (best effort: a warning when the router refuses). */
+export async function markRejected(deps: Deps, slot: Slot, reason: string): Promise<void> {
+  await note(deps, `mark ${label(deps, slot)} as rejected`, () =>
+    deps.router.reject?.(slot, rejectionNote(deps, reason)),
+  );
 }
 
 export function warn(deps: Deps, message: string): void {

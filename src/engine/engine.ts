@@ -3,8 +3,9 @@ import type { Slot } from '../config/types.js';
 import { otherSlot } from '../config/types.js';
 import { promotePlan } from '../plan/build.js';
 import { formatDuration } from '../config/durations.js';
-import type { RouterState } from '../ports/traffic.js';
-import type { RunOutcome } from '../ports/timeline.js';
+import { forceIgnored } from '../config/combinations.js';
+import { describeRejection, type Rejection, type RouterState } from '../ports/traffic.js';
+import type { RunOutcome, StatusSnapshot } from '../ports/timeline.js';
 import { describeWeights, readSlots, type SlotReading } from './slots.js';
 import { errorMessage, Fault } from './fault.js';
 import {
@@ -19,6 +20,7 @@ import {
   type Deps,
   type EngineDeps,
 } from './context.js';
+import { observe } from './observed.js';
 import { putBack } from './put-back.js';
 import { shiftThrough } from './shift.js';
 
@@ -37,11 +39,14 @@ export async function runEngine(deps: EngineDeps): Promise<RunOutcome> {
     () => new Fault(`the run hit its timeout of ${formatDuration(config.timeoutMs)} (input timeout)`),
   );
   deadline.signal.addEventListener('abort', () => run.abort(deadline.signal.reason), { once: true });
+  const observed = observe(deps.router);
   try {
-    const d = { ...deps, signal: run.signal };
+    const d = { ...deps, router: observed.router, signal: run.signal };
+    if (config.force && config.command !== 'rollback') warn(d, forceIgnored(config.command));
     const acted = config.command === 'status' ? await status(d) : await withLock(d, () => act(d));
     const names = namesOf(d);
-    const outcome = Object.keys(names).length > 0 ? { ...acted, names } : acted;
+    const read = readBack(acted, observed.last()?.weights);
+    const outcome = Object.keys(names).length > 0 ? { ...read, names } : read;
     timeline.add({ at: clock.now(), type: 'run-end', ...outcome });
     return outcome;
   } finally {
@@ -51,6 +56,18 @@ export async function runEngine(deps: EngineDeps): Promise<RunOutcome> {
   }
 }
 
+/**
+ * The outcome with the weights as last read back from the load balancer, and `weight` as the
+ * percent of the slot the output is about (see RunOutcome.weightOf); when the last read or write
+ * failed, the weights are unknown and the outcome's own last-known weight stands.
+ */
+function readBack(outcome: RunOutcome, weights: RunOutcome['weights']): RunOutcome {
+  if (!weights) return outcome;
+  const weight = outcome.weightOf ? weights[outcome.weightOf] : undefined;
+  const { weight: _lastKnown, ...rest } = outcome;
+  return { ...rest, weights, ...(weight !== undefined ? { weight } : {}) };
+}
+
 function cancelReason(signal?: AbortSignal): string {
   const r: unknown = signal?.reason;
   if (r instanceof Error) return r.message;
@@ -58,13 +75,12 @@ function cancelReason(signal?: AbortSignal): string {
   return 'the run was cancelled';
 }
 
-/** promote/abort with nothing in progress: `weight` is the new slot's, as the output reports it */
-function unchanged(deps: Deps, live: Slot, weight: number, what: string): RunOutcome {
+/** promote/abort with nothing in progress: no deploy, so no new slot for the `weight` output */
+function unchanged(deps: Deps, live: Slot, what: string): RunOutcome {
   return {
     result: 'unchanged',
     live,
     previous: otherSlot(live),
-    weight,
     reason: `${what}: ${label(deps, live)} already has 100%`,
   };
 }
@@ -95,12 +111,17 @@ async function look(
   };
 }
 
+/**
+ * The run's first event. `target` (the slot a deploy goes to) only where the command has one:
+ * a deploy's idle slot, or the new slot of a split that promote or abort finishes.
+ */
 function startEvent(deps: Deps, state: RouterState, reading: SlotReading): void {
+  const { command } = deps.config;
   const slots =
     reading.kind === 'at-rest'
-      ? { live: reading.live, target: otherSlot(reading.live) }
+      ? { live: reading.live, ...(command === 'deploy' ? { target: otherSlot(reading.live) } : {}) }
       : reading.kind === 'split'
-        ? { live: reading.live, target: reading.target }
+        ? { live: reading.live, ...(command !== 'status' ? { target: reading.target } : {}) }
         : {};
   noteNames(deps);
   deps.timeline.add({
@@ -114,11 +135,13 @@ function startEvent(deps: Deps, state: RouterState, reading: SlotReading): void 
   });
 }
 
+/** `status`: reads everything on-call needs (weights, slot states, marks, the lock) and moves nothing. */
 async function status(deps: Deps): Promise<RunOutcome> {
   const seen = await look(deps);
   if ('result' in seen) return seen;
-  const { state, reading } = seen;
+  const { state, reading, marked } = seen;
   startEvent(deps, state, reading);
+  deps.timeline.add({ at: deps.clock.now(), type: 'status', status: await snapshot(deps, seen) });
   const w = describeWeights(state.weights, namesOf(deps));
   const L = (s: Slot) => label(deps, s);
   switch (reading.kind) {
@@ -132,7 +155,7 @@ async function status(deps: Deps): Promise<RunOutcome> {
         result: 'unchanged',
         live: reading.live,
         previous: reading.target,
-        weight: state.weights[reading.target],
+        weightOf: reading.target,
         reason: `a deploy to ${L(reading.target)} is in progress: ${w}`,
       };
     case 'at-rest':
@@ -140,14 +163,49 @@ async function status(deps: Deps): Promise<RunOutcome> {
         result: 'unchanged',
         live: reading.live,
         previous: otherSlot(reading.live),
-        weight: 100,
-        reason: reading.liveDown
-          ? `${L(reading.live)} has all the traffic but cannot serve it: ${reading.liveDown}`
-          : seen.marked === otherSlot(reading.live)
-            ? undoneMessage(L(seen.marked), L(reading.live))
-            : undefined,
+        ...(reading.liveDown
+          ? { reason: `${L(reading.live)} has all the traffic but cannot serve it: ${reading.liveDown}` }
+          : marked === otherSlot(reading.live)
+            ? { reason: undoneMessage(L(marked), L(reading.live)) }
+            : {}),
       };
   }
+}
+
+/** What status shows; a part the router cannot read is left out with a warning, never a failure. */
+async function snapshot(
+  deps: Deps,
+  seen: { state: RouterState; reading: SlotReading; marked?: Slot },
+): Promise<StatusSnapshot> {
+  const { router, config } = deps;
+  const { state, reading, marked } = seen;
+  const optional = async <T>(what: string, call: (() => Promise<T>) | undefined): Promise<T | undefined> => {
+    if (!call) return undefined;
+    try {
+      return await call();
+    } catch (e) {
+      warn(deps, `could not read ${what} from ${router.description}: ${errorMessage(e)}`);
+      return undefined;
+    }
+  };
+  const slots = await optional("the slots' states", router.slotStates && (() => router.slotStates!()));
+  const rejected = await optional('the rejected mark', router.rejected && (() => router.rejected!()));
+  const holder = await optional('the lock', router.lockHolder && (() => router.lockHolder!()));
+  return {
+    weights: state.weights,
+    ...(slots ? { slots } : {}),
+    ...(state.detail ? { detail: state.detail } : {}),
+    ...(reading.kind === 'at-rest' ? { live: reading.live } : {}),
+    ...(reading.kind === 'at-rest' && reading.liveDown ? { liveDown: reading.liveDown } : {}),
+    ...(reading.kind === 'split'
+      ? { split: { live: reading.live, target: reading.target, known: marked ? 'note' : 'hold-at' } }
+      : {}),
+    ...(reading.kind === 'invalid' || reading.kind === 'ambiguous' ? { problem: reading.message } : {}),
+    ...(rejected ? { rejected } : {}),
+    lock: router.lockHolder ? (holder ?? 'free') : 'none',
+    ...(reading.kind === 'at-rest' && marked === otherSlot(reading.live) ? { undone: marked } : {}),
+    provider: config.provider.kind,
+  };
 }
 
 /** A deploy left held (the router still names its target) whose traffic someone else took back. */
@@ -171,6 +229,7 @@ async function act(deps: Deps): Promise<RunOutcome> {
         return failed(
           `a deploy to ${L(reading.target)} is already in progress (${w}): run command promote to finish it or abort to go back to ${L(reading.live)}`,
           reading.live,
+          reading.target,
         );
       }
       if (reading.liveDown) warn(deps, `the live slot ${L(reading.live)} cannot serve: ${reading.liveDown}`);
@@ -178,9 +237,9 @@ async function act(deps: Deps): Promise<RunOutcome> {
     case 'promote':
       if (reading.kind !== 'split' && seen.marked === otherSlot(reading.live)) {
         await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
-        return failed(undoneMessage(L(seen.marked), L(reading.live)), reading.live);
+        return failed(undoneMessage(L(seen.marked), L(reading.live)), reading.live, seen.marked);
       }
-      if (reading.kind !== 'split') return unchanged(deps, reading.live, 100, 'nothing to promote');
+      if (reading.kind !== 'split') return unchanged(deps, reading.live, 'nothing to promote');
       return shiftThrough(
         deps,
         promotePlan(config, state.weights[reading.target]),
@@ -192,13 +251,22 @@ async function act(deps: Deps): Promise<RunOutcome> {
     case 'abort': {
       if (reading.kind !== 'split') {
         if (seen.marked) await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
-        return unchanged(deps, reading.live, 0, 'nothing to abort');
+        const none = unchanged(deps, reading.live, 'nothing to abort');
+        return seen.marked ? { ...none, weightOf: seen.marked } : none;
       }
       const { live, target } = reading;
-      const reason = `aborted on request: ${L(live)} back to 100%`;
-      const back = await putBack(deps, { live, target, lastKnown: state.weights, reason, reject: true });
+      const by = deps.actor ? `aborted by ${deps.actor}` : 'aborted on request';
+      const reason = `${by}: ${L(live)} has 100% again; the deploy to ${L(target)} stopped at ${state.weights[target]}%`;
+      const back = await putBack(deps, {
+        live,
+        target,
+        lastKnown: state.weights,
+        reason,
+        cause: 'abort',
+        reject: `${by} at ${state.weights[target]}%`,
+      });
       return back.ok
-        ? { result: 'aborted', live, previous: target, weight: 0, reason: back.reason }
+        ? { result: 'aborted', live, previous: target, weight: 0, weightOf: target, reason: back.reason }
         : back.outcome;
     }
     case 'rollback':
@@ -206,9 +274,13 @@ async function act(deps: Deps): Promise<RunOutcome> {
         return failed(
           `traffic is split (${w}): use command abort to return to ${L(reading.live)}`,
           reading.live,
+          reading.live,
         );
       }
-      return switchBack(deps, state, reading.live, otherSlot(reading.live));
+      return {
+        ...(await switchBack(deps, state, reading.live, otherSlot(reading.live))),
+        weightOf: reading.live,
+      };
     case 'status':
     case 'plan':
       return { result: config.command === 'plan' ? 'planned' : 'unchanged' };
@@ -232,8 +304,19 @@ async function withLock(deps: Deps, body: () => Promise<RunOutcome>): Promise<Ru
       await router.lock(deps.runId, deps.config.timeoutMs + deps.config.hookTimeoutMs + LOCK_MARGIN_MS);
       deps.onLock?.(true);
     } catch (e) {
-      await release(); // the tag may have been written before the read-back failed; unlock only removes ours
-      return failed(`could not take the lock on ${router.description}: ${errorMessage(e)}`);
+      // said first: a load balancer out of reach also fails the release below, and that is not the news
+      const message = `could not take the lock on ${router.description}: ${errorMessage(e)}; nothing was moved`;
+      deps.timeline.add({ at: deps.clock.now(), type: 'error', message });
+      // the tag may have been written before the read-back failed; unlock only removes ours
+      try {
+        await router.unlock?.(deps.runId);
+      } catch (u) {
+        warn(
+          deps,
+          `and the lock could not be released either (${errorMessage(u)}): if this run's tag was written, it expires on its own`,
+        );
+      }
+      return failed(message);
     }
   }
   try {
@@ -261,38 +344,99 @@ async function switchBackChecked(
   live: Slot,
   back: Slot,
 ): Promise<RunOutcome> {
+  const { router, config } = deps;
   const L = (s: Slot) => label(deps, s);
-  // never send all traffic to the version a deploy just rolled back, or to a server that takes none
-  if (state.ineligible?.includes(back)) {
-    const detail = state.detail ?? 'drained, in maintenance or down';
-    const why = /\bDRAIN\b/.test(detail)
-      ? 'Glidepath drains the slot of a version that was rolled back, aborted or never verified: deploy a fixed version instead'
-      : 'bring it back up first, or deploy to it';
-    return failed(`nothing was moved: ${L(back)} cannot take traffic (${detail}); ${why}`, live);
-  }
-  if ((await deps.router.rejected?.()) === back) {
+  // never send all traffic to the version a deploy just rolled back, or to a server that takes none;
+  // a mark that cannot be read stops the rollback (switchBack), it is never taken as no mark
+  const rejection = router.rejected ? await router.rejected() : undefined;
+  const ours = rejection?.slot === back ? rejection : undefined;
+  if (ours && !config.force) {
     return failed(
-      `nothing was moved: ${L(back)} holds the version the last deploy rolled back or aborted; ${L(live)} is already serving the previous version: deploy a fixed version instead`,
+      `nothing was moved: ${L(back)} is marked rejected: ${describeRejection(ours)}; ${L(live)} already serves the previous version. ` +
+        `Deploy a fixed version, or run rollback with force: true to send all traffic to ${L(back)} anyway`,
       live,
     );
   }
+  if (!ours && state.ineligible?.includes(back)) {
+    const detail = state.detail ?? 'drained, in maintenance or down';
+    return failed(
+      `nothing was moved: ${L(back)} cannot take traffic (${detail}) and Glidepath has no rejected mark on it: ` +
+        `an operator's drain or maintenance, a failing health check, or a mark whose note was lost (HAProxy reloaded). ` +
+        `Glidepath never overrides those, force or not: bring ${L(back)} back up by hand first, or deploy to it`,
+      live,
+    );
+  }
+  if (ours) {
+    const lifted = await liftMark(deps, ours, live);
+    if (lifted) return lifted;
+  }
   for (const gate of deps.gates ?? []) {
     const why = await gate.run({ target: back, live, signal: deps.signal });
-    if (why)
+    if (why) {
+      if (ours) await remark(deps, ours);
       return failed(
         `pre-traffic check ${gate.name} failed on ${L(back)}: ${why}; traffic stays on ${L(live)}`,
         live,
       );
+    }
   }
-  const reason = `rolled back on request: ${L(back)} has 100% again, ${L(live)} kept as previous`;
+  const forced = ours
+    ? `, forced by ${deps.actor ?? 'an unnamed actor'} past Glidepath's rejected mark (${describeRejection(ours)})`
+    : '';
+  const reason = `rolled back on request${forced}: ${L(back)} has 100% again, ${L(live)} kept as previous`;
   const done = await putBack(deps, {
     live: back,
     target: live,
     lastKnown: state.weights,
     reason,
-    reject: false,
+    cause: 'request',
   });
   if (!done.ok) return done.outcome;
   await recordSlots(deps, back, live);
   return { result: 'rolled-back', live: back, previous: live, weight: 0, reason: done.reason };
+}
+
+/**
+ * force: true lifts Glidepath's own mark, and only that: the router refuses when something else
+ * keeps the slot out, and a slot still unable to take traffic after the lift gets its mark back.
+ * Returns the failed outcome, or undefined when the slot may be probed and switched to.
+ */
+async function liftMark(deps: Deps, ours: Rejection, live: Slot): Promise<RunOutcome | undefined> {
+  const { router } = deps;
+  const back = ours.slot;
+  if (!router.lift) {
+    return failed(
+      `nothing was moved: force: true cannot lift the rejected mark on ${router.description}`,
+      live,
+    );
+  }
+  try {
+    await router.lift(back);
+  } catch (e) {
+    return failed(
+      `nothing was moved: force: true lifts only Glidepath's own rejected mark, and ${errorMessage(e)}`,
+      live,
+    );
+  }
+  deps.timeline.add({
+    at: deps.clock.now(),
+    type: 'force',
+    slot: back,
+    lifted: ours,
+    ...(deps.actor ? { by: deps.actor } : {}),
+  });
+  const now = await router.read();
+  if (now.ineligible?.includes(back)) {
+    await remark(deps, ours);
+    return failed(
+      `nothing was moved: Glidepath's mark on ${label(deps, back)} was lifted, but ${label(deps, back)} still cannot take traffic (${now.detail ?? 'down'}); its mark is back`,
+      live,
+    );
+  }
+  return undefined;
+}
+
+/** Puts back a mark a forced rollback lifted, with its note, when the rollback stops after all. */
+async function remark(deps: Deps, ours: Rejection): Promise<void> {
+  await note(deps, `mark ${ours.slot} as rejected again`, () => deps.router.reject?.(ours.slot, ours.note));
 }

@@ -12,6 +12,7 @@ import { putBack } from './put-back.js';
 import {
   failed,
   label,
+  markRejected,
   namesOf,
   note,
   noteNames,
@@ -44,9 +45,15 @@ export async function shiftThrough(
   const shift = new Shift(deps, plan, live, target, before, fresh);
   const out = await shift.run();
   if (out.result !== 'promoted' && out.result !== 'held' && shift.replaced) {
-    await note(deps, `mark ${label(deps, target)} as rejected`, () => deps.router.reject?.(target));
+    const why =
+      out.result === 'rolled-back'
+        ? 'rolled back'
+        : shift.lackOfData
+          ? 'not verified (too little data)'
+          : 'not verified';
+    await markRejected(deps, target, `${why}: ${out.reason ?? 'the deploy did not finish'}`);
   }
-  return out;
+  return { ...out, weightOf: target };
 }
 
 class Shift {
@@ -62,6 +69,8 @@ class Shift {
   replaced: boolean;
   /** the router has put what was deployed on the target (TrafficRouter.stage after the deploy hook) */
   private staged = false;
+  /** the deploy stopped because a step had too little data to judge */
+  lackOfData = false;
   private readonly promotionStep: Step | undefined;
   /** one judge for the whole deploy: its sequential tests run over every step */
   private readonly judge: DeployJudge;
@@ -270,10 +279,14 @@ class Shift {
    */
   private async bail(reason: string, cause: 'verdict' | 'fault' | 'no-data'): Promise<RunOutcome> {
     const { live, target } = this;
+    if (cause === 'no-data') {
+      this.lackOfData = true;
+      reason = this.lackOfDataReason(reason);
+    }
     if (!this.moved) return failed(`${reason}; no traffic was moved`, live);
-    const back = await putBack(this.deps, { live, target, lastKnown: this.applied, reason, reject: false });
+    const back = await putBack(this.deps, { live, target, lastKnown: this.applied, reason, cause });
     if (!back.ok) return back.outcome;
-    if (cause === 'fault' || cause === 'no-data') {
+    if (cause !== 'verdict') {
       return {
         result: 'failed',
         live,
@@ -283,6 +296,22 @@ class Shift {
       };
     }
     return { result: 'rolled-back', live, previous: target, weight: 0, reason: back.reason };
+  }
+
+  /**
+   * Too little traffic is no verdict on the version: the run fails (the deploy did not finish) and
+   * says what would give the judge enough data.
+   */
+  private lackOfDataReason(judged: string): string {
+    const { config } = this.deps;
+    const hold = formatDuration(
+      this.plan.phases.find((p): p is Step => p.kind === 'shift')?.holdMs ?? config.intervalMs,
+    );
+    const t = label(this.deps, this.target);
+    return (
+      `${judged}; ${t} was not judged unhealthy. To judge it, lower min-requests (now ${config.minRequests}), ` +
+      `hold steps longer (now ${hold}; interval), or send it more traffic`
+    );
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Command, HookName, Slot } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
 import type { Verdict } from '../judge/types.js';
 import type { HookResult } from './hooks.js';
-import type { RouterState, SlotNames, Weights } from './traffic.js';
+import type { LockHolder, Rejection, RouterState, SlotNames, SlotState, Weights } from './traffic.js';
 
 export type Result = 'promoted' | 'rolled-back' | 'held' | 'aborted' | 'failed' | 'planned' | 'unchanged';
 
@@ -12,11 +12,49 @@ export interface RunOutcome {
   result: Result;
   live?: Slot;
   previous?: Slot;
-  /** the new slot's final percent */
+  /** the percent of `weightOf` as read back (the `weight` output) */
   weight?: number;
+  /**
+   * The slot the `weight` output is about, per command: deploy, promote and abort: the deploy's
+   * target; rollback: the slot rolled back from; status: the target of a split in progress.
+   */
+  weightOf?: Slot;
+  /** both slots' percent as last read back from the load balancer; absent when unknown */
+  weights?: Weights;
   reason?: string;
   /** what the slots held at the end, when the router names them (Lambda versions) */
   names?: SlotNames;
+}
+
+/**
+ * Why traffic went back to the live slot: a verdict on the version, a fault of the run, too little
+ * data to judge, an abort, or an on-call rollback (which goes back to the previous slot).
+ */
+export type RestoreCause = 'verdict' | 'fault' | 'no-data' | 'abort' | 'request';
+
+/** What `status` saw: the load balancer's facts; the report words them and the next commands. */
+export interface StatusSnapshot {
+  weights: Weights;
+  /** each slot's admin or health state, when the provider has one */
+  slots?: Partial<Record<Slot, SlotState>>;
+  /** the router's own scale, e.g. `web/blue weight 100 UP, web/green weight 0 DRAIN` */
+  detail?: string;
+  /** the slot with all the traffic, at rest */
+  live?: Slot;
+  /** a deploy in progress (held): its target and how that is known */
+  split?: { live: Slot; target: Slot; known: 'note' | 'hold-at' };
+  /** traffic is split and nothing says which slot is new, or no slot is live */
+  problem?: string;
+  /** the live slot takes the traffic but cannot serve it */
+  liveDown?: string;
+  /** a slot Glidepath marked rejected, and why */
+  rejected?: Rejection;
+  /** the run lock: 'none' when the provider keeps none */
+  lock?: LockHolder | 'free' | 'none';
+  /** a deploy held earlier whose traffic was taken back outside Glidepath */
+  undone?: Slot;
+  /** the provider is the user's command: no notes, no lock */
+  provider?: string;
 }
 
 export type TimelineEvent = { at: number } & (
@@ -57,7 +95,10 @@ export type TimelineEvent = { at: number } & (
     }
   | { type: 'hook'; hook: HookName | 'check' | 'traffic'; result: HookResult }
   | { type: 'drift'; expected: Weights; found: Weights }
-  | { type: 'rollback'; reason: string; restored?: RouterState }
+  | { type: 'rollback'; reason: string; restored?: RouterState; cause?: RestoreCause }
+  | { type: 'status'; status: StatusSnapshot }
+  /** a rollback told to go past Glidepath's own rejected mark (`force: true`) */
+  | { type: 'force'; slot: Slot; by?: string; lifted?: Rejection }
   | { type: 'warning'; message: string }
   | { type: 'error'; message: string }
   | ({ type: 'run-end' } & RunOutcome)

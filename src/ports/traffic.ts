@@ -40,6 +40,40 @@ export interface RouterState {
   detail?: string;
 }
 
+/**
+ * Why a slot is marked rejected, kept with the mark where the mark lives (HAProxy: a process
+ * variable beside the server's admin state; ALB: tags beside `glidepath:rejected`). It is what tells
+ * Glidepath's own mark from an operator's, whatever admin state the mark uses.
+ */
+export interface RejectionNote {
+  /** the run that marked it: its URL, else its id */
+  run: string;
+  /** epoch ms */
+  at: number;
+  /** one short sentence: `rolled back: …`, `aborted by alice`, `not verified: …` */
+  reason: string;
+}
+
+/** A slot Glidepath marked rejected, and the note kept with the mark (absent when it was lost). */
+export interface Rejection {
+  slot: Slot;
+  note?: RejectionNote;
+}
+
+/** A slot's own state as the load balancer names it, for `status`: `UP`, `DRAIN`, `MAINT`, `DOWN`, `2/2 healthy`. */
+export interface SlotState {
+  state: string;
+  /** e.g. the server `web/green`, or unhealthy targets and their reasons */
+  detail?: string;
+}
+
+/** Who holds the run lock, for `status`. */
+export interface LockHolder {
+  run: string;
+  /** epoch ms */
+  expiresAt: number;
+}
+
 export interface TrafficRouter {
   /** e.g. `HAProxy /run/haproxy.sock (web/blue, web/green)`; never contains secrets */
   readonly description: string;
@@ -56,13 +90,23 @@ export interface TrafficRouter {
   record?(entry: { live: Slot; previous: Slot; runUrl?: string }): Promise<void>;
   /**
    * optional: mark a slot whose version was rolled back or aborted, so a later manual `rollback`
-   * never sends traffic to it (HAProxy drains the server, ALB tags the rule/listener)
+   * never sends traffic to it (HAProxy drains the server, ALB tags the rule/listener), keeping
+   * `note` with the mark
    */
-  reject?(slot: Slot): Promise<void>;
-  /** optional: the slot marked by reject(), when the router remembers it somewhere read() doesn't show */
-  rejected?(): Promise<Slot | undefined>;
+  reject?(slot: Slot, note?: RejectionNote): Promise<void>;
+  /** optional: the slot marked by reject() and its note; undefined when no Glidepath mark is known */
+  rejected?(): Promise<Rejection | undefined>;
+  /**
+   * optional: lift Glidepath's own rejected mark from `slot` (a forced rollback). Throws, changing
+   * nothing, when something else keeps the slot out: an operator's MAINT, a DOWN server.
+   */
+  lift?(slot: Slot): Promise<void>;
   /** optional: undo reject() and any drain before a deploy shifts traffic to the slot */
   prepare?(slot: Slot): Promise<void>;
+  /** optional, for `status`: each slot's admin or health state */
+  slotStates?(): Promise<Partial<Record<Slot, SlotState>>>;
+  /** optional, for `status`: the run holding the lock, undefined when free */
+  lockHolder?(): Promise<LockHolder | undefined>;
   /**
    * optional: remember which slot a deploy in progress is shifting to (undefined: none), so a
    * later promote/abort job knows the new slot from the old one whatever the split
@@ -82,4 +126,11 @@ export interface TrafficRouter {
    */
   stage?(target: Slot, deployed: boolean, signal?: AbortSignal): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** `aborted by alice at 25% (run …/runs/123, 2026-12-01 03:12 UTC)`; words for a mark whose note was lost. */
+export function describeRejection(r: Rejection): string {
+  if (!r.note) return 'no note kept with the mark (it was lost, or left by an older Glidepath)';
+  const at = new Date(r.note.at).toISOString().slice(0, 16).replace('T', ' ');
+  return `${r.note.reason || 'no reason given'} (run ${r.note.run || 'unknown'}, ${at} UTC)`;
 }

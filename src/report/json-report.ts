@@ -109,12 +109,15 @@ export interface StepSummary {
   lastEvaluation?: VerdictStatus;
 }
 
-/** The slot being deployed to: named at run start, else the one that is not live. */
+/**
+ * The slot being deployed to: named at run start, else (a deploy) the one that is not live. Status,
+ * rollback and an abort with nothing in progress deploy to no slot.
+ */
 export function targetOf(events: readonly TimelineEvent[]): Slot | undefined {
   for (const e of events) {
     if (e.type === 'run-start') {
       if (e.target) return e.target;
-      if (e.live) return e.live === 'blue' ? 'green' : 'blue';
+      if (e.live && e.command === 'deploy') return e.live === 'blue' ? 'green' : 'blue';
     }
   }
   return undefined;
@@ -186,10 +189,11 @@ export function collectSteps(events: readonly TimelineEvent[]): StepSummary[] {
   return [...byStep.values()].map(({ closed: _closed, ...s }) => s);
 }
 
-/** Weights as last applied: the latest `weights` event or rollback restore. */
+/** Weights as last read back: the run's end, else the latest `weights` event or rollback restore. */
 export function finalWeights(events: readonly TimelineEvent[]): Weights | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
+    if (e.type === 'run-end' && e.weights) return e.weights;
     if (e.type === 'weights') return e.applied.weights;
     if (e.type === 'rollback' && e.restored) return e.restored.weights;
   }

@@ -4,7 +4,9 @@ import * as core from '@actions/core';
 import type { Slot } from '../config/types.js';
 import type { TimelineEvent } from '../ports/timeline.js';
 import type { SlotNames } from '../ports/traffic.js';
-import { formatEvent, type DisplayLimits } from './progress.js';
+import { formatEvent, RESTORE_WORDS, type DisplayLimits } from './progress.js';
+import { statusLines } from './status.js';
+import { redact } from '../shared/redact.js';
 
 export class LogStream {
   private target: Slot | undefined;
@@ -24,6 +26,10 @@ export class LogStream {
     // a step's evaluations fold under its group; phases and outcomes stand outside so they stay visible
     if (e.type === 'phase' || e.type === 'rollback' || e.type === 'run-end' || e.type === 'drift')
       this.closeGroup();
+    if (e.type === 'status') {
+      for (const l of statusLines(e.status, e.at)) core.info(redact(l, this.opts.secrets));
+      return;
+    }
     const line = formatEvent(e, {
       target: this.target,
       limits: this.opts.limits,
@@ -36,7 +42,8 @@ export class LogStream {
       core.startGroup(line.replace(/^▸ /, ''));
       this.groupOpen = true;
     } else if (e.type === 'warning') core.warning(line);
-    else if (e.type === 'rollback') core.notice(line, { title: 'Glidepath rolled back' });
+    else if (e.type === 'rollback') core.notice(line, { title: RESTORE_WORDS[e.cause ?? 'verdict'].title });
+    else if (e.type === 'force') core.warning(line, { title: 'Glidepath rollback forced' });
     else core.info(line);
   };
 

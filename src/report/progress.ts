@@ -1,8 +1,14 @@
 // The live log: one line per timeline event, as it happens (the summary is rendered at the end).
 import type { Slot } from '../config/types.js';
 import type { Limits, Measures, Verdict } from '../judge/types.js';
-import { slotLabel, type RouterState, type SlotNames, type Weights } from '../ports/traffic.js';
-import type { TimelineEvent } from '../ports/timeline.js';
+import {
+  describeRejection,
+  slotLabel,
+  type RouterState,
+  type SlotNames,
+  type Weights,
+} from '../ports/traffic.js';
+import type { RestoreCause, TimelineEvent, TimelineEventOf } from '../ports/timeline.js';
 import { formatDuration, formatElapsed } from '../config/durations.js';
 import { redact } from '../shared/redact.js';
 
@@ -49,7 +55,10 @@ export function formatTargetWeight(weight: number, target?: Slot, names?: SlotNa
  */
 export function formatMeasures(m: Measures, limits?: DisplayLimits): string[] {
   const parts: string[] = [];
-  if (m.errorRate !== undefined) {
+  if (m.requests === 0) {
+    // no data is not 0%
+    parts.push('no requests');
+  } else if (m.errorRate !== undefined) {
     // the count says whether a low rate means anything: 0% of 3 requests is not 0% of 3000
     let s = `err ${formatPercent(m.errorRate)}${m.requests !== undefined ? ` of ${m.requests}` : ''}`;
     if (m.stableErrorRate !== undefined) s += ` vs stable ${formatPercent(m.stableErrorRate)}`;
@@ -79,6 +88,31 @@ export function formatVerdictTail(v: Verdict): string {
   return ` · ${v.status === 'fail' ? 'FAIL' : 'inconclusive'}: ${v.reason}`;
 }
 
+/** What the run starts from, in the command's own words: no arrow where nothing moves to a new slot. */
+function startSlots(e: TimelineEventOf<'run-start'>, L: (s: Slot) => string): string | undefined {
+  if (!e.live) return undefined;
+  switch (e.command) {
+    case 'deploy':
+    case 'promote':
+      return `live ${L(e.live)}${e.target ? ` → ${L(e.target)}` : ''}`;
+    case 'abort':
+      return e.target ? `live ${L(e.live)}, aborting the deploy to ${L(e.target)}` : `live ${L(e.live)}`;
+    case 'rollback':
+      return `live ${L(e.live)}, back to ${L(e.live === 'blue' ? 'green' : 'blue')}`;
+    default:
+      return `live ${L(e.live)}`;
+  }
+}
+
+/** How the log announces traffic going back, by why: an abort is not a rollback. */
+export const RESTORE_WORDS: Record<RestoreCause, { tag: string; title: string }> = {
+  verdict: { tag: 'ROLLBACK', title: 'Glidepath rolled back' },
+  fault: { tag: 'RESTORED (the run failed)', title: 'Glidepath restored the live slot' },
+  'no-data': { tag: 'STOPPED for lack of data', title: 'Glidepath stopped: too little data to judge' },
+  abort: { tag: 'ABORT', title: 'Glidepath aborted the deploy' },
+  request: { tag: 'ROLLBACK', title: 'Glidepath rolled back on request' },
+};
+
 function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
   const { names } = ctx;
   const L = (s: Slot) => slotLabel(s, names);
@@ -86,8 +120,11 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
     case 'slot-names':
       return undefined;
     case 'run-start': {
-      const parts = [`glidepath ${e.command}`, e.strategy, `via ${e.router}`];
-      if (e.live) parts.push(`live ${L(e.live)}${e.target ? ` → ${L(e.target)}` : ''}`);
+      // status, abort and rollback follow no strategy
+      const strategy = e.command === 'deploy' || e.command === 'promote' ? [e.strategy] : [];
+      const parts = [`glidepath ${e.command}`, ...strategy, `via ${e.router}`];
+      const slots = startSlots(e, L);
+      if (slots) parts.push(slots);
       if (e.before) parts.push(formatWeights(e.before, names));
       return parts.join(' · ');
     }
@@ -144,7 +181,11 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
     case 'drift':
       return `drift: expected ${formatWeights(e.expected, names)}, found ${formatWeights(e.found, names)}`;
     case 'rollback':
-      return `ROLLBACK: ${e.reason}${e.restored ? ` · restored ${formatState(e.restored, names)}` : ''}`;
+      return `${RESTORE_WORDS[e.cause ?? 'verdict'].tag}: ${e.reason}${e.restored ? ` · restored ${formatState(e.restored, names)}` : ''}`;
+    case 'force':
+      return `FORCED${e.by ? ` by ${e.by}` : ''}: lifted Glidepath's rejected mark on ${L(e.slot)}${e.lifted ? ` (${describeRejection(e.lifted)})` : ''}`;
+    case 'status':
+      return undefined; // several lines: LogStream prints statusLines()
     case 'warning':
       return `warning: ${e.message}`;
     case 'error':
@@ -152,7 +193,8 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
     case 'run-end': {
       const parts = [`result: ${e.result}`];
       if (e.live) parts.push(`live ${L(e.live)}${e.previous ? ` (previous ${L(e.previous)})` : ''}`);
-      if (e.weight !== undefined) parts.push(formatTargetWeight(e.weight, ctx.target, names));
+      // both slots as read back: a lone percent invites reading it as the wrong slot's
+      if (e.weights) parts.push(formatWeights(e.weights, names));
       if (e.reason) parts.push(e.reason);
       return parts.join(' · ');
     }

@@ -1,8 +1,14 @@
 // The job summary: what a run did, rendered as GitHub markdown from the timeline at the end.
 import * as core from '@actions/core';
 import type { Slot } from '../config/types.js';
-import { slotLabel, type SlotNames, type Weights } from '../ports/traffic.js';
-import { slotNamesOf, type TimelineEvent, type TimelineEventOf } from '../ports/timeline.js';
+import { describeRejection, slotLabel, type SlotNames, type Weights } from '../ports/traffic.js';
+import {
+  slotNamesOf,
+  type RestoreCause,
+  type TimelineEvent,
+  type TimelineEventOf,
+} from '../ports/timeline.js';
+import { statusMarkdown } from './status.js';
 import { collectSteps, finalWeights, targetOf, type StepSummary } from './json-report.js';
 import { codeBlock, escapeInline, link, truncate } from './markdown.js';
 import {
@@ -32,6 +38,15 @@ const CHART_POINTS_MAX = 60;
 const SUMMARY_MAX_BYTES = 1024 * 1024 - 1024;
 
 const hms = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+
+/** The section on traffic going back, named for why it went: an abort is not a rollback. */
+const ROLLBACK_HEADINGS: Record<RestoreCause, string> = {
+  verdict: 'Rollback',
+  fault: 'Live slot restored',
+  'no-data': 'Stopped for lack of data',
+  abort: 'Abort',
+  request: 'Rollback on request',
+};
 
 function banner(
   end: TimelineEventOf<'run-end'> | undefined,
@@ -219,7 +234,12 @@ function decisions(
         break;
       case 'rollback':
         out.push(
-          `- ${at} **rollback**: ${escapeInline(e.reason)}${e.restored ? ` · restored ${escapeInline(formatWeights(e.restored.weights, names))}` : ''}`,
+          `- ${at} **${ROLLBACK_HEADINGS[e.cause ?? 'verdict'].toLowerCase()}**: ${escapeInline(e.reason)}${e.restored ? ` · restored ${escapeInline(formatWeights(e.restored.weights, names))}` : ''}`,
+        );
+        break;
+      case 'force':
+        out.push(
+          `- ${at} **forced**${e.by ? ` by ${escapeInline(e.by)}` : ''}: lifted the rejected mark on ${escapeInline(slotLabel(e.slot, names))}`,
         );
         break;
       default:
@@ -283,6 +303,14 @@ export function renderSummary(input: SummaryInput): string {
 
   const reason = end?.reason ?? rollback?.reason;
   if (end?.result !== 'promoted' && reason) lines.push(`**Reason:** ${esc(reason)}`, '');
+  const forced = events.find((e): e is TimelineEventOf<'force'> => e.type === 'force');
+  if (forced)
+    lines.push(
+      `**Forced** by ${esc(forced.by ?? 'an unnamed actor (GITHUB_ACTOR unset)')}: \`force: true\` lifted Glidepath's rejected mark on ${forced.slot}${forced.lifted ? ` (${esc(describeRejection(forced.lifted))})` : ''}.`,
+      '',
+    );
+  const seen = events.find((e): e is TimelineEventOf<'status'> => e.type === 'status');
+  if (seen) lines.push(...statusMarkdown(seen.status, seen.at));
 
   const links = [
     input.runUrl ? link('workflow run', url(input.runUrl)) : '',
@@ -304,7 +332,7 @@ export function renderSummary(input: SummaryInput): string {
 
   if (rollback) {
     lines.push(
-      '### Rollback',
+      `### ${ROLLBACK_HEADINGS[rollback.cause ?? 'verdict']}`,
       '',
       `At ${hms(rollback.at)} UTC traffic went back${end?.live ? ` to ${esc(slotLabel(end.live, names))}` : ''}: ${esc(rollback.reason)}`,
     );

@@ -16,7 +16,15 @@ import {
   type TargetGroupTuple,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ProviderConfig, Slot } from '../config/types.js';
-import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
+import type {
+  LockHolder,
+  Rejection,
+  RejectionNote,
+  RouterState,
+  TrafficRouter,
+  Weights,
+} from '../ports/traffic.js';
+import { escapeNote, noteFields, noteFrom, unescapeNote } from './mark-note.js';
 import {
   createPacer,
   ELBV2_MUTATING_GAP_MS,
@@ -33,6 +41,13 @@ export const TAG_LIVE = 'glidepath:live';
 export const TAG_PREVIOUS = 'glidepath:previous';
 export const TAG_RUN = 'glidepath:run';
 export const TAG_REJECTED = 'glidepath:rejected';
+/** the note kept with the rejected mark: which run, when, why */
+export const TAG_REJECTED_RUN = 'glidepath:rejected-run';
+export const TAG_REJECTED_AT = 'glidepath:rejected-at';
+export const TAG_REJECTED_REASON = 'glidepath:rejected-reason';
+const REJECTED_TAGS = [TAG_REJECTED, TAG_REJECTED_RUN, TAG_REJECTED_AT, TAG_REJECTED_REASON];
+/** What an ELBv2 tag value accepts besides `=` (the note's escape character). */
+const TAG_SAFE = /[\p{L}\p{Z}\p{N}_.:/+\-@]/u;
 export const TAG_TARGET = 'glidepath:target';
 
 /** ALB's weight scale: each target group 0..999 (API limit). */
@@ -123,6 +138,13 @@ function parseLock(value: string): { runId: string; expiresAt: number } | undefi
   if (!m) return undefined;
   const expiresAt = Date.parse(m[2]!);
   return Number.isNaN(expiresAt) ? undefined : { runId: m[1]!, expiresAt };
+}
+
+/** An escaped text cut to a tag value's 256 characters without splitting an `=XX` escape. */
+function fitTag(text: string): string {
+  if (text.length <= 256) return text;
+  const cut = text.slice(0, 256);
+  return cut.replace(/=[0-9A-F]?$/, '');
 }
 
 function sameArn(a: string | undefined, b: string): boolean {
@@ -293,26 +315,63 @@ export class AlbRouter implements TrafficRouter {
     );
   }
 
-  /** The slot holding a version that was rolled back or aborted: a manual rollback must not go there. */
-  async reject(slot: Slot): Promise<void> {
+  /**
+   * The slot holding a version that was rolled back or aborted: a manual rollback must not go there.
+   * The note goes in tags beside the mark, in one call (a tag value takes 256 characters).
+   */
+  async reject(slot: Slot, note?: RejectionNote): Promise<void> {
+    const tags: { Key: string; Value: string }[] = [{ Key: TAG_REJECTED, Value: slot }];
+    if (note) {
+      const f = noteFields(note);
+      tags.push(
+        { Key: TAG_REJECTED_RUN, Value: escapeNote(f.run, TAG_SAFE).slice(0, 256) },
+        { Key: TAG_REJECTED_AT, Value: f.at },
+        { Key: TAG_REJECTED_REASON, Value: fitTag(escapeNote(f.reason, TAG_SAFE)) },
+      );
+    }
     await this.mutate('AddTags', () =>
-      this.client.send(
-        new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: [{ Key: TAG_REJECTED, Value: slot }] }),
-      ),
+      this.client.send(new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: tags })),
     );
   }
 
-  async rejected(): Promise<Slot | undefined> {
-    const v = (await this.tags())[TAG_REJECTED];
-    return v === 'blue' || v === 'green' ? v : undefined;
+  async rejected(): Promise<Rejection | undefined> {
+    const t = await this.tags();
+    const v = t[TAG_REJECTED];
+    if (v !== 'blue' && v !== 'green') return undefined;
+    const note = noteFrom({
+      run: unescapeNote(t[TAG_REJECTED_RUN] ?? ''),
+      at: t[TAG_REJECTED_AT],
+      reason: unescapeNote(t[TAG_REJECTED_REASON] ?? ''),
+    });
+    return note ? { slot: v, note } : { slot: v };
+  }
+
+  /** A forced rollback: the mark is only tags, so lifting it is removing them (target health is a gate). */
+  async lift(slot: Slot): Promise<void> {
+    if ((await this.rejected())?.slot !== slot)
+      throw new Error(
+        `ALB: no ${TAG_REJECTED} tag names ${slot} on the ${this.where.kind} ${this.where.arn}`,
+      );
+    await this.removeRejected();
   }
 
   /** A new version is going to the slot: it no longer holds the rejected one. */
   async prepare(slot: Slot): Promise<void> {
-    if ((await this.rejected()) !== slot) return;
+    if ((await this.rejected())?.slot !== slot) return;
+    await this.removeRejected();
+  }
+
+  private async removeRejected(): Promise<void> {
     await this.mutate('RemoveTags', () =>
-      this.client.send(new RemoveTagsCommand({ ResourceArns: [this.where.arn], TagKeys: [TAG_REJECTED] })),
+      this.client.send(new RemoveTagsCommand({ ResourceArns: [this.where.arn], TagKeys: REJECTED_TAGS })),
     );
+  }
+
+  async lockHolder(): Promise<LockHolder | undefined> {
+    const current = (await this.tags())[TAG_LOCK];
+    if (!current) return undefined;
+    const held = parseLock(current);
+    return held ? { run: held.runId, expiresAt: held.expiresAt } : { run: current, expiresAt: NaN };
   }
 
   /** The deploy's target slot, so a later promote/abort job tells the new slot from the old one. */

@@ -1,6 +1,14 @@
 // TrafficRouter over the HAProxy runtime API: percent splits as absolute server weights in one backend.
 import type { HaproxyServerRef, ProviderConfig, Slot, SocketAddress } from '../config/types.js';
-import type { RouterState, TrafficRouter, Weights } from '../ports/traffic.js';
+import type {
+  Rejection,
+  RejectionNote,
+  RouterState,
+  SlotState,
+  TrafficRouter,
+  Weights,
+} from '../ports/traffic.js';
+import { escapeNote, noteFields, noteFrom, unescapeNote } from './mark-note.js';
 import {
   SHOW_SERVER_STATS,
   findServerRow,
@@ -13,6 +21,10 @@ export type HaproxyProvider = Extract<ProviderConfig, { kind: 'haproxy' }>;
 
 const SLOTS: readonly Slot[] = ['blue', 'green'];
 const inputOf = (slot: Slot) => `${slot}-target`;
+/** What a process variable's str() takes without quoting: the rest is escaped (mark-note.ts); `+` joins fields. */
+const VAR_SAFE = /[A-Za-z0-9._:/@-]/;
+/** The admin state Glidepath's rejected mark puts a server in (`set server … state drain`). */
+const MARK_STATE = 'drain';
 const refText = (ref: HaproxyServerRef) => `${ref.backend}/${ref.server}`;
 
 /**
@@ -114,15 +126,65 @@ export class HaproxyRouter implements TrafficRouter {
 
   /**
    * Drains the server of a rolled-back version: it has weight 0 already, and DRAIN makes read()
-   * report it ineligible, so a later manual rollback refuses to send traffic to it.
+   * report it ineligible, so a later manual rollback refuses to send traffic to it. The note goes
+   * into a process variable beside it: the drain alone cannot tell Glidepath's mark from an operator's.
    */
-  async reject(slot: Slot): Promise<void> {
-    await this.setState(slot, 'drain');
+  async reject(slot: Slot, note?: RejectionNote): Promise<void> {
+    await this.setState(slot, MARK_STATE);
+    const fields = note ? noteFields(note) : { run: '', at: '', reason: '' };
+    await this.setVar(
+      this.rejectedVar,
+      [slot, fields.run, fields.at, fields.reason].map((f) => escapeNote(f, VAR_SAFE)).join('+'),
+    );
+  }
+
+  async rejected(): Promise<Rejection | undefined> {
+    const value = await this.getVar(this.rejectedVar);
+    const [slot, run, at, reason] = (value ?? '').split('+').map(unescapeNote);
+    if (slot !== 'blue' && slot !== 'green') return undefined;
+    const note = noteFrom({ run, at, reason });
+    return note ? { slot, note } : { slot };
+  }
+
+  /**
+   * Lifts Glidepath's own mark: only from a server in the state the mark put it in, with the note
+   * naming it. An operator's MAINT and a DOWN server are never lifted.
+   */
+  async lift(slot: Slot): Promise<void> {
+    const ref = refText(this.provider[slot]);
+    if ((await this.rejected())?.slot !== slot)
+      throw new Error(`Glidepath has no rejected mark on ${ref} to lift`);
+    const rows = parseShowStat(await this.send(SHOW_SERVER_STATS));
+    const status = (
+      findServerRow(rows, this.provider[slot], inputOf(slot), this.provider.socket).status ?? ''
+    ).trim();
+    if (/^MAINT/.test(status))
+      throw new Error(
+        `${ref} is in MAINT, an operator's maintenance that Glidepath never lifts; bring it back by hand first`,
+      );
+    if (/^DOWN/.test(status))
+      throw new Error(`${ref} is DOWN: its health check fails, so it cannot take traffic`);
+    await this.setState(slot, 'ready');
+    await this.setVar(this.rejectedVar, '');
   }
 
   /** A drained or maintained server takes no balanced traffic whatever its weight: ready it before a shift. */
   async prepare(slot: Slot): Promise<void> {
     await this.setState(slot, 'ready');
+    // a new version is going there: the mark and its note no longer describe it
+    if ((await this.rejected())?.slot === slot) await this.setVar(this.rejectedVar, '');
+  }
+
+  async slotStates(): Promise<Partial<Record<Slot, SlotState>>> {
+    const rows = parseShowStat(await this.send(SHOW_SERVER_STATS));
+    const out: Partial<Record<Slot, SlotState>> = {};
+    for (const slot of SLOTS) {
+      const ref = this.provider[slot];
+      const row = findServerRow(rows, ref, inputOf(slot), this.provider.socket);
+      const check = row.check_status ? `, check ${row.check_status}` : '';
+      out[slot] = { state: (row.status ?? '').trim() || 'unknown', detail: `${refText(ref)}${check}` };
+    }
+    return out;
   }
 
   /**
@@ -131,24 +193,41 @@ export class HaproxyRouter implements TrafficRouter {
    * CLI command in 2.6 (admin level is enough); like runtime weights it is lost on reload.
    */
   async markTarget(slot: Slot | undefined): Promise<void> {
-    const line = `experimental-mode on; set var ${this.targetVar} str(${slot ?? 'none'})`;
-    const reply = (await this.send(line)).trim();
-    if (reply !== '')
-      throw new Error(`HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${reply}`);
+    await this.setVar(this.targetVar, slot ?? 'none');
   }
 
   async markedTarget(): Promise<Slot | undefined> {
-    const reply = await this.send(`get var ${this.targetVar}`);
-    const value = /value=<([^>]*)>/.exec(reply)?.[1];
+    const value = await this.getVar(this.targetVar);
     return value === 'blue' || value === 'green' ? value : undefined;
   }
 
   /** one variable per backend: several services may share an HAProxy */
   private get targetVar(): string {
-    return `proc.glidepath_target_${this.provider.blue.backend.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    return `proc.glidepath_target_${this.backendVar}`;
   }
 
-  private async setState(slot: Slot, state: 'ready' | 'drain'): Promise<void> {
+  private get rejectedVar(): string {
+    return `proc.glidepath_rejected_${this.backendVar}`;
+  }
+
+  private get backendVar(): string {
+    return this.provider.blue.backend.replace(/[^A-Za-z0-9_]/g, '_');
+  }
+
+  /** `value` must be VAR_SAFE characters (or escaped into them); '' empties the variable */
+  private async setVar(name: string, value: string): Promise<void> {
+    const line = `experimental-mode on; set var ${name} str(${value})`;
+    const reply = (await this.send(line)).trim();
+    if (reply !== '')
+      throw new Error(`HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${reply}`);
+  }
+
+  private async getVar(name: string): Promise<string | undefined> {
+    const reply = await this.send(`get var ${name}`);
+    return /value=<([^>]*)>/.exec(reply)?.[1];
+  }
+
+  private async setState(slot: Slot, state: 'ready' | typeof MARK_STATE): Promise<void> {
     const line = `set server ${refText(this.provider[slot])} state ${state}`;
     const reply = (await this.send(line)).trim();
     if (reply !== '') {

@@ -1,0 +1,137 @@
+// What `status` shows: each slot's weight, state and role, the rejected mark and why, the lock, and
+// the commands that make sense next; as log lines and as a summary section.
+import type { Slot } from '../config/types.js';
+import { otherSlot } from '../config/types.js';
+import type { StatusSnapshot } from '../ports/timeline.js';
+import { describeRejection } from '../ports/traffic.js';
+import { escapeInline } from './markdown.js';
+import { formatPercent } from './progress.js';
+
+const SLOTS: readonly Slot[] = ['blue', 'green'];
+
+const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** What a slot is to on-call: live, the deploy's new slot, previous, rejected and why. */
+export function slotRole(s: StatusSnapshot, slot: Slot): string {
+  const rejected = s.rejected?.slot === slot ? `rejected: ${describeRejection(s.rejected)}` : undefined;
+  if (s.split) {
+    const { live, target, known } = s.split;
+    if (slot === live) return 'live: the deploy in progress started from it';
+    if (slot === target)
+      return `new: the deploy in progress, held at ${formatPercent(s.weights[target])} (known from ${known === 'note' ? "the load balancer's note" : 'hold-at'})`;
+  }
+  if (s.live) {
+    if (slot === s.live) return s.liveDown ? `live, but cannot serve: ${s.liveDown}` : 'live';
+    if (rejected) return rejected;
+    if (s.undone === slot) return 'previous: the deploy held on it was undone outside Glidepath';
+    return 'previous: a rollback switches back to it';
+  }
+  return rejected ?? '';
+}
+
+export function lockText(s: StatusSnapshot, now: number): string {
+  const lock = s.lock;
+  if (lock === undefined || lock === 'none') return 'none kept by this provider';
+  if (lock === 'free') return 'free';
+  if (!Number.isFinite(lock.expiresAt)) return `held by ${lock.run} (expiry unreadable)`;
+  const left = lock.expiresAt - now;
+  return left > 0
+    ? `held by run ${lock.run} until ${utc(lock.expiresAt)} (${Math.ceil(left / 60_000)} min left)`
+    : `left by run ${lock.run}, expired ${utc(lock.expiresAt)}: the next run takes it over`;
+}
+
+/** The commands that make sense from here, each with what it does. */
+export function nextCommands(s: StatusSnapshot, now: number): string[] {
+  const out: string[] = [];
+  const lock = s.lock;
+  if (lock && typeof lock === 'object' && lock.expiresAt > now)
+    out.push(
+      `wait for run ${lock.run} to finish (it holds the lock until ${utc(lock.expiresAt)}): any command now fails`,
+    );
+  if (s.problem) {
+    out.push(
+      s.split === undefined && s.weights.blue > 0 && s.weights.green > 0
+        ? 'give promote or abort the held weight as hold-at, or set the weights by hand'
+        : 'set the weights by hand: no slot is live',
+    );
+    return out;
+  }
+  if (s.split) {
+    const { live, target } = s.split;
+    out.push(
+      `promote: continue ${target} from ${formatPercent(s.weights[target])} to 100% with the same checks`,
+      `abort: send all traffic back to ${live} (marks ${target} rejected)`,
+    );
+    return out;
+  }
+  if (!s.live) return out;
+  const other = otherSlot(s.live);
+  if (s.liveDown) out.push(`bring ${s.live} back up: it has all the traffic but cannot serve it`);
+  if (s.undone === other)
+    out.push(`deploy again to ship to ${other}: the held deploy's traffic was taken back`);
+  if (s.rejected?.slot === other) {
+    out.push(
+      `deploy a fixed version to ${other} (the deploy lifts the mark)`,
+      `rollback with force: true sends all traffic to ${other} anyway (${other}'s version was rejected)`,
+    );
+  } else {
+    const state = s.slots?.[other]?.state ?? '';
+    if (/^(DRAIN|MAINT|DOWN|NOLB)/.test(state)) {
+      out.push(
+        `bring ${other} back up (${state}) before a rollback can switch to it`,
+        `deploy ships the next version to ${other}`,
+      );
+    } else {
+      out.push(
+        `rollback switches all traffic back to ${other} (probed first when pre-traffic-urls is set)`,
+        `deploy ships the next version to ${other}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** The status as log lines: one row per slot, then the mark, the lock and the next commands. */
+export function statusLines(s: StatusSnapshot, now: number): string[] {
+  const rows = SLOTS.map((slot) => [
+    slot,
+    formatPercent(s.weights[slot]),
+    s.slots?.[slot]?.state ?? '–',
+    [slotRole(s, slot), s.slots?.[slot]?.detail].filter(Boolean).join(' · '),
+  ]);
+  const width = (i: number) => Math.max(...rows.map((r) => r[i]!.length));
+  const lines = rows.map(
+    (r) => `  ${r[0]!.padEnd(width(0))}  ${r[1]!.padStart(width(1))}  ${r[2]!.padEnd(width(2))}  ${r[3]}`,
+  );
+  if (s.problem) lines.push(`  ${s.problem}`);
+  if (s.rejected && !(s.live && s.rejected.slot === otherSlot(s.live)))
+    lines.push(`  rejected mark on ${s.rejected.slot}: ${describeRejection(s.rejected)}`);
+  lines.push(`  lock: ${lockText(s, now)}`);
+  const next = nextCommands(s, now);
+  if (next.length) lines.push('  next:', ...next.map((n) => `    - ${n}`));
+  return lines;
+}
+
+/** The status as a summary section. */
+export function statusMarkdown(s: StatusSnapshot, now: number): string[] {
+  const out = [
+    '### Status',
+    '',
+    '| slot | weight | state | what it is |',
+    '|---|---|---|---|',
+    ...SLOTS.map(
+      (slot) =>
+        `| ${slot} | ${formatPercent(s.weights[slot])} | ${escapeInline(s.slots?.[slot]?.state ?? '–')} | ${escapeInline(
+          [slotRole(s, slot), s.slots?.[slot]?.detail].filter(Boolean).join(' · '),
+        )} |`,
+    ),
+    '',
+  ];
+  if (s.problem) out.push(`**${escapeInline(s.problem)}**`, '');
+  if (s.rejected && !(s.live && s.rejected.slot === otherSlot(s.live)))
+    out.push(`Rejected mark on ${s.rejected.slot}: ${escapeInline(describeRejection(s.rejected))}`, '');
+  out.push(`Lock: ${escapeInline(lockText(s, now))}`, '');
+  const next = nextCommands(s, now);
+  if (next.length) out.push('**Next:**', '', ...next.map((n) => `- ${escapeInline(n)}`), '');
+  return out;
+}
