@@ -63,6 +63,8 @@ const events: TimelineEvent[] = [
     live: 'blue',
     previous: 'green',
     weight: 0,
+    weightOf: 'green',
+    weights: { blue: 100, green: 0 },
     reason,
     names,
   },
@@ -103,7 +105,7 @@ describe('log lines with named slots', () => {
       /^step 1 done · version 8 10% · held 5m · 10 evaluations · err 9\.18% of 98 \(limit 5%\) · served 9\.8% of requests · /,
     );
     expect(line(events[6]!)).toMatch(
-      /^result: rolled-back · live version 7 \(previous version 8\) · version 8 0% · /,
+      /^result: rolled-back · live version 7 \(previous version 8\) · version 7 100% \/ version 8 0% · /,
     );
     expect(line(events[0]!)).toBeUndefined();
   });
