@@ -48,7 +48,7 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
   const router = await createRouter(config, aws, secrets, (message) =>
     timeline.add({ at: Date.now(), type: 'warning', message }),
   );
-  const { checks, gates } = await createChecks(config, aws, secrets, systemClock);
+  const { checks, gates } = await createChecks(config, aws, secrets, systemClock, router);
   const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
   const github = new GithubReporting(config, secrets, (message) => core.warning(message));
   try {

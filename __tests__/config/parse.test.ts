@@ -20,6 +20,12 @@ const ALB = {
   'green-target': TG_GREEN,
   'alb-listener-arn': LISTENER,
 };
+const LAMBDA = {
+  provider: 'lambda',
+  'lambda-function': 'checkout',
+  'lambda-alias': 'live',
+};
+const FN_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:checkout';
 const COMMAND = {
   provider: 'command',
   'traffic-command': './set-weights.sh',
@@ -154,8 +160,8 @@ const BAD: [string, Record<string, string>, string, string][] = [
     'hold-at',
     'use one of 30, 60, 90',
   ],
-  ['no provider', { 'blue-target': 'app/blue' }, 'provider', 'alb, haproxy or command'],
-  ['unknown provider', { ...HAPROXY, provider: 'nginx' }, 'provider', 'alb, haproxy or command'],
+  ['no provider', { 'blue-target': 'app/blue' }, 'provider', 'alb, haproxy, lambda or command'],
+  ['unknown provider', { ...HAPROXY, provider: 'nginx' }, 'provider', 'alb, haproxy, lambda or command'],
   ['haproxy without blue-target', { ...HAPROXY, 'blue-target': '' }, 'blue-target', 'backend/server'],
   ['haproxy server without backend', { ...HAPROXY, 'blue-target': 'blue' }, 'blue-target', 'like app/blue'],
   [
@@ -349,6 +355,92 @@ const BAD: [string, Record<string, string>, string, string][] = [
     { ...HAPROXY, 'cloudwatch-alarms': `ok-alarm,${'a'.repeat(256)}` },
     'cloudwatch-alarms',
     'separated by newlines or commas',
+  ],
+  // provider lambda (src/config/lambda.ts; the per-minute rule in src/plan/feasibility.ts)
+  [
+    'lambda without lambda-function',
+    { ...LAMBDA, 'lambda-function': '' },
+    'lambda-function',
+    'is required with provider lambda',
+  ],
+  [
+    'lambda without lambda-alias',
+    { ...LAMBDA, 'lambda-alias': '' },
+    'lambda-alias',
+    'the alias your callers invoke',
+  ],
+  [
+    'lambda-function with a qualifier',
+    { ...LAMBDA, 'lambda-function': `${FN_ARN}:live` },
+    'lambda-function',
+    'names a version or alias (live) after the function',
+  ],
+  [
+    'lambda-function not a name',
+    { ...LAMBDA, 'lambda-function': 'check out' },
+    'lambda-function',
+    'a function name like checkout',
+  ],
+  [
+    'lambda-function in another region than aws-region',
+    { ...LAMBDA, 'lambda-function': FN_ARN, 'aws-region': 'eu-west-1' },
+    'lambda-function',
+    'is in region us-east-1 but aws-region is eu-west-1',
+  ],
+  ['lambda-alias $LATEST', { ...LAMBDA, 'lambda-alias': '$LATEST' }, 'lambda-alias', 'not an alias'],
+  [
+    'lambda-alias a version number',
+    { ...LAMBDA, 'lambda-alias': '7' },
+    'lambda-alias',
+    'not a version number',
+  ],
+  [
+    'lambda-version $LATEST',
+    { ...LAMBDA, 'lambda-version': '$LATEST' },
+    'lambda-version',
+    'Lambda weights only published versions',
+  ],
+  [
+    'lambda-version not a number',
+    { ...LAMBDA, 'lambda-version': 'v8' },
+    'lambda-version',
+    'a published version number',
+  ],
+  [
+    'pre-traffic-payload not JSON',
+    { ...LAMBDA, 'pre-traffic-payload': '{path: /}' },
+    'pre-traffic-payload',
+    'must be the JSON event',
+  ],
+  [
+    'pre-traffic-payload with alb',
+    { ...ALB, 'pre-traffic-payload': '{}' },
+    'pre-traffic-payload',
+    'belongs to provider lambda',
+  ],
+  [
+    'lambda-function with haproxy',
+    { ...HAPROXY, 'lambda-function': 'checkout' },
+    'lambda-function',
+    'belongs to provider lambda',
+  ],
+  [
+    'blue-target with lambda',
+    { ...LAMBDA, 'blue-target': 'app/blue' },
+    'blue-target',
+    'is not used with provider lambda',
+  ],
+  [
+    'Lambda preset steps of 1 minute with min-requests',
+    { ...LAMBDA, strategy: 'LambdaLinear10PercentEvery1Minute' },
+    'strategy',
+    'Lambda metrics are published per minute',
+  ],
+  [
+    'lambda interval of 2 minutes with min-requests',
+    { ...LAMBDA, interval: '2m' },
+    'interval',
+    'set min-requests: 0 to judge on alarms, probes and checks only',
   ],
 ];
 
@@ -896,5 +988,51 @@ describe('inputs as people write them', () => {
     expect(green).not.toContain('app/blue');
     const blue = errors.find((e) => e.input === 'blue-target')?.message ?? '';
     if (inputs.provider === 'alb') expect(blue).not.toMatch(/app\/blue\b/);
+  });
+});
+
+describe('provider lambda', () => {
+  it('reads the function, the alias, the version and the pre-traffic event', () => {
+    const c = configOf(
+      validateInputs({
+        ...LAMBDA,
+        'lambda-function': FN_ARN,
+        'lambda-version': '8',
+        'pre-traffic-payload': '{"path": "/health"}',
+        'aws-region': 'us-east-1',
+        strategy: 'LambdaCanary10Percent5Minutes',
+      }),
+    );
+    expect(c.provider).toEqual({
+      kind: 'lambda',
+      functionName: FN_ARN,
+      alias: 'live',
+      version: '8',
+      preTrafficPayload: '{"path": "/health"}',
+    });
+    expect(c.strategy.strategy).toEqual({ kind: 'canary', steps: [10] });
+    expect(c.intervalMs).toBe(5 * 60_000);
+  });
+
+  it('publishes when no version is given: lambda-version stays unset', () => {
+    expect(configOf(validateInputs(LAMBDA)).provider).toEqual({
+      kind: 'lambda',
+      functionName: 'checkout',
+      alias: 'live',
+    });
+  });
+
+  it('takes LambdaLinear10PercentEvery1Minute once min-requests is 0 (alarms, probes and checks judge)', () => {
+    const c = configOf(
+      validateInputs({ ...LAMBDA, strategy: 'LambdaLinear10PercentEvery1Minute', 'min-requests': '0' }),
+    );
+    expect(c.strategy.strategy).toEqual({ kind: 'linear', increment: 10 });
+    expect(c.intervalMs).toBe(60_000);
+  });
+
+  it('an on-call rollback is never refused for the plan’s per-minute rule', () => {
+    expect(
+      validateInputs({ ...LAMBDA, command: 'rollback', strategy: 'LambdaLinear10PercentEvery1Minute' }).ok,
+    ).toBe(true);
   });
 });

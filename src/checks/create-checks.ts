@@ -6,6 +6,8 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { Check, Gate } from '../ports/checks.js';
 import { CHECK_COMMAND_GRACE_MS, TARGET_HEALTH_WAIT_MS } from '../config/limits.js';
 import type { AwsClients } from '../traffic/aws-clients.js';
+import type { SlotNames } from '../ports/traffic.js';
+import { functionNameOf } from '../traffic/lambda-arn.js';
 import { HAPROXY_STATS_CADENCE_MS, HaproxyStatsCheck } from './haproxy-stats.js';
 import { HttpProbeCheck } from './http-probe.js';
 import { CommandCheck } from './command-check.js';
@@ -13,11 +15,16 @@ import { loadBalancerDimension, targetGroupDimension } from '../traffic/alb-arn.
 
 type Built = { checks: Check[]; gates: Gate[] };
 
+/**
+ * `router.slotNames` tells the Lambda checks which version each slot stands for (the router maps them,
+ * and learns the new one only when it publishes it).
+ */
 export async function createChecks(
   config: Config,
   aws: AwsClients,
   secrets: string[] = [],
   clock: Clock = systemClock,
+  router: { slotNames?: () => SlotNames } = {},
 ): Promise<Built> {
   const built: Built = { checks: [], gates: [] };
   addProbes(config, built);
@@ -38,6 +45,7 @@ export async function createChecks(
     );
   }
   if (p.kind === 'alb') await addAlbChecks(config, p, aws, clock, built);
+  if (p.kind === 'lambda') await addLambdaChecks(config, p, aws, clock, router, built);
   if (p.kind !== 'alb' && config.cloudwatchAlarms.length > 0) {
     // alarms work with any provider: only the ALB metrics need the ALB
     const [{ CloudWatchCheck }, client] = await Promise.all([import('./cloudwatch.js'), aws.cloudwatch()]);
@@ -70,6 +78,44 @@ function addProbes(config: Config, built: Built): void {
         : undefined;
     },
   });
+}
+
+/** Each version's own metrics through the alias, and the new version invoked with pre-traffic-payload. */
+async function addLambdaChecks(
+  config: Config,
+  p: Extract<Config['provider'], { kind: 'lambda' }>,
+  aws: AwsClients,
+  clock: Clock,
+  router: { slotNames?: () => SlotNames },
+  built: Built,
+): Promise<void> {
+  const versionOf = (slot: 'blue' | 'green') => router.slotNames?.()[slot]?.id || undefined;
+  const [{ LambdaMetricsCheck }, cloudwatch] = await Promise.all([
+    import('./lambda-metrics.js'),
+    aws.cloudwatch(),
+  ]);
+  built.checks.push(
+    new LambdaMetricsCheck({
+      client: cloudwatch,
+      functionName: functionNameOf(p.functionName),
+      alias: p.alias,
+      versionOf,
+      sleep: (ms) => clock.sleep(ms),
+      ...(config.maxLatency ? { maxLatency: config.maxLatency } : {}),
+    }),
+  );
+  if (p.preTrafficPayload === undefined) return;
+  const [{ lambdaInvokeGate }, client] = await Promise.all([import('./lambda-invoke.js'), aws.lambda()]);
+  built.gates.push(
+    lambdaInvokeGate({
+      client,
+      functionName: p.functionName,
+      payload: p.preTrafficPayload,
+      versionOf,
+      timeoutMs: config.hookTimeoutMs,
+      sleep: (ms) => clock.sleep(ms),
+    }),
+  );
 }
 
 /** Target health (a gate and a check) and CloudWatch metrics and alarms of both target groups. */

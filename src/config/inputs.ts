@@ -75,7 +75,7 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'Required. What carries the traffic: alb (AWS Application Load Balancer), haproxy (runtime API), or command (your own script).',
+      'Required. What carries the traffic: alb (AWS Application Load Balancer), haproxy (runtime API), lambda (a weighted Lambda alias), or command (your own script).',
   },
   {
     name: 'blue-target',
@@ -125,6 +125,34 @@ export const INPUTS = [
     secret: false,
     description:
       'Shell command that prints the current weights as {"blue":N,"green":M}. Required for provider command (except plan), since it is how the live slot is found.',
+  },
+  {
+    name: 'lambda-function',
+    default: '',
+    secret: false,
+    description:
+      'The Lambda function: its name like checkout, or its unqualified ARN. Required for provider lambda.',
+  },
+  {
+    name: 'lambda-alias',
+    default: '',
+    secret: false,
+    description:
+      'The alias your callers invoke, like live; its weights move traffic to the new version. Required for provider lambda.',
+  },
+  {
+    name: 'lambda-version',
+    default: '',
+    secret: false,
+    description:
+      'The published version to shift to, like 8. Empty: Glidepath publishes one from $LATEST after deploy-command and reports its number.',
+  },
+  {
+    name: 'pre-traffic-payload',
+    default: '',
+    secret: false,
+    description:
+      'A JSON event the new Lambda version is invoked with before any traffic moves; a function error or a non-2xx status stops the deploy.',
   },
   {
     name: 'health-urls',
@@ -366,7 +394,7 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'AWS region for the ALB and CloudWatch, like us-east-1. Defaults to the region in the environment; credentials always come from the environment.',
+      'AWS region for the ALB, Lambda and CloudWatch, like us-east-1. Defaults to the region in the environment; credentials always come from the environment.',
   },
 ] as const satisfies readonly InputSpec[];
 
@@ -377,10 +405,15 @@ export const OUTPUTS = [
     name: 'result',
     description: 'How the run ended: promoted, rolled-back, held, aborted, failed, planned or unchanged.',
   },
-  { name: 'live-slot', description: 'The slot taking traffic after the run: blue or green.' },
+  {
+    name: 'live-slot',
+    description:
+      'The slot taking traffic after the run: blue or green; with provider lambda, the version number.',
+  },
   {
     name: 'previous-slot',
-    description: 'The other slot after the run, the one a rollback would switch back to: blue or green.',
+    description:
+      'The other slot after the run, the one a rollback would switch back to: blue or green; with provider lambda, the version number.',
   },
   {
     name: 'weight',

@@ -3,6 +3,7 @@ import type { ProviderConfig } from './types.js';
 import type { InputName } from './inputs.js';
 import type { InputReader } from './reader.js';
 import { didYouMean } from './suggest.js';
+import { parseLambda } from './lambda.js';
 import {
   LISTENER_FORM,
   LISTENER_RULE_FORM,
@@ -17,14 +18,15 @@ import {
 } from './targets.js';
 
 type ProviderKind = ProviderConfig['kind'];
-const KINDS: readonly ProviderKind[] = ['alb', 'haproxy', 'command'];
-export const PROVIDER_FORM = 'alb, haproxy or command';
+const KINDS: readonly ProviderKind[] = ['alb', 'haproxy', 'lambda', 'command'];
+export const PROVIDER_FORM = 'alb, haproxy, lambda or command';
 
 // Inputs that belong to one provider only; giving them to another is a mix-up worth stopping on.
 const OWN_INPUTS: Record<ProviderKind, readonly InputName[]> = {
   alb: ['alb-listener-arn', 'alb-rule-arn'],
   haproxy: ['haproxy-socket'],
   command: ['traffic-command', 'traffic-status-command'],
+  lambda: ['lambda-function', 'lambda-alias', 'lambda-version', 'pre-traffic-payload'],
 };
 
 /** The provider section, or undefined when it has problems (all recorded on the reader). */
@@ -47,7 +49,14 @@ export function parseProvider(r: InputReader): ProviderConfig | undefined {
     }
   }
   const before = r.errors.length;
-  const provider = kind === 'haproxy' ? haproxy(r) : kind === 'alb' ? alb(r) : command(r);
+  const provider =
+    kind === 'haproxy'
+      ? haproxy(r)
+      : kind === 'alb'
+        ? alb(r)
+        : kind === 'lambda'
+          ? parseLambda(r)
+          : command(r);
   return r.errors.length === before ? provider : undefined;
 }
 

@@ -80,6 +80,17 @@ export type ProviderConfig =
       kind: 'command';
       trafficCommand: string;
       statusCommand?: string;
+    }
+  | {
+      /** a weighted alias: the slots are the alias's live version and the new one */
+      kind: 'lambda';
+      /** as typed: a name or an unqualified function ARN */
+      functionName: string;
+      alias: string;
+      /** the published version to shift to; none: publish $LATEST after deploy-command */
+      version?: string;
+      /** JSON event invoked on the new version before any traffic moves */
+      preTrafficPayload?: string;
     };
 
 export type HookName = 'backup' | 'deploy' | 'smoke' | 'verify' | 'cleanup' | 'rollback';

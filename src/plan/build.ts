@@ -16,10 +16,12 @@ export function buildPlan(config: Config, options: BuildOptions = {}): Plan {
 
   if (hooks.backup) phases.push({ kind: 'backup', command: hooks.backup });
   if (hooks.deploy) phases.push({ kind: 'deploy', command: hooks.deploy });
-  if (config.preTrafficUrls.length > 0 || hooks.smoke) {
+  const invoke = config.provider.kind === 'lambda' && config.provider.preTrafficPayload !== undefined;
+  if (config.preTrafficUrls.length > 0 || invoke || hooks.smoke) {
     phases.push({
       kind: 'pre-traffic',
       urls: config.preTrafficUrls.map((t) => t.text),
+      ...(invoke ? { invoke } : {}),
       ...(hooks.smoke ? { smoke: hooks.smoke } : {}),
     });
   }

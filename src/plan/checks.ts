@@ -6,7 +6,8 @@ const plural = (n: number, one: string, many: string): string => `${n} ${n === 1
 
 /**
  * Derived from the Config and the provider the same way checks/ and judge/ pick their sources:
- * real-traffic 5xx comes from HAProxy stats or ALB metrics; with the command provider the only
+ * real-traffic 5xx comes from HAProxy stats or ALB metrics (Lambda: errors and throttles of the new
+ * version's invocations); with the command provider the only
  * error rate there is comes from the probes. No user text here, only counts and limits.
  */
 export function describeChecks(config: Config, weight: number): string[] {
@@ -22,6 +23,12 @@ export function describeChecks(config: Config, weight: number): string[] {
       break;
     case 'alb':
       out.push(`ALB real-traffic 5xx ≤ ${rate} (${minReq})`);
+      break;
+    case 'lambda':
+      // Invocations leave throttled requests out: they count as failed requests here
+      out.push(
+        `Lambda errors + throttles ≤ ${rate} of invocations + throttles (min ${plural(config.minRequests, 'request', 'requests')})`,
+      );
       break;
     case 'command':
       if (probes > 0) out.push(`probe error rate ≤ ${rate}`);

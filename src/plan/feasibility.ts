@@ -27,14 +27,16 @@ export function checkFeasibility(config: Config, raw: Record<string, string>): C
   const plan = buildPlan(config, { ignoreHoldAt: true });
   const shifts = plan.phases.filter((ph) => ph.kind === 'shift');
   const shortest = Math.min(...shifts.map((s) => s.holdMs));
-  if (shifting && p.kind === 'alb' && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
+  // ALB and Lambda metrics come from CloudWatch the same way: per minute, minutes late
+  const perMinute = p.kind === 'alb' ? 'ALB' : p.kind === 'lambda' ? 'Lambda' : undefined;
+  if (shifting && perMinute && config.minRequests > 0 && shortest < ALB_MIN_HOLD_MS) {
     const preset =
       config.strategy.presetIntervalMs !== undefined || config.strategy.strategy.kind === 'all-at-once';
     r.bad(
       preset ? 'strategy' : 'interval',
-      `holds a step for ${formatDuration(shortest)}, but ALB metrics are published per minute and about 2 minutes late, ` +
+      `holds a step for ${formatDuration(shortest)}, but ${perMinute} metrics are published per minute and about 2 minutes late, ` +
         `so such a step sees no whole minute of traffic and, with min-requests ${config.minRequests}, could never pass; ` +
-        `hold steps for ${formatDuration(ALB_MIN_HOLD_MS)} or more, or set min-requests: 0 to judge on probes, alarms and target health only`,
+        `hold steps for ${formatDuration(ALB_MIN_HOLD_MS)} or more, or set min-requests: 0 to judge on ${perMinute === 'ALB' ? 'probes, alarms and target health' : 'alarms, probes and checks'} only`,
       preset ? config.strategy.name : formatDuration(config.intervalMs),
     );
   }

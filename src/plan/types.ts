@@ -3,8 +3,11 @@
 export type Phase =
   | { kind: 'backup'; command: string }
   | { kind: 'deploy'; command: string }
-  /** probes of pre-traffic URLs and the smoke hook, on the idle slot, before any shift */
-  | { kind: 'pre-traffic'; urls: string[]; smoke?: string }
+  /**
+   * probes of pre-traffic URLs, the invocation of a new Lambda version with pre-traffic-payload
+   * (`invoke`), and the smoke hook, on the idle slot, before any shift
+   */
+  | { kind: 'pre-traffic'; urls: string[]; invoke?: boolean; smoke?: string }
   /**
    * Set the new slot's weight, then hold and evaluate for `holdMs`.
    * The last shift of a full plan has weight 100: its hold is the post-promotion

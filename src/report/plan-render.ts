@@ -27,6 +27,7 @@ export function renderPhaseLine(phase: Phase): string {
     case 'pre-traffic': {
       const parts = ['pre-traffic · on the new slot, before any traffic'];
       if (phase.urls.length > 0) parts.push(`probe ${phase.urls.join(', ')}`);
+      if (phase.invoke) parts.push('invoke the new version with pre-traffic-payload');
       if (phase.smoke) parts.push(`smoke-command: ${shortCommand(phase.smoke)}`);
       return parts.join(' · ');
     }
@@ -86,6 +87,7 @@ function tableCells(p: Phase): [string, string, string, string] {
     case 'pre-traffic': {
       const parts: string[] = [];
       if (p.urls.length > 0) parts.push(`probes on the new slot: ${p.urls.map(escapeInline).join(', ')}`);
+      if (p.invoke) parts.push('the new version invoked with pre-traffic-payload');
       if (p.smoke) parts.push(`smoke-command ${codeCell(p.smoke)}`);
       return ['pre-traffic', '0%', none, parts.join('; ')];
     }

@@ -33,6 +33,7 @@ import {
   type RetryOptions,
 } from './aws-retry.js';
 import { loadBalancerDimension, shortName, targetGroupDimension } from './alb-arn.js';
+import { parseLock, releaseTagLock, tagSafe, takeTagLock, type TagLockOptions } from './tag-lock.js';
 
 export type AlbProvider = Extract<ProviderConfig, { kind: 'alb' }>;
 
@@ -121,23 +122,6 @@ export function toPercent(raw: AlbWeights): Weights {
   if (total <= 0) return { blue: 0, green: 0 };
   const blue = Math.round((raw.blue / total) * 1000) / 10;
   return { blue, green: Math.round((100 - blue) * 10) / 10 };
-}
-
-/** Tag values accept letters, digits, spaces and `_ . : / = + - @` only (max 256). */
-function tagSafe(value: string): string {
-  return value.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256);
-}
-
-function lockValue(runId: string, expiresAt: number): string {
-  // `;` is not allowed in ELBv2 tag values, so the two parts are separated by a space.
-  return `${tagSafe(runId).replace(/\s/g, '_')} ${new Date(expiresAt).toISOString()}`;
-}
-
-function parseLock(value: string): { runId: string; expiresAt: number } | undefined {
-  const m = /^(\S+) (\d{4}-\d{2}-\d{2}T\S+)$/.exec(value.trim());
-  if (!m) return undefined;
-  const expiresAt = Date.parse(m[2]!);
-  return Number.isNaN(expiresAt) ? undefined : { runId: m[1]!, expiresAt };
 }
 
 /** An escaped text cut to a tag value's 256 characters without splitting an `=XX` escape. */
@@ -252,56 +236,36 @@ export class AlbRouter implements TrafficRouter {
   }
 
   async lock(runId: string, ttlMs: number): Promise<void> {
-    const now = this.now();
-    const current = (await this.tags())[TAG_LOCK];
-    const me = tagSafe(runId).replace(/\s/g, '_');
-    if (current !== undefined && current !== '') {
-      const held = parseLock(current);
-      if (!held) {
-        this.warn(
-          `ALB: replaced an unreadable ${TAG_LOCK} tag "${current}" on the ${this.where.kind} ${this.where.arn}`,
-        );
-      } else if (held.runId !== me) {
-        const until = new Date(held.expiresAt).toISOString();
-        if (held.expiresAt > now) {
-          throw new Error(
-            `ALB: the ${this.where.kind} ${this.where.arn} is locked by run ${held.runId} until ${until} (tag ${TAG_LOCK}); ` +
-              'another deploy is shifting this traffic. Wait for it, or remove the tag if that run is gone.',
-          );
-        }
-        this.warn(
-          `ALB: took over the expired lock of run ${held.runId} (expired ${until}) on the ${this.where.kind} ${this.where.arn}`,
-        );
-      }
-    }
-    const value = lockValue(runId, now + ttlMs);
-    await this.mutate('AddTags', () =>
-      this.client.send(
-        new AddTagsCommand({ ResourceArns: [this.where.arn], Tags: [{ Key: TAG_LOCK, Value: value }] }),
-      ),
-    );
-    // Tags have no compare-and-swap: two runs may both write; the read-back shows who won.
-    const after = (await this.tags())[TAG_LOCK];
-    if (after !== value) {
-      const other = after ? (parseLock(after)?.runId ?? after) : 'nobody';
-      throw new Error(
-        `ALB: lost the lock on the ${this.where.kind} ${this.where.arn} to run ${other} (tag ${TAG_LOCK})`,
-      );
-    }
+    await takeTagLock(this.lockOptions(), runId, ttlMs);
   }
 
   async unlock(runId: string): Promise<void> {
-    const current = (await this.tags())[TAG_LOCK];
-    if (current === undefined) return;
-    const held = parseLock(current);
-    const me = tagSafe(runId).replace(/\s/g, '_');
-    if (held && held.runId !== me) {
-      this.warn(`ALB: lock now held by run ${held.runId}; left in place`);
-      return;
-    }
-    await this.mutate('RemoveTags', () =>
-      this.client.send(new RemoveTagsCommand({ ResourceArns: [this.where.arn], TagKeys: [TAG_LOCK] })),
-    );
+    await releaseTagLock(this.lockOptions(), runId);
+  }
+
+  private lockOptions(): TagLockOptions {
+    const arns = [this.where.arn];
+    return {
+      key: TAG_LOCK,
+      system: 'ALB',
+      thing: `the ${this.where.kind} ${this.where.arn}`,
+      now: this.now,
+      warn: (m) => this.warn(m),
+      store: {
+        read: () => this.tags(),
+        write: async (tags) => {
+          const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+          await this.mutate('AddTags', () =>
+            this.client.send(new AddTagsCommand({ ResourceArns: arns, Tags })),
+          );
+        },
+        remove: async (TagKeys) => {
+          await this.mutate('RemoveTags', () =>
+            this.client.send(new RemoveTagsCommand({ ResourceArns: arns, TagKeys })),
+          );
+        },
+      },
+    };
   }
 
   async record(entry: { live: Slot; previous: Slot; runUrl?: string }): Promise<void> {

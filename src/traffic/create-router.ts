@@ -8,7 +8,7 @@ import type { AwsClients } from './aws-clients.js';
 
 /**
  * `onWarning` lets the caller put adapter warnings (ALB stickiness, lock take-over) on the timeline.
- * The ALB adapter and its SDK are imported only for `provider: alb` (see aws-clients.ts).
+ * The ALB and Lambda adapters and their SDKs are imported only for their provider (see aws-clients.ts).
  */
 export async function createRouter(
   config: Config,
@@ -23,6 +23,16 @@ export async function createRouter(
     case 'alb': {
       const [{ AlbRouter }, client] = await Promise.all([import('./alb.js'), aws.elbv2()]);
       return new AlbRouter({ client, provider: p, log: (line) => core.info(line), onWarning });
+    }
+    case 'lambda': {
+      const [{ LambdaRouter }, client] = await Promise.all([import('./lambda.js'), aws.lambda()]);
+      return new LambdaRouter({
+        client,
+        provider: p,
+        command: config.command,
+        log: (line) => core.info(line),
+        onWarning,
+      });
     }
     case 'command':
       return new CommandRouter({

@@ -1,2 +1,0 @@
-import{createRequire as __glidepathCreateRequire}from'node:module';const require=__glidepathCreateRequire(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-XEXWY3CO.js";import"./chunk-J2SXGFO5.js";import"./chunk-XAU6UDZ4.js";import"./chunk-EVRF62YV.js";import"./chunk-AO4DPFMV.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};

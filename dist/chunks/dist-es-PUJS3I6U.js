@@ -1,0 +1,2 @@
+import{createRequire as __glidepathCreateRequire}from'node:module';const require=__glidepathCreateRequire(import.meta.url);
+import{a,b,c,d,e,f,g}from"./chunk-YGGWE4M7.js";import"./chunk-WX4ELH6Q.js";import"./chunk-PHMBTJ7Z.js";import"./chunk-EVRF62YV.js";import"./chunk-AO4DPFMV.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};
