@@ -261,8 +261,9 @@ describe('Lambda canary through the engine', () => {
       errorSource: 'lambda',
       targetShare: 10,
     });
-    expect(step1?.type === 'step-verdict' && step1.verdict.reason).toMatch(
-      /^version 8 error rate 0% \(\(Errors 0 \+ Throttles 0\) \/ \(Invocations 600 \+ Throttles 0\), Lambda\) within 5%/,
+    expect(step1?.type === 'step-verdict' && step1.verdict.reason).toBe(
+      '600 requests on version 8 in step 1 (min-requests 20); ' +
+        'version 8 error rate 0% ((Errors 0 + Throttles 0) / (Invocations 600 + Throttles 0) over the deploy, Lambda) within 5%',
     );
     // the previous version recorded for an on-call rollback; lock and target note gone
     expect(s.fake.world.tags).toEqual({
@@ -278,7 +279,7 @@ describe('Lambda canary through the engine', () => {
     const s = scenario({ model: { alarm: (split) => ((split['8'] ?? 0) > 0 ? 'ALARM' : 'OK') } });
     const out = await s.run();
     expect(out).toMatchObject({ result: 'rolled-back', live: 'blue', previous: 'green', weight: 0 });
-    expect(out.reason).toMatch(/^alarm checkout-errors is in ALARM, 2 evaluations in a row/);
+    expect(out.reason).toBe('alarm checkout-errors is in ALARM, 2 readings in a row (failure-threshold 2)');
     expect(aliasWrites(s.fake)).toEqual(['7+8@0.1', '7']);
     expect(s.fake.mock.commandCalls(UpdateAliasCommand).at(-1)?.args[0].input).toEqual({
       FunctionName: FUNCTION,
@@ -296,7 +297,7 @@ describe('Lambda canary through the engine', () => {
     const out = await s.run();
     expect(out.result).toBe('rolled-back');
     expect(out.reason).toMatch(
-      /^version 8 error rate 20% \(\(Errors 40 \+ Throttles 0\) \/ \(Invocations 200 \+ Throttles 0\), Lambda\) is above the 5% limit \(at least 1[0-9.]+% with 99% confidence\), 2 evaluations in a row/,
+      /^version 8 error rate 20% \(\(Errors 40 \+ Throttles 0\) \/ \(Invocations 200 \+ Throttles 0\) over the deploy, Lambda\) is above the 5% limit: at least 1[0-9.]+% with 99% confidence \(sequential test\)$/,
     );
     expect(aliasWrites(s.fake)).toEqual(['7+8@0.1', '7']);
   });
@@ -306,7 +307,7 @@ describe('Lambda canary through the engine', () => {
     const out = await s.run();
     expect(out.result).toBe('rolled-back');
     expect(out.reason).toMatch(
-      /^version 8 error rate 50% \(\(Errors 0 \+ Throttles 100\) \/ \(Invocations 100 \+ Throttles 100\), Lambda\) is above the 5% limit/,
+      /^version 8 error rate 50% \(\(Errors 0 \+ Throttles 100\) \/ \(Invocations 100 \+ Throttles 100\) over the deploy, Lambda\) is above the 5% limit/,
     );
   });
 

@@ -9,7 +9,7 @@ import type { Decision, DeployJudge } from '../judge/deploy-judge.js';
 import type { Check, CheckContext } from '../ports/checks.js';
 import type { Clock } from '../ports/clock.js';
 import type { Timeline } from '../ports/timeline.js';
-import type { TrafficRouter } from '../ports/traffic.js';
+import { slotLabel, type TrafficRouter } from '../ports/traffic.js';
 import { errorMessage, raceAbort } from './fault.js';
 
 type Shift = Extract<Phase, { kind: 'shift' }>;
@@ -253,7 +253,7 @@ class Hold {
     }
     if (this.extended) {
       this.settled = {
-        reason: `not enough data to judge ${this.target} after extending step ${phase.step}: ${verdict.decisive ?? verdict.reason}`,
+        reason: `not enough data to judge ${slotLabel(this.target, this.deps.router?.slotNames?.())} after extending step ${phase.step}: ${verdict.decisive ?? verdict.reason}`,
         cause: 'no-data',
       };
       return;

@@ -284,11 +284,11 @@ export class DeployJudge {
         n >= limits.minRequests
           ? {
               status: 'pass',
-              text: `${n} requests on ${this.target} in step ${stepNumber} (min-requests ${limits.minRequests})`,
+              text: `${n} requests on ${this.names.target} in step ${stepNumber} (min-requests ${limits.minRequests})`,
             }
           : {
               status: 'inconclusive',
-              text: `only ${n} requests on ${this.target} in step ${stepNumber}, fewer than min-requests ${limits.minRequests}`,
+              text: `only ${n} requests on ${this.names.target} in step ${stepNumber}, fewer than min-requests ${limits.minRequests}`,
             },
       );
     }
@@ -357,7 +357,7 @@ export class DeployJudge {
     if (clauses.length === 0) {
       return {
         status: 'inconclusive',
-        reason: `no data about ${this.target} yet`,
+        reason: `no data about ${this.names.target} yet`,
         measures: { ...this.measures },
       };
     }
