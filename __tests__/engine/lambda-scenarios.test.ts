@@ -289,7 +289,14 @@ describe('Lambda canary through the engine', () => {
       RevisionId: 'rev-2',
     });
     expect(s.hooks.runs.find((r) => r.hook === 'rollback')?.env.versions).toEqual({ target: '8', live: '7' });
-    expect(s.fake.world.tags).toEqual({ 'glidepath:live:rejected': '8' });
+    // version 8 marked rejected, with why and by which run, keyed by alias
+    expect(s.fake.world.tags).toEqual({
+      'glidepath:live:rejected': '8',
+      'glidepath:live:rejected-at': '2026-11-22T12:01:00.000Z',
+      'glidepath:live:rejected-reason':
+        'rolled back: alarm checkout-errors is in ALARM=2C 2 readings in a row =28failure-threshold 2=29',
+      'glidepath:live:rejected-run': 'https://github.com/acme/checkout/actions/runs/1001',
+    });
   });
 
   it('errors on the new version above max-error-rate → rolled back on its own traffic, formula in the reason', async () => {
@@ -414,12 +421,20 @@ describe('Lambda: hold, promote, abort and rollback through the engine', () => {
     });
     const out = await abort.run();
     expect(out).toMatchObject({ result: 'aborted', live: 'blue', previous: 'green', weight: 0 });
-    expect(out.reason).toBe('aborted on request: version 7 back to 100%');
+    expect(out.reason).toBe(
+      'aborted on request: version 7 has 100% again; the deploy to version 8 stopped at 10%',
+    );
     expect(aliasWrites(abort.fake)).toEqual(['7']);
     expect(abort.fake.mock.commandCalls(UpdateAliasCommand)[0]?.args[0].input.RoutingConfig).toEqual({
       AdditionalVersionWeights: {},
     });
-    expect(abort.fake.world.tags).toEqual({ 'glidepath:live:rejected': '8' });
+    expect(abort.fake.world.tags).toMatchObject({ 'glidepath:live:rejected': '8' });
+    expect(Object.keys(abort.fake.world.tags).sort()).toEqual([
+      'glidepath:live:rejected',
+      'glidepath:live:rejected-at',
+      'glidepath:live:rejected-reason',
+      'glidepath:live:rejected-run',
+    ]);
     expect(abort.hooks.runs.find((r) => r.hook === 'rollback')?.env.versions).toEqual({
       target: '8',
       live: '7',
@@ -472,9 +487,30 @@ describe('Lambda: hold, promote, abort and rollback through the engine', () => {
     const out = await s.run();
     expect(out.result).toBe('failed');
     expect(out.reason).toMatch(
-      /^nothing was moved: version 6 holds the version the last deploy rolled back or aborted/,
+      /^nothing was moved: version 6 is marked rejected: .*run rollback with force: true to send all traffic to version 6 anyway$/,
     );
     expect(s.fake.mock.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+  });
+
+  it('on-call rollback with force: true lifts the mark on the version, invokes it, and goes back', async () => {
+    const s = scenario({
+      inputs: { command: 'rollback', force: 'true' },
+      tags: {
+        'glidepath:live:previous': '6',
+        'glidepath:live:rejected': '6',
+        'glidepath:live:rejected-at': '2026-11-20T09:00:00.000Z',
+        'glidepath:live:rejected-reason': 'rolled back: error rate',
+        'glidepath:live:rejected-run': 'https://github.com/acme/checkout/actions/runs/990',
+      },
+    });
+    const out = await s.run();
+    expect(out.result).toBe('rolled-back');
+    expect(out.reason).toMatch(
+      /^rolled back on request, forced by .* past Glidepath's rejected mark .*: version 6 has 100% again/,
+    );
+    expect(aliasWrites(s.fake)).toEqual(['6']);
+    expect(s.fake.mock.commandCalls(InvokeCommand).map((c) => c.args[0].input.Qualifier)).toEqual(['6']);
+    expect(Object.keys(s.fake.world.tags).filter((k) => k.includes('rejected'))).toEqual([]);
   });
 
   it('status names the versions of a split in progress', async () => {

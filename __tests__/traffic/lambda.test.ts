@@ -384,7 +384,15 @@ describe('LambdaRouter: tags keyed by alias on the function', () => {
       },
     ]);
     expect(inputs(fake, UntagResourceCommand)).toEqual([
-      { Resource: FUNCTION_ARN, TagKeys: ['glidepath:live:rejected'] },
+      {
+        Resource: FUNCTION_ARN,
+        TagKeys: [
+          'glidepath:live:rejected',
+          'glidepath:live:rejected-run',
+          'glidepath:live:rejected-at',
+          'glidepath:live:rejected-reason',
+        ],
+      },
       { Resource: FUNCTION_ARN, TagKeys: ['glidepath:live:target'] },
       { Resource: FUNCTION_ARN, TagKeys: ['glidepath:live:lock'] },
     ]);
@@ -413,7 +421,56 @@ describe('LambdaRouter: tags keyed by alias on the function', () => {
     const fake = fakeLambda({ tags: { 'glidepath:live:previous': '6', 'glidepath:live:rejected': '6' } });
     const { r } = router(fake, { command: 'rollback' });
     await r.read();
-    expect(await r.rejected()).toBe('green');
+    expect(await r.rejected()).toEqual({ slot: 'green' });
+  });
+
+  it('the rejected mark keeps its note (escaped into what tag values accept), and lift removes it all', async () => {
+    const fake = fakeLambda({ versions: ['7', '8'] });
+    const { r } = router(fake, { provider: { version: '8' } });
+    await r.read();
+    await r.stage('green', false);
+    const note = {
+      run: 'https://github.com/acme/shop/actions/runs/1001',
+      at: Date.UTC(2026, 10, 22, 12, 7, 0),
+      reason: 'rolled back: version 8 error rate 6% (12 of 200; "p99")',
+    };
+    await r.reject('green', note);
+    expect(inputs(fake, TagResourceCommand).at(-1)).toEqual({
+      Resource: FUNCTION_ARN,
+      Tags: {
+        'glidepath:live:rejected': '8',
+        'glidepath:live:rejected-run': 'https://github.com/acme/shop/actions/runs/1001',
+        'glidepath:live:rejected-at': '2026-11-22T12:07:00.000Z',
+        'glidepath:live:rejected-reason':
+          'rolled back: version 8 error rate 6=25 =2812 of 200=3B =22p99=22=29',
+      },
+    });
+    expect(await r.rejected()).toEqual({ slot: 'green', note });
+    await expect(r.lift('blue')).rejects.toThrow(
+      'Lambda: no glidepath:live:rejected tag names version 7 on function checkout',
+    );
+    await r.lift('green');
+    expect(fake.world.tags).toEqual({});
+  });
+
+  it('lockHolder reads the lock tag for status', async () => {
+    const fake = fakeLambda({ tags: { 'glidepath:live:lock': 'run-999-1 2026-11-22T13:00:00.000Z' } });
+    expect(await router(fake).r.lockHolder()).toEqual({
+      run: 'run-999-1',
+      expiresAt: Date.UTC(2026, 10, 22, 13),
+    });
+    expect(await router(fakeLambda()).r.lockHolder()).toBeUndefined();
+  });
+
+  it('slotStates reads each version’s State for status', async () => {
+    const fake = fakeLambda({ versions: ['6', '7'], tags: { 'glidepath:live:previous': '6' } });
+    fake.world.versions.get('6')!.state = 'Inactive';
+    const { r } = router(fake, { command: 'status' });
+    await r.read();
+    expect(await r.slotStates()).toEqual({
+      blue: { state: 'Active', detail: 'version 7, last update Successful' },
+      green: { state: 'Inactive', detail: 'version 6, last update Successful' },
+    });
   });
 
   it('keys fit Lambda’s 128 characters whatever the alias length', () => {
