@@ -105,6 +105,39 @@ describe('CloudWatchCheck API budget', () => {
     expect(signals.filter((s) => s.kind === 'traffic')).toHaveLength(2);
   });
 
+  it('compare-to-stable adds the p50 of both target groups, and each slot signal carries its worst-minute median', async () => {
+    const { mock, check } = setup({
+      maxLatency: { percentile: 99, maxMs: 2000, text: 'p99<2s' },
+      median: true,
+    });
+    mock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: results({
+        green_requests: { 0: 50, 1: 60 },
+        green_p50: { 0: 0.06, 1: 0.066 },
+        green_latency: { 0: 0.2, 1: 0.25 },
+        blue_requests: { 0: 950, 1: 940 },
+        blue_p50: { 0: 0.05, 1: 0.051 },
+      }),
+    });
+    await check.begin(ctx(at(0, 30), at(0, 30)));
+    const signals = await check.collect(ctx(at(4, 10)));
+    const ids = gmdInputs(mock)[0]?.MetricDataQueries?.map((q) => `${q.Id} ${q.MetricStat?.Stat}`);
+    expect(ids).toEqual([
+      'blue_requests Sum',
+      'blue_5xx Sum',
+      'blue_latency p99',
+      'blue_p50 p50',
+      'green_requests Sum',
+      'green_5xx Sum',
+      'green_latency p99',
+      'green_p50 p50',
+    ]);
+    const green = signals.find((s) => s.kind === 'traffic' && s.slot === 'green');
+    expect(green?.kind === 'traffic' && green.latencyPercentilesMs).toEqual({ 99: 250, 50: 66 });
+    const blue = signals.find((s) => s.kind === 'traffic' && s.slot === 'blue');
+    expect(blue?.kind === 'traffic' && blue.latencyPercentilesMs?.[50]).toBe(51);
+  });
+
   it('refuses more than 100 alarms, naming the input', () => {
     expect(() => setup({ alarms: Array.from({ length: 101 }, (_, i) => `a${i}`) })).toThrow(
       /cloudwatch-alarms lists 101 alarms; at most 100/,

@@ -43,6 +43,26 @@ function bySlot(signals: Signal[]): { blue: Traffic; green: Traffic } {
 }
 
 describe('HaproxyStatsCheck against a fake runtime API', () => {
+  it('a response the server broke off (eresp, which req_tot leaves out) counts as a request and a failure', async () => {
+    const green = { req_tot: 100, hrsp_5xx: 1, eresp: 0 };
+    const api = await startFakeRuntimeApi(() =>
+      statCsv([
+        { pxname: 'web', svname: 'blue', status: 'UP', req_tot: 0, hrsp_5xx: 0, eresp: 0 },
+        { pxname: 'web', svname: 'green', status: 'UP', ...green },
+      ]),
+    );
+    try {
+      const check = new HaproxyStatsCheck(provider(api.address));
+      await check.begin(ctx());
+      // measured on HAProxy 2.6: a server that closes without answering adds to eresp, not req_tot
+      Object.assign(green, { req_tot: 110, hrsp_5xx: 2, eresp: 5 });
+      expect(bySlot(await check.collect(ctx())).green).toMatchObject({ requests: 15, errors5xx: 6 });
+      expect(check.cadenceMs).toBe(100);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('a counter that went down (HAProxy restarted) counts its new value; only `show stat` is ever sent', async () => {
     const counters = { req_tot: 500, hrsp_5xx: 20 };
     const api = await startFakeRuntimeApi(() =>

@@ -7,6 +7,23 @@ export interface AppBehaviour {
   errorRate?: number;
   /** added before answering, ms */
   extraLatencyMs?: number;
+  /**
+   * independent random 500s and slow answers on top of the rest, drawn from a seeded generator so a
+   * run repeats: `errorRate` of requests fail, `slowShare` of them take `slowMs` longer
+   */
+  random?: { errorRate: number; slowShare: number; slowMs: number; seed?: number };
+}
+
+/** mulberry32 */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export interface AppServer {
@@ -22,10 +39,12 @@ export interface AppServer {
 }
 
 export async function startAppServer(opts: { name: string } & AppBehaviour): Promise<AppServer> {
-  let behaviour: Required<AppBehaviour> = {
+  let behaviour: Required<Omit<AppBehaviour, 'random'>> & Pick<AppBehaviour, 'random'> = {
     errorRate: opts.errorRate ?? 0,
     extraLatencyMs: opts.extraLatencyMs ?? 0,
+    ...(opts.random && { random: opts.random }),
   };
+  let draw = seeded(opts.random?.seed ?? 1);
   let requests = 0;
   let errors = 0;
   let inFlight = 0;
@@ -42,7 +61,9 @@ export async function startAppServer(opts: { name: string } & AppBehaviour): Pro
     res.once('close', () => inFlight--);
     // the n-th request fails when floor(n·rate) steps up: exactly round-down(n·rate) errors after n requests
     const due = Math.floor(sinceSet * behaviour.errorRate + 1e-9);
-    const fail = due > errorsSinceSet;
+    const random = behaviour.random;
+    const fail = due > errorsSinceSet || (random !== undefined && draw() < random.errorRate);
+    const delayMs = behaviour.extraLatencyMs + (random && draw() < random.slowShare ? random.slowMs : 0);
     if (fail) {
       errorsSinceSet++;
       errors++;
@@ -59,7 +80,7 @@ export async function startAppServer(opts: { name: string } & AppBehaviour): Pro
       if (fail) firstErrorAt ??= performance.now();
     };
     req.resume();
-    if (behaviour.extraLatencyMs > 0) setTimeout(answer, behaviour.extraLatencyMs);
+    if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();
   });
   await new Promise<void>((resolve, reject) => {
@@ -71,10 +92,13 @@ export async function startAppServer(opts: { name: string } & AppBehaviour): Pro
     port,
     url: `http://127.0.0.1:${port}`,
     set(next) {
+      const random = next.random ?? behaviour.random;
       behaviour = {
         errorRate: next.errorRate ?? behaviour.errorRate,
         extraLatencyMs: next.extraLatencyMs ?? behaviour.extraLatencyMs,
+        ...(random && { random }),
       };
+      if (next.random) draw = seeded(next.random.seed ?? 1);
       sinceSet = 0;
       errorsSinceSet = 0;
       firstErrorAt = undefined;

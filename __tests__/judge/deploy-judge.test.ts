@@ -5,7 +5,7 @@ import type { JudgeSetup } from '../../src/judge/setup.js';
 import type { Limits, Signal, TestId } from '../../src/judge/types.js';
 import { rateLowerBound } from '../../src/judge/stats/bernoulli-mixture.js';
 import { formatMeasures } from '../../src/report/progress.js';
-import { formatPercentAbove } from '../../src/judge/format-stats.js';
+import { formatPercentAbove, formatShiftAbove } from '../../src/judge/format-stats.js';
 import { limits, probe, traffic } from './signal-builders.js';
 
 function judgeWith(over: Partial<Limits> = {}, tests: TestId[] = ['error-limit'], realTraffic = true) {
@@ -208,6 +208,39 @@ describe('bounds read above the limit they cleared', () => {
   it('a lower bound of 1.04% against a 1% limit reads 1.04%, not 1%', () => {
     expect(formatPercentAbove(1.0412, 1)).toBe('1.04%');
     expect(formatPercentAbove(6.02, 1)).toBe('6%');
+    const pct = { kind: 'percent', value: 20, text: '20%' } as const;
+    expect(formatShiftAbove(0.203, pct)).toBe('+20.3%');
+    expect(formatShiftAbove(0.29, pct)).toBe('+29%');
+    expect(formatShiftAbove(25.4, { kind: 'ms', value: 25, text: '25ms' })).toBe('+25.4ms');
+  });
+
+  it('latency in the first fifth of the first step is warm-up: a slow start is not judged', () => {
+    const j = new DeployJudge({
+      limits: limits({ compareToStable: true }),
+      target: 'green',
+      tests: ['compare-latency'],
+      realTraffic: true,
+    });
+    j.beginStep(5, {}, { startedAt: 0, holdMs: 100_000 });
+    for (let i = 0; i < 40; i++) {
+      const at = i * 500; // 0 … 19.5 s: all inside the first 20 s
+      expect(
+        j.observe([
+          probe({ at, via: 'slot', slot: 'green', pair: i, latencyMs: 90 }),
+          probe({ at, via: 'slot', slot: 'blue', pair: i, latencyMs: 50 }),
+        ]),
+      ).toBeUndefined();
+    }
+    let d;
+    for (let i = 40; i < 80 && !d; i++) {
+      const at = 20_000 + i * 500;
+      d = j.observe([
+        probe({ at, via: 'slot', slot: 'green', pair: i, latencyMs: 90 }),
+        probe({ at, via: 'slot', slot: 'blue', pair: i, latencyMs: 50 }),
+      ]);
+    }
+    // a slowness that lasts past the warm-up is judged
+    expect(d?.reason).toMatch(/^green p50 90ms vs blue 50ms \(\+80%/);
   });
 });
 

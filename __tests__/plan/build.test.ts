@@ -154,9 +154,10 @@ describe('buildPlan: phases around the shifts', () => {
 });
 
 describe('buildPlan: checks during each hold', () => {
-  it('command provider with probes: probe error rate, no real-traffic metric', () => {
+  it('command provider with probes: health probes (failure-threshold in a row, per URL), no real-traffic metric', () => {
     const plan = buildPlan(configWith({ healthUrls: probeTargets('http://a', 'http://b') }));
-    expect(shifts(plan.phases)[0]!.checks).toEqual(['health probes (2 URLs)', 'probe error rate ≤ 1%']);
+    // changed by issue 9: probes are health checks judged by failure-threshold, not an error rate
+    expect(shifts(plan.phases)[0]!.checks).toEqual(['health probes (2 URLs)']);
   });
 
   it('command provider with nothing configured checks nothing', () => {
@@ -183,8 +184,12 @@ describe('buildPlan: checks during each hold', () => {
     );
     const [first, , last] = shifts(plan.phases);
     expect(first!.checks[0]).toBe('health probes (1 URL)');
-    expect(first!.checks[1]).toBe('HAProxy real-traffic 5xx ≤ 2.5% (min 50 requests)');
-    expect(first!.checks).toContain('compared with the stable slot');
+    expect(first!.checks[1]).toBe(
+      'HAProxy real-traffic 5xx ≤ 2.5% (sequential, 99% confidence; min 50 requests per step)',
+    );
+    expect(first!.checks).toContain(
+      'compared with the live slot (5xx within +0.5 points, latency within 20%)',
+    );
     expect(first!.checks.find((c) => c.startsWith('p99 < '))).toBeDefined();
     expect(first!.checks).toContain('check-command');
     expect(first!.checks).not.toContain('verify-command');
@@ -204,12 +209,19 @@ describe('buildPlan: checks during each hold', () => {
     };
     const strict = shifts(buildPlan(configWith(base)).phases)[0]!.checks;
     expect(strict).toEqual([
-      'ALB real-traffic 5xx ≤ 1% (min 20 requests)',
+      'ALB real-traffic 5xx ≤ 1% (sequential, 99% confidence; min 20 requests per step)',
       'CloudWatch alarms (3)',
       'target health',
     ]);
     const lenient = shifts(buildPlan(configWith({ ...base, maxUnhealthyTargets: 2 })).phases)[0]!.checks;
     expect(lenient).toContain('target health (≤ 2 unhealthy)');
+    const budget = shifts(
+      buildPlan(configWith({ ...base, maxFailedRequests: 10, confidence: 0.999 })).phases,
+    )[0]!.checks;
+    expect(budget).toContain('at most 10 failed requests on the new slot');
+    expect(budget[0]).toBe(
+      'ALB real-traffic 5xx ≤ 1% (sequential, 99.9% confidence; min 20 requests per step)',
+    );
   });
 });
 

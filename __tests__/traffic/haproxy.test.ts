@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SocketAddress } from '../../src/config/types.js';
 import type { Weights } from '../../src/ports/traffic.js';
 import { HaproxyRouter, isEligibleStatus, type HaproxyProvider } from '../../src/traffic/haproxy.js';
-import { parseShowStat, sendCommand } from '../../src/traffic/haproxy-socket.js';
+import { parseServersState, parseShowStat, sendCommand } from '../../src/traffic/haproxy-socket.js';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
 import {
   freePort,
@@ -43,6 +43,29 @@ describe('parseShowStat', () => {
     expect(() => parseShowStat('Permission denied\n\n')).toThrow(
       /no "# pxname,svname,\.\.\." header; it said: Permission denied/,
     );
+  });
+});
+
+describe('parseServersState', () => {
+  it('reads the columns by name, as HAProxy 2.6 prints them (captured here, TLS server included)', () => {
+    const reply = [
+      '1',
+      '# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port',
+      '3 web 1 blue 127.0.0.1 2 0 100 100 2 1 0 2 0 0 0 0 - 41001 - 0 0 - - 0',
+      '3 web 3 tls 127.0.0.1 2 0 0 0 2 1 0 2 0 0 0 0 - 41003 - 1 0 - - 0',
+      '',
+    ].join('\n');
+    const rows = parseServersState(reply);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      be_name: 'web',
+      srv_name: 'blue',
+      srv_addr: '127.0.0.1',
+      srv_port: '41001',
+      srv_use_ssl: '0',
+    });
+    expect(rows[1]).toMatchObject({ srv_name: 'tls', srv_use_ssl: '1' });
+    expect(parseServersState('No such backend.\n')).toEqual([]);
   });
 });
 

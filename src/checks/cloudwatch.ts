@@ -42,6 +42,8 @@ export interface CloudWatchCheckOptions {
   alarms: string[];
   /** its percentile becomes `pNN` of TargetResponseTime; without it, Average */
   maxLatency?: LatencyLimit;
+  /** compare-to-stable: TargetResponseTime p50 of both target groups too, for the median comparison */
+  median?: boolean;
   /** how far behind now the newest judged minute ends (default 2 min) */
   lagMs?: number;
   /** read ALB metrics (default true); false = alarms only */
@@ -53,10 +55,10 @@ export interface CloudWatchCheckOptions {
 
 const floorMinute = (t: number): number => Math.floor(t / MINUTE) * MINUTE;
 
-type Stat = 'requests' | 'errors' | 'latency';
+type Stat = 'requests' | 'errors' | 'latency' | 'median';
 const QUERY_ID: Record<Slot, Record<Stat, string>> = {
-  blue: { requests: 'blue_requests', errors: 'blue_5xx', latency: 'blue_latency' },
-  green: { requests: 'green_requests', errors: 'green_5xx', latency: 'green_latency' },
+  blue: { requests: 'blue_requests', errors: 'blue_5xx', latency: 'blue_latency', median: 'blue_p50' },
+  green: { requests: 'green_requests', errors: 'green_5xx', latency: 'green_latency', median: 'green_p50' },
 };
 
 export class CloudWatchCheck implements Check {
@@ -80,7 +82,7 @@ export class CloudWatchCheck implements Check {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** The GetMetricData queries: three per slot, six in all. */
+  /** The GetMetricData queries: three per slot (four with the median for compare-to-stable). */
   queries(): MetricDataQuery[] {
     const metric = (slot: Slot, name: string, stat: string, id: string): MetricDataQuery => ({
       Id: id,
@@ -102,6 +104,7 @@ export class CloudWatchCheck implements Check {
       metric(slot, 'RequestCount', 'Sum', QUERY_ID[slot].requests),
       metric(slot, 'HTTPCode_Target_5XX_Count', 'Sum', QUERY_ID[slot].errors),
       metric(slot, 'TargetResponseTime', this.latencyStat, QUERY_ID[slot].latency),
+      ...(this.opts.median ? [metric(slot, 'TargetResponseTime', 'p50', QUERY_ID[slot].median)] : []),
     ]);
   }
 
@@ -167,6 +170,7 @@ export class CloudWatchCheck implements Check {
     const requests = perMinute(QUERY_ID[slot].requests);
     const errors = perMinute(QUERY_ID[slot].errors);
     const latency = perMinute(QUERY_ID[slot].latency);
+    const median = perMinute(QUERY_ID[slot].median);
     const sumOf = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     const signal: Extract<Signal, { kind: 'traffic' }> = {
       kind: 'traffic',
@@ -195,6 +199,13 @@ export class CloudWatchCheck implements Check {
         }
         signal.meanLatencyMs = (n > 0 ? weighted / n : Math.max(...latency.values())) * 1000;
       }
+    }
+    if (median.size > 0) {
+      // the worst minute's median, beside the pNN, for the fixed comparison with the live slot
+      signal.latencyPercentilesMs = {
+        ...signal.latencyPercentilesMs,
+        50: Math.max(...median.values()) * 1000,
+      };
     }
     return signal;
   }

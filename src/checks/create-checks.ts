@@ -10,6 +10,7 @@ import type { SlotNames } from '../ports/traffic.js';
 import { functionNameOf } from '../traffic/lambda-arn.js';
 import { HAPROXY_STATS_CADENCE_MS, HaproxyStatsCheck } from './haproxy-stats.js';
 import { HttpProbeCheck } from './http-probe.js';
+import { PairedProbeCheck, haproxyServerPairs, preTrafficPairs } from './paired-probe.js';
 import { CommandCheck } from './command-check.js';
 import { loadBalancerDimension, targetGroupDimension } from '../traffic/alb-arn.js';
 
@@ -66,8 +67,13 @@ export async function createChecks(
 /** health-urls and pre-traffic-urls probes, and the pre-traffic gate on the idle slot. */
 function addProbes(config: Config, built: Built): void {
   if (config.healthUrls.length === 0 && config.preTrafficUrls.length === 0) return;
-  const probes = new HttpProbeCheck(config);
+  const paired = pairedSource(config);
+  const probes = new HttpProbeCheck(config, { preTrafficPaired: paired?.kind === 'pre-traffic' });
   built.checks.push(probes);
+  if (paired) {
+    // a TLS server or a missing address is said once, as a warning: the comparison falls back
+    built.checks.push(new PairedProbeCheck(config, paired.source, { warn: (m) => core.warning(m) }));
+  }
   if (config.preTrafficUrls.length === 0) return;
   built.gates.push({
     name: 'pre-traffic-urls',
@@ -147,6 +153,7 @@ async function addAlbChecks(
       alarms: config.cloudwatchAlarms,
       sleep: (ms) => clock.sleep(ms),
       ...(config.maxLatency ? { maxLatency: config.maxLatency } : {}),
+      ...(config.compareToStable ? { median: true } : {}),
     }),
   );
   built.gates.push(
@@ -160,4 +167,21 @@ async function addAlbChecks(
       log: (line) => core.info(line),
     }),
   );
+}
+
+/**
+ * With compare-to-stable, latency is compared on probes sent to both slots at the same instant:
+ * pre-traffic-urls at both slots, else (HAProxy) the health URLs at the two servers' own addresses.
+ * judge/setup.ts budgets for these tests on the same condition.
+ */
+function pairedSource(
+  config: Config,
+): { kind: 'pre-traffic' | 'haproxy'; source: ReturnType<typeof preTrafficPairs> } | undefined {
+  if (!config.compareToStable) return undefined;
+  if (config.preTrafficUrls.length > 0)
+    return { kind: 'pre-traffic', source: preTrafficPairs(config.preTrafficUrls) };
+  const p = config.provider;
+  if (p.kind === 'haproxy' && config.healthUrls.length > 0)
+    return { kind: 'haproxy', source: haproxyServerPairs(p, config.healthUrls) };
+  return undefined;
 }

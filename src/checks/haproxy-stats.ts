@@ -6,6 +6,7 @@ import type { HaproxyProvider } from '../traffic/haproxy.js';
 import { SHOW_SERVER_STATS, findServerRow, parseShowStat, sendCommand } from '../traffic/haproxy-socket.js';
 
 interface Counters {
+  /** requests with an outcome: `req_tot` (answered) plus `eresp` (broken off) */
   requests: number;
   /** failed requests: 5xx the server answered (`hrsp_5xx`) plus responses it broke off (`eresp`) */
   errors5xx: number;
@@ -58,9 +59,12 @@ export class HaproxyStatsCheck implements Check {
     const rows = parseShowStat(reply);
     const one = (slot: Slot): Counters => {
       const row = findServerRow(rows, this.provider[slot], `${slot}-target`, this.provider.socket);
+      // a request whose response the server broke off counts in eresp, not in req_tot (HAProxy 2.6,
+      // measured): it is a request, and a failed one
+      const broken = num(row.eresp) ?? 0;
       return {
-        requests: num(row.req_tot) ?? 0,
-        errors5xx: (num(row.hrsp_5xx) ?? 0) + (num(row.eresp) ?? 0),
+        requests: (num(row.req_tot) ?? 0) + broken,
+        errors5xx: (num(row.hrsp_5xx) ?? 0) + broken,
         rtimeMs: num(row.rtime),
       };
     };

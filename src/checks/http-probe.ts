@@ -127,7 +127,12 @@ export class HttpProbeCheck implements Check {
 
   constructor(
     private readonly settings: HttpProbeSettings,
-    private readonly deps: { now?: () => number; dispatcher?: Dispatcher } = {},
+    private readonly deps: {
+      now?: () => number;
+      dispatcher?: Dispatcher;
+      /** the paired check probes pre-traffic-urls at both slots: not again here */
+      preTrafficPaired?: boolean;
+    } = {},
   ) {
     this.owned = deps.dispatcher ? undefined : createProbeAgent();
     this.dispatcher = deps.dispatcher ?? (this.owned as Agent);
@@ -137,8 +142,10 @@ export class HttpProbeCheck implements Check {
     const common = this.options(this.deps.now ?? (() => ctx.now), ctx.signal);
     return Promise.all([
       ...this.settings.healthUrls.map((t) => probeUrl(t.url, { ...common, ...expecting(t), via: 'service' })),
-      ...this.settings.preTrafficUrls.map((t) =>
-        probeUrl(forSlot(t.url, ctx.target), { ...common, ...expecting(t), via: 'slot' }),
+      ...(this.deps.preTrafficPaired ? [] : this.settings.preTrafficUrls).map((t) =>
+        probeUrl(forSlot(t.url, ctx.target), { ...common, ...expecting(t), via: 'slot' }).then(
+          (s): Signal => ({ ...s, slot: ctx.target }),
+        ),
       ),
     ]);
   }

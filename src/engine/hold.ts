@@ -133,7 +133,7 @@ class Hold {
       const label = names[slot]?.label;
       if (label) labels[slot] = label;
     }
-    this.judge.beginStep(this.phase.weight, labels);
+    this.judge.beginStep(this.phase.weight, labels, { startedAt: this.startedAt, holdMs: this.phase.holdMs });
     // a check that cannot take its baseline says so again, as a failing signal, at its first collect
     await raceAbort(Promise.allSettled(checks.map((c) => c.begin?.(this.context(this.startedAt)))), signal);
     try {

@@ -27,6 +27,12 @@ interface Clause {
 
 const RANK: Record<VerdictStatus, number> = { fail: 0, inconclusive: 1, pass: 2 };
 
+/**
+ * A new version's first moments (cold caches, a JIT compiling) are slower by nature: latency samples
+ * from this share of the first step's hold do not feed the latency tests. Errors have no warm-up.
+ */
+export const LATENCY_WARMUP_SHARE = 0.2;
+
 export class DeployJudge {
   readonly target: Slot;
   private readonly setup: JudgeSetup;
@@ -49,6 +55,11 @@ export class DeployJudge {
   /** shared with the tests, so a name learnt later (a Lambda version) reaches every reason */
   private readonly names: SlotNames;
   private sawTraffic = false;
+  private stepsBegun = 0;
+  /** a paired probe arrived: the paired source works, and the fixed comparison of averages stands down */
+  private sawPairs = false;
+  /** latency samples before this instant are warm-up */
+  private warmupUntil = Number.NEGATIVE_INFINITY;
 
   constructor(setup: JudgeSetup) {
     this.setup = setup;
@@ -80,7 +91,13 @@ export class DeployJudge {
    * A new step: its requests count towards min-requests from zero; the tests go on over the deploy.
    * `labels` name the slots in reasons when the router names them (`version 8`).
    */
-  beginStep(weight: number, labels: Partial<Record<Slot, string>> = {}): void {
+  beginStep(
+    weight: number,
+    labels: Partial<Record<Slot, string>> = {},
+    hold: { startedAt: number; holdMs: number } | undefined = undefined,
+  ): void {
+    if (this.stepsBegun++ === 0 && hold)
+      this.warmupUntil = hold.startedAt + LATENCY_WARMUP_SHARE * hold.holdMs;
     this.names.target = labels[this.target] ?? this.target;
     this.names.live = labels[otherSlot(this.target)] ?? otherSlot(this.target);
     this.weight = weight;
@@ -103,6 +120,7 @@ export class DeployJudge {
    * decide here, as soon as the evidence is conclusive; the other rules wait for evaluate().
    */
   observe(signals: readonly Signal[], sources: readonly string[] = []): Decision | undefined {
+    this.reportCache = undefined;
     for (const name of sources) this.faults.delete(name);
     for (const s of signals) if (s.kind === 'fault') this.faults.set(s.source, s.message);
     this.window.push(...signals);
@@ -132,13 +150,14 @@ export class DeployJudge {
       this.errorLimit?.counts.add(t.requests, t.errors5xx, t.source, t.throttles);
       this.failed.add(t.requests, t.errors5xx, t.source, t.throttles);
       this.step.add(t.requests, t.errors5xx, t.source, t.throttles);
-      for (const ms of t.latencySamplesMs ?? []) this.latencyLimit?.add(ms);
+      if (t.at >= this.warmupUntil) for (const ms of t.latencySamplesMs ?? []) this.latencyLimit?.add(ms);
     }
     // the comparison needs both slots measured at the same time, while the live slot still serves
     if (this.weight < 100 && target.length > 0 && stable.length > 0) {
       for (const t of target) this.compareErrors?.target.add(t.requests, t.errors5xx, t.source);
       for (const t of stable) this.compareErrors?.stable.add(t.requests, t.errors5xx, t.source);
-      const samples = (list: Traffic[]) => list.flatMap((t) => t.latencySamplesMs ?? []);
+      const samples = (list: Traffic[]) =>
+        list.filter((t) => t.at >= this.warmupUntil).flatMap((t) => t.latencySamplesMs ?? []);
       const [ts, ss] = [samples(target), samples(stable)];
       if (ts.length && ss.length) {
         this.compareLatency?.addSamples(ts, ss);
@@ -151,9 +170,11 @@ export class DeployJudge {
     const mine = (p: Probe) => p.slot === undefined || p.slot === this.target;
     for (const p of probes) if (mine(p)) this.stepProbes[p.ok ? 'ok' : 'failed']++;
     // latency samples of the new slot: probes straight at it (only answered ones: a fast 503 is no latency)
-    for (const p of probes) if (p.via === 'slot' && mine(p) && p.ok) this.latencyLimit?.add(p.latencyMs);
+    if (probes.some((p) => p.pair !== undefined)) this.sawPairs = true;
+    const warm = probes.filter((p) => p.at >= this.warmupUntil);
+    for (const p of warm) if (p.via === 'slot' && mine(p) && p.ok) this.latencyLimit?.add(p.latencyMs);
     const pairs = new Map<number, { target?: Probe; stable?: Probe }>();
-    for (const p of probes) {
+    for (const p of warm) {
       if (p.pair === undefined || p.slot === undefined) continue;
       const e = pairs.get(p.pair) ?? {};
       e[p.slot === this.target ? 'target' : 'stable'] = p;
@@ -176,12 +197,17 @@ export class DeployJudge {
     ].filter((t) => t !== undefined);
   }
 
+  /** reports of the tests' current state; observe() clears it, so one evaluation computes them once */
+  private reportCache: TestReport[] | undefined;
+
   private reports(): TestReport[] {
+    if (this.reportCache) return this.reportCache;
     const out: TestReport[] = [];
     for (const t of this.tests()) {
       const r = t instanceof LatencyLimitTest ? t.report('probes straight to the slot') : t.report();
       if (r) out.push(r);
     }
+    this.reportCache = out;
     return out;
   }
 
@@ -231,7 +257,9 @@ export class DeployJudge {
       stableServes: this.weight < 100,
       latencyTested: (this.latencyLimit?.samples.length ?? 0) > 0,
       comparisonTested:
+        this.sawPairs ||
         (this.compareLatency?.pairs.length ?? 0) + (this.compareLatency?.targetSamples.length ?? 0) > 0,
+      warmupUntil: this.warmupUntil,
       faults: this.faults,
     });
     this.lastAlarmsInsufficient = outcomes

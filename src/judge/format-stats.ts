@@ -34,3 +34,15 @@ export function formatPercentAbove(value: number, limit: number): string {
   }
   return formatPercent(value);
 }
+
+/** A shift bound that clears a tolerance, with just enough precision to show it: `+20.3%`, never `+20%`. */
+export function formatShiftAbove(shift: number, tolerance: LatencyIncrease): string {
+  const shown = formatShift(shift, tolerance);
+  const value = tolerance.kind === 'percent' ? shift * 100 : shift;
+  if (value <= tolerance.value || Number(shown.replace(/[^\d.-]/g, '')) > tolerance.value) return shown;
+  for (const digits of [1, 2, 3]) {
+    const v = Number(value.toFixed(digits));
+    if (v > tolerance.value) return tolerance.kind === 'percent' ? `+${v}%` : `+${v}ms`;
+  }
+  return shown;
+}

@@ -8,7 +8,7 @@ import { ascending, quantileLowerBound, quantileUpperBound } from './stats/quant
 import { hodgesLehmannOneSample, hodgesLehmannTwoSample } from './stats/hodges-lehmann.js';
 import { percentile } from './percentile.js';
 import { formatLimitMs, formatMs } from './format.js';
-import { formatConfidence, formatShift } from './format-stats.js';
+import { formatConfidence, formatShift, formatShiftAbove } from './format-stats.js';
 
 type MaxLatency = NonNullable<Limits['maxLatency']>;
 
@@ -166,7 +166,7 @@ export class CompareLatencyTest {
       const low = this.lowerShift();
       const bound =
         low !== undefined
-          ? `, at least ${formatShift(low, this.tol)} with ${formatConfidence(this.confidence)} confidence`
+          ? `, at least ${formatShiftAbove(low, this.tol)} with ${formatConfidence(this.confidence)} confidence`
           : '';
       return {
         ...base,
@@ -235,7 +235,7 @@ export class CompareLatencyTailTest {
       return {
         ...base,
         status: 'fail',
-        text: `${both}: ${this.names.target}'s p${q} at least ${formatMs(b.low)} and ${live}'s at most ${formatMs(b.high)} with ${formatConfidence(this.confidence)} confidence, ${formatShift(shiftOf(b.low, b.high, this.tol), this.tol)}, beyond ${tolText(this.tol)}`,
+        text: `${both}: ${this.names.target}'s p${q} at least ${formatMs(b.low)} and ${live}'s at most ${formatMs(b.high)} with ${formatConfidence(this.confidence)} confidence, ${formatShiftAbove(shiftOf(b.low, b.high, this.tol), this.tol)}, beyond ${tolText(this.tol)}`,
       };
     }
     const within = !exceeds(tq, sq, this.tol);

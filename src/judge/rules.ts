@@ -42,6 +42,8 @@ export interface RuleContext {
   comparisonTested: boolean;
   /** checks whose latest read failed, with the message */
   faults: ReadonlyMap<string, string>;
+  /** latency before this instant is the new version warming up: not judged */
+  warmupUntil: number;
 }
 
 /** Every rule on one evaluation's window of signals. */

@@ -16,25 +16,31 @@ export function describeChecks(config: Config, weight: number): string[] {
   if (probes > 0) out.push(`health probes (${plural(probes, 'URL', 'URLs')})`);
 
   const rate = `${config.maxErrorRate}%`;
-  const minReq = `min ${plural(config.minRequests, 'request', 'requests')}`;
+  const confidence = `${Number((config.confidence * 100).toFixed(4))}%`;
+  const judged = `sequential, ${confidence} confidence; min ${plural(config.minRequests, 'request', 'requests')} per step`;
   switch (config.provider.kind) {
     case 'haproxy':
-      out.push(`HAProxy real-traffic 5xx ≤ ${rate} (${minReq})`);
+      out.push(`HAProxy real-traffic 5xx ≤ ${rate} (${judged})`);
       break;
     case 'alb':
-      out.push(`ALB real-traffic 5xx ≤ ${rate} (${minReq})`);
+      out.push(`ALB real-traffic 5xx ≤ ${rate} (${judged})`);
       break;
     case 'lambda':
       // Invocations leave throttled requests out: they count as failed requests here
-      out.push(
-        `Lambda errors + throttles ≤ ${rate} of invocations + throttles (min ${plural(config.minRequests, 'request', 'requests')})`,
-      );
+      out.push(`Lambda errors + throttles ≤ ${rate} of invocations + throttles (${judged})`);
       break;
-    case 'command':
-      if (probes > 0) out.push(`probe error rate ≤ ${rate}`);
+    default:
       break;
   }
-  if (config.compareToStable) out.push('compared with the stable slot');
+  if (config.compareToStable) {
+    out.push(
+      `compared with the live slot (5xx within +${config.maxErrorRateIncrease} points, latency within ${config.maxLatencyIncrease.text})`,
+    );
+  }
+  if (config.maxFailedRequests !== undefined)
+    out.push(
+      `at most ${plural(config.maxFailedRequests, 'failed request', 'failed requests')} on the new slot`,
+    );
   if (config.maxLatency)
     out.push(`p${config.maxLatency.percentile} < ${formatDuration(config.maxLatency.maxMs)}`);
   if (config.cloudwatchAlarms.length > 0) out.push(`CloudWatch alarms (${config.cloudwatchAlarms.length})`);

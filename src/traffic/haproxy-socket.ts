@@ -138,3 +138,19 @@ export function findServerRow(
 
 /** `show stat` limited to server rows (-1 = every proxy, 4 = servers, -1 = every server). */
 export const SHOW_SERVER_STATS = 'show stat -1 4 -1';
+
+/**
+ * `show servers state [<backend>]`: a format version line, a `# be_id be_name …` header, then one
+ * space-separated row per server; keyed by column name (srv_addr, srv_port, srv_use_ssl, …).
+ */
+export function parseServersState(text: string): Record<string, string>[] {
+  const lines = text.split('\n').map((l) => l.trim());
+  const header = lines.find((l) => l.startsWith('# '));
+  if (!header) return [];
+  const columns = header.slice(2).split(/\s+/);
+  return lines
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(/\s+/))
+    .filter((parts) => parts.length >= Math.min(columns.length, 5))
+    .map((parts) => Object.fromEntries(columns.map((c, i) => [c, parts[i] ?? ''])));
+}
