@@ -221,14 +221,15 @@ export class DeployStream {
     const sample = (slot: Slot) => latencySample(this.slots[slot].latencyMs(t), common, this.r);
     const fails = (slot: Slot) => this.r() < this.slots[slot].errorRate(t);
     const served: Slot = this.r() < weight / 100 ? this.target : this.live;
+    const failed = fails(served);
     const out: Signal[] = [
       {
         kind: 'probe',
         at: t,
         url: 'http://shop.test/health',
         via: 'service',
-        ok: !fails(served),
-        status: fails(served) ? 500 : 200,
+        ok: !failed,
+        status: failed ? 500 : 200,
         latencyMs: sample(served),
       },
     ];
