@@ -18,7 +18,7 @@ describe('scenario corpus, sequential judge', () => {
   it('reasons a person can check: a latency regression names both slots, the shift and its bound', () => {
     const sc = SCENARIOS.find((s) => s.name.startsWith('+30% latency'))!;
     expect(newJudge(sc, 7919).reason).toMatch(
-      /^green p50 \d+ms vs blue \d+ms \(\+\d+%, at least \+\d+% with 99% confidence\) exceeds the 20% tolerance \(max-latency-increase\); \d+ paired probes$/,
+      /^green p50 \d+ms vs blue \d+ms \(\+\d+%, at least \+\d+(\.\d)?% with 99% confidence\) exceeds the 20% tolerance \(max-latency-increase\); \d+ paired probes$/,
     );
   });
 
