@@ -47,6 +47,21 @@ describe('judge: realised share', () => {
     expect(j.evaluate().verdict.measures.targetShare).toBeCloseTo(8.2, 10);
   });
 
+  it('is the step’s so far: a window with no new minute keeps it, the step verdict carries it, a new step starts over', () => {
+    const j = judgeWith();
+    j.observe([traffic('green', 50, 0), traffic('blue', 950, 0)]);
+    j.evaluate();
+    j.observe([traffic('green', 150, 0), traffic('blue', 850, 0)]);
+    expect(j.evaluate().verdict.measures.targetShare).toBeCloseTo(10, 10);
+    // a late source with nothing new this time
+    j.observe([traffic('green', 0, 0), traffic('blue', 0, 0)]);
+    expect(j.evaluate().verdict.measures.targetShare).toBeCloseTo(10, 10);
+    expect(j.endOfStep(1).measures.targetShare).toBeCloseTo(10, 10);
+    j.beginStep(50, labels);
+    j.observe([traffic('green', 480, 0), traffic('blue', 520, 0)]);
+    expect(j.evaluate().verdict.measures.targetShare).toBeCloseTo(48, 10);
+  });
+
   it('is absent when only one slot was measured or nothing flowed', () => {
     const a = judgeWith();
     a.observe([traffic('green', 82, 0)]);

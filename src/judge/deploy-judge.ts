@@ -46,6 +46,8 @@ export class DeployJudge {
   private dataUpTo: number | undefined;
   private weight = 0;
   private step = new Counts();
+  /** the step's requests on each slot, from readings that measured both: the realised split */
+  private stepSplit = { target: 0, stable: 0 };
   private stepProbes = { ok: 0, failed: 0 };
   private window: Signal[] = [];
   private readonly streaks = new Map<string, number>();
@@ -102,6 +104,7 @@ export class DeployJudge {
     this.names.live = labels[otherSlot(this.target)] ?? otherSlot(this.target);
     this.weight = weight;
     this.step = new Counts();
+    this.stepSplit = { target: 0, stable: 0 };
     this.stepProbes = { ok: 0, failed: 0 };
   }
 
@@ -146,6 +149,10 @@ export class DeployJudge {
     const stable = traffic.filter((t) => t.slot !== this.target);
     for (const t of traffic)
       if (t.dataUpTo !== undefined) this.dataUpTo = Math.max(this.dataUpTo ?? 0, t.dataUpTo);
+    if (target.length > 0 && stable.length > 0) {
+      for (const t of target) this.stepSplit.target += t.requests;
+      for (const t of stable) this.stepSplit.stable += t.requests;
+    }
     for (const t of target) {
       this.errorLimit?.counts.add(t.requests, t.errors5xx, t.source, t.throttles);
       this.failed.add(t.requests, t.errors5xx, t.source, t.throttles);
@@ -368,13 +375,9 @@ export class DeployJudge {
       m.latencyMs = fig.ms;
       m.latencyLabel = `${fig.stat} (${fig.source})`;
     }
-    // the realised split beside the weight (Lambda routes each request at random)
-    const traffic = window.filter((x): x is Traffic => x.kind === 'traffic');
-    const mine = traffic.filter((t) => t.slot === this.target);
-    const theirs = traffic.filter((t) => t.slot !== this.target);
-    const sum = (list: Traffic[]) => list.reduce((n, t) => n + t.requests, 0);
-    if (mine.length > 0 && theirs.length > 0 && sum(mine) + sum(theirs) > 0)
-      m.targetShare = (sum(mine) / (sum(mine) + sum(theirs))) * 100;
+    // the realised split beside the weight, over the step so far (Lambda routes each request at random)
+    const { target: mine, stable: theirs } = this.stepSplit;
+    if (mine + theirs > 0) m.targetShare = (mine / (mine + theirs)) * 100;
     if (this.compareErrors && this.compareErrors.stable.requests > 0)
       m.stableErrorRate = this.compareErrors.stable.ratePct;
     if (this.dataUpTo !== undefined) m.dataUpTo = this.dataUpTo;
