@@ -35,7 +35,11 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
   process.on('SIGINT', handlers.SIGINT);
   process.on('SIGTERM', handlers.SIGTERM);
 
-  const limits = { maxErrorRate: config.maxErrorRate, maxLatency: config.maxLatency };
+  const limits = {
+    maxErrorRate: config.maxErrorRate,
+    maxLatency: config.maxLatency,
+    minRequests: config.minRequests,
+  };
   const notifier = new Notifier(config, secrets, { runUrl });
   const log = new LogStream({ limits, secrets });
   const timeline = new Timeline((e) => {

@@ -302,9 +302,133 @@ export function failedInputRun(t0 = DEFAULT_T0): TimelineEvent[] {
   return r.events;
 }
 
+/**
+ * A realistic canary 5,25,50 held 2m a step with probe-interval 5s (24 evaluations a step), rolled
+ * back during step 3: a thin first step (inconclusive until min-requests, then a stretch with no
+ * requests at all), a clean second step, errors climbing at 50%. Evaluation measures count the step
+ * so far, as the judge gives them.
+ */
+export function rolledBackLongRun(t0 = DEFAULT_T0): TimelineEvent[] {
+  const r = new Recorder(t0);
+  const weights = [5, 25, 50, 100];
+  preamble(r, weights, 120_000);
+  const perEval: Record<number, (i: number) => { requests: number; errors: number }> = {
+    5: (i) => ({ requests: i >= 12 && i < 16 ? 0 : 3, errors: 0 }),
+    25: (i) => ({ requests: 15, errors: i === 9 ? 1 : 0 }),
+    50: (i) => ({ requests: 30, errors: i < 5 ? 0 : i < 8 ? 1 : 3 }),
+  };
+  for (const [idx, weight] of weights.slice(0, 3).entries()) {
+    const n = idx + 1;
+    r.after(1_000).add({ type: 'phase', name: `step ${n}/4`, detail: `green → ${weight}% for 2m` });
+    r.add({
+      type: 'weights',
+      step: n,
+      requested: { blue: 100 - weight, green: weight },
+      applied: {
+        weights: { blue: 100 - weight, green: weight },
+        detail: `web/blue ${100 - weight}, web/green ${weight}`,
+      },
+    });
+    const startedAt = r.t;
+    let requests = 0;
+    let errors = 0;
+    let streak = 0;
+    for (let i = 0; i < 24; i++) {
+      r.after(5_000);
+      const d = perEval[weight]!(i);
+      requests += d.requests;
+      errors += d.errors;
+      const rate = requests ? Math.round((errors / requests) * 10_000) / 100 : 0;
+      const m: Measures = {
+        requests,
+        errors,
+        errorRate: rate,
+        errorSource: 'haproxy',
+        probesOk: 1,
+        probesFailed: 0,
+      };
+      let v: Verdict;
+      if (requests < 20)
+        v = verdict(
+          'inconclusive',
+          `only ${requests} requests on green in step ${n} so far, fewer than min-requests 20`,
+          m,
+        );
+      else if (weight === 50 && errors >= 8)
+        v = verdict(
+          'fail',
+          `green error rate ${rate}% (${errors} of ${requests} requests, HAProxy) is above the 1% limit: at least ${Math.max(1.1, rate / 3).toFixed(1)}% with 99% confidence`,
+          m,
+        );
+      else
+        v = verdict(
+          'pass',
+          `green error rate ${rate}% (${errors} of ${requests} requests, HAProxy) is within the 1% limit`,
+          m,
+        );
+      streak = v.status === 'fail' ? streak + 1 : v.status === 'pass' ? 0 : streak;
+      r.add({
+        type: 'evaluation',
+        step: n,
+        of: 4,
+        weight,
+        elapsedMs: (i + 1) * 5_000,
+        holdMs: 120_000,
+        verdict: v,
+        consecutiveFailures: streak,
+      });
+      if (streak >= 2) {
+        r.after(300).add({
+          type: 'rollback',
+          reason: v.reason,
+          restored: {
+            weights: { blue: 100, green: 0 },
+            detail: 'web/blue weight 100 UP, web/green weight 0 UP',
+          },
+          cause: 'verdict',
+        });
+        r.after(200).add({
+          type: 'run-end',
+          result: 'rolled-back',
+          live: 'blue',
+          previous: 'green',
+          weight: 0,
+          weightOf: 'green',
+          weights: { blue: 100, green: 0 },
+          reason: v.reason,
+        });
+        return r.events;
+      }
+    }
+    const rate = Math.round((errors / requests) * 10_000) / 100;
+    r.add({
+      type: 'step-verdict',
+      step: n,
+      weight,
+      startedAt,
+      heldMs: 120_000,
+      evaluations: 24,
+      verdict: verdict(
+        'pass',
+        `green error rate ${rate}% (${errors} of ${requests} requests, HAProxy) is within the 1% limit`,
+        {
+          requests,
+          errors,
+          errorRate: rate,
+          errorSource: 'haproxy',
+          probesOk: 1,
+          probesFailed: 0,
+        },
+      ),
+    });
+  }
+  throw new Error('the long rolled-back run never rolled back');
+}
+
 export const RUNS = {
   promoted: promotedRun,
   'rolled-back': rolledBackRun,
+  'rolled-back-long': rolledBackLongRun,
   held: heldRun,
   'failed-input': failedInputRun,
 } as const;

@@ -47,7 +47,21 @@ describe('buildReport', () => {
       [1, 3, 10, 4, 'pass'],
       [2, 3, 50, 4, 'interrupted'],
     ]);
-    expect(r.steps[1]).toMatchObject({ failedEvaluations: 3, lastEvaluation: 'fail', heldMs: 120_000 });
+    // the kinds of evaluations add up to the count: an inconclusive one is not a failure
+    expect(r.steps[1]).toMatchObject({
+      evaluations: 4,
+      passedEvaluations: 1,
+      failedEvaluations: 2,
+      inconclusiveEvaluations: 1,
+      probes: { ok: 20, failed: 4 },
+      lastEvaluation: 'fail',
+      heldMs: 120_000,
+    });
+    // a step's probes are all its evaluations' probes, in the report's measures too
+    expect(r.steps[0]).toMatchObject({ evaluations: 4, passedEvaluations: 4, probes: { ok: 24, failed: 0 } });
+    expect(r.steps[0]!.measures).toMatchObject({ probesOk: 24, probesFailed: 0 });
+    for (const s of r.steps)
+      expect(s.passedEvaluations + s.failedEvaluations + s.inconclusiveEvaluations).toBe(s.evaluations);
     expect(r.steps[0]!.startedAt).toMatch(ISO);
   });
 

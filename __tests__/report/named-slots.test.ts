@@ -86,7 +86,7 @@ describe('summary with named slots', () => {
 
   it('the decision line carries the realised share beside the weight', () => {
     expect(md).toMatch(
-      /step 1 verdict · version 8 10% held 5m over 10 evaluations.*served 9\.8% of requests/,
+      /\*\*step 1 FAILED\*\* · version 8 10% held 5m · 10 evaluations · served 9\.8% of requests/,
     );
   });
 });

@@ -8,7 +8,13 @@ import { renderSummary, writeSummary } from '../../src/report/summary.js';
 import { DEFAULT_T0, ENV_URL, LIMITS, ROLLBACK_REASON, RUN_URL, RUNS, SECRETS } from './fixtures.js';
 
 const render = (events: readonly TimelineEvent[]) =>
-  renderSummary({ events, secrets: SECRETS, runUrl: RUN_URL, environmentUrl: ENV_URL, limits: LIMITS });
+  renderSummary({
+    events,
+    secrets: SECRETS,
+    runUrl: RUN_URL,
+    environmentUrl: ENV_URL,
+    limits: { ...LIMITS, minRequests: 20 },
+  });
 
 /** Clock times and dates depend on when the run happened; everything else must not. */
 const normalize = (md: string) =>
@@ -72,14 +78,15 @@ describe('what the summaries say', () => {
   });
 
   it('has one row per step with its UTC start, hold, evaluations and verdict', () => {
-    expect(promoted).toContain('| 1/3 | green 10% | 14:00:49 | 2m | 4 | ✅ pass |');
-    expect(promoted).toContain('| 3/3 | green 100% | 14:04:51 | 2m | 4 | ✅ pass |');
+    expect(promoted).toContain('| 1/3 | green 10% | 14:00:49 | 2m | 4 | 24 ok | ✅ pass |');
+    expect(promoted).toContain('| 3/3 | green 100% | 14:04:51 | 2m | 4 | 24 ok | ✅ pass |');
     const row = rolledBack.split('\n').find((l) => l.startsWith('| 2/3 |'))!;
+    // the kinds of evaluations add up to the count; an inconclusive one is not called failed
     expect(row).toMatch(
-      /^\| 2\/3 \| green 50% \| 14:02:50 \| 2m \| 4 \(3 not passing\) \| ❌ fail, step cut short: error rate 4\.17%/,
+      /^\| 2\/3 \| green 50% \| 14:02:50 \| 2m \| 4: 1 passed, 2 failed, 1 inconclusive \| 20 ok, 4 failed \| ❌ fail, step cut short: error rate 4\.17%/,
     );
-    // the reason's `|` is escaped, so the row keeps its 6 cells
-    expect(row.split('|')).toHaveLength(8);
+    // the reason's `|` is escaped, so the row keeps its 7 cells
+    expect(row.split(/(?<!&#)\|/)).toHaveLength(9);
   });
 
   it('states the reason near the top, escaped', () => {
@@ -90,36 +97,63 @@ describe('what the summaries say', () => {
     expect(promoted).not.toContain('**Reason:**');
   });
 
-  it('charts the new slot weight and error rate', () => {
-    const chart = rolledBack.match(/```mermaid\n([\s\S]*?)\n```/)?.[1];
-    expect(chart).toBeDefined();
-    expect(chart).toMatch(/^xychart-beta\n/);
-    expect(chart).toContain('y-axis "percent" 0 --> 100');
-    const series = (kind: string) =>
-      JSON.parse(chart!.match(new RegExp(`^  ${kind} (\\[.*\\])$`, 'm'))![1]!) as number[];
-    const labels = JSON.parse(chart!.match(/x-axis "time" (\[.*\])/)![1]!) as string[];
-    const weights = series('line');
-    const errors = series('bar');
-    expect(weights).toHaveLength(labels.length);
-    expect(errors).toHaveLength(labels.length);
-    expect(new Set(labels).size).toBe(labels.length);
-    expect(Math.max(...weights)).toBe(50);
-    expect(weights[weights.length - 1]).toBe(0);
-    expect(Math.max(...errors)).toBe(4.17);
+  it('charts the weight and the error rate apart, in equal time buckets, with the limit and the rollback', () => {
+    const blocks = [...rolledBack.matchAll(/```mermaid\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+    expect(blocks).toHaveLength(2);
+    const [weight, errors] = blocks as [string, string];
+    const series = (chart: string, kind: string, nth = 0) =>
+      [...chart.matchAll(new RegExp(`^  ${kind} (\\[.*\\])$`, 'gm'))].map(
+        (m) => JSON.parse(m[1]!) as number[],
+      )[nth]!;
+    const labels = (chart: string) => JSON.parse(chart.match(/x-axis (\[.*\])/)![1]!) as string[];
+    for (const chart of blocks) {
+      expect(chart).toMatch(/^%%\{init: .*plotColorPalette.*\}%%\nxychart-beta\n/);
+      // one category per bucket, never two alike (mermaid would merge them and shift the series)
+      expect(new Set(labels(chart)).size).toBe(labels(chart).length);
+      expect(labels(chart).filter((l) => l.startsWith('rollback '))).toHaveLength(1);
+    }
+    expect(weight).toContain('y-axis "weight %" 0 --> 100');
+    const w = series(weight, 'line');
+    expect(w).toHaveLength(labels(weight).length);
+    expect(Math.max(...w)).toBe(50);
+    expect(w.at(-1)).toBe(0);
+    // the error rate on its own scale, the limit as a line at 1%
+    expect(errors).toMatch(/y-axis "errors %" 0 --> 5\n/);
+    expect(series(errors, 'line').every((x) => x === 1)).toBe(true);
+    const bars = series(errors, 'bar', 1);
+    expect(Math.max(...bars)).toBe(4.17);
     expect(failed).not.toContain('```mermaid');
   });
 
-  it('logs every non-pass evaluation and step verdict with values and limits', () => {
+  it('shades buckets without requests instead of drawing them as 0%', () => {
+    const md = render(RUNS['rolled-back-long']());
+    const errors = [...md.matchAll(/```mermaid\n([\s\S]*?)\n```/g)][1]![1]!;
+    const bars = [...errors.matchAll(/^ {2}bar (\[.*\])$/gm)].map((m) => JSON.parse(m[1]!) as number[]);
+    const [grey, rate] = bars as [number[], number[]];
+    const top = Number(/y-axis "errors %" 0 --> ([\d.]+)/.exec(errors)![1]);
+    const gaps = grey.flatMap((v, i) => (v === top ? [i] : []));
+    // step 1's 20 seconds without a request: one 10 s bucket fully empty
+    expect(gaps).toHaveLength(1);
+    for (const i of gaps) expect(rate[i]).toBeLessThan(0); // no bar at all, not a 0% bar
+  });
+
+  it('folds repeated evaluations, says each thing once, and keeps every step verdict and the rollback', () => {
     expect(rolledBack).toContain(
-      '**inconclusive**: only 12 requests on green (min-requests 20) — err 0% of 12 (limit 1%) · 6 probes ok',
+      'step 2/3 · green 50% · 1m in · **inconclusive**: only 12 requests on green (min-requests 20)',
     );
     expect(rolledBack).toMatch(
-      /\*\*FAIL\*\*: error rate 3\.1% \(15\/480, haproxy\) &#62; 1% — err 3\.1% of 480 \(limit 1%\) · p99 2s350ms \(limit 2s\) · 4 probes ok, 2 failed/,
+      /step 2\/3 · green 50% · \*\*2 evaluations FAIL\*\* \(2 in a row\); last: error rate 4\.17%/,
     );
-    expect(rolledBack).toContain('**FAIL** (2 in a row)');
-    expect(rolledBack).toContain('step 1 verdict · green 10% held 2m over 4 evaluations · **pass**');
-    expect(promoted.match(/^- .*step \d verdict/gm)).toHaveLength(3);
+    expect(rolledBack).toMatch(
+      /\*\*step 1 passed\*\* · green 10% held 2m · 4 evaluations \(4 passed\) · probes 24 ok: /,
+    );
+    expect(rolledBack).not.toMatch(/ — err /); // the reason names the values: no second copy of them
+    expect(promoted.match(/^- .*\*\*step \d passed\*\*/gm)).toHaveLength(3);
     expect(promoted).not.toMatch(/\*\*(FAIL|inconclusive)\*\*/);
+    const long = render(RUNS['rolled-back-long']());
+    expect(long).toMatch(
+      /step 1\/4 · green 5% · \*\*6 evaluations inconclusive\*\*: 3 requests each, min-requests 20\n/,
+    );
   });
 
   it('has a rollback section with what was restored', () => {

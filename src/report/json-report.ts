@@ -92,10 +92,16 @@ export interface StepSummary {
   startedAt: number;
   /** how long the step was held, ms */
   heldMs: number;
-  /** evaluations run during the step */
+  /** evaluations run during the step: passed + failed + inconclusive */
   evaluations: number;
-  /** evaluations that did not pass (fail or inconclusive) */
+  /** evaluations whose verdict was pass */
+  passedEvaluations: number;
+  /** evaluations whose verdict was fail (an inconclusive one is not a failure) */
   failedEvaluations: number;
+  /** evaluations whose verdict was inconclusive (too little data yet) */
+  inconclusiveEvaluations: number;
+  /** every probe of the step's evaluations: ok + failed is how many were sent */
+  probes?: { ok: number; failed: number };
   /**
    * The step's verdict; `interrupted` when the step never reached its own verdict
    * (rolled back, aborted, cancelled or crashed mid-step).
@@ -138,7 +144,9 @@ export function collectSteps(events: readonly TimelineEvent[]): StepSummary[] {
         startedAt: at,
         heldMs: 0,
         evaluations: 0,
+        passedEvaluations: 0,
         failedEvaluations: 0,
+        inconclusiveEvaluations: 0,
         status: 'interrupted',
         closed: false,
       };
@@ -163,7 +171,15 @@ export function collectSteps(events: readonly TimelineEvent[]): StepSummary[] {
         s.of = e.of;
         s.weight = e.weight;
         s.evaluations += 1;
-        if (e.verdict.status !== 'pass') s.failedEvaluations += 1;
+        if (e.verdict.status === 'pass') s.passedEvaluations += 1;
+        else if (e.verdict.status === 'fail') s.failedEvaluations += 1;
+        else s.inconclusiveEvaluations += 1;
+        const m = e.verdict.measures;
+        if (m.probesOk !== undefined || m.probesFailed !== undefined) {
+          s.probes ??= { ok: 0, failed: 0 };
+          s.probes.ok += m.probesOk ?? 0;
+          s.probes.failed += m.probesFailed ?? 0;
+        }
         s.heldMs = Math.max(s.heldMs, e.elapsedMs);
         s.reason = e.verdict.reason;
         s.measures = e.verdict.measures;
@@ -175,10 +191,13 @@ export function collectSteps(events: readonly TimelineEvent[]): StepSummary[] {
         s.weight = e.weight;
         s.startedAt = e.startedAt;
         s.heldMs = e.heldMs;
-        s.evaluations = e.evaluations;
+        // the evaluations counted above are the ones on the timeline: their three kinds add up to it
         s.status = e.verdict.status;
         s.reason = e.verdict.reason;
-        s.measures = e.verdict.measures;
+        // the step's probes are all its evaluations' probes, not the last evaluation's
+        s.measures = s.probes
+          ? { ...e.verdict.measures, probesOk: s.probes.ok, probesFailed: s.probes.failed }
+          : e.verdict.measures;
         s.closed = true;
         break;
       }

@@ -1,5 +1,6 @@
 // Renders a Plan for people: log lines as it runs, and a markdown section for the job summary.
 import { escapeInline } from './markdown.js';
+import { planChart } from './charts.js';
 import { formatDuration } from '../config/durations.js';
 import type { Phase, Plan } from '../plan/types.js';
 
@@ -61,9 +62,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     '|---|---|---|---|---|',
     ...rows,
     '',
-    '```mermaid',
-    ...weightChart(plan),
-    '```',
+    ...planChart(plan),
     '',
     `**Total planned duration:** ${formatDuration(plan.totalMs)}${
       plan.holdAt === undefined
@@ -108,42 +107,6 @@ function tableCells(p: Phase): [string, string, string, string] {
     case 'cleanup':
       return ['cleanup', '100%', none, p.command ? `cleanup-command ${codeCell(p.command)}` : none];
   }
-}
-
-/**
- * Mermaid xychart of the planned new-slot weight. Each shift contributes two points (when it is
- * set and when its hold ends) so the line is a staircase; a repeated x label puts two points on
- * one x position, which draws the vertical rise.
- */
-function weightChart(plan: Plan): string[] {
-  const points: Array<[number, number]> = [[0, 0]];
-  let t = 0;
-  let weight = 0;
-  for (const p of plan.phases) {
-    if (p.kind === 'shift') {
-      weight = p.weight;
-      points.push([t, weight]);
-      t += p.holdMs;
-      points.push([t, weight]);
-    } else if (p.kind === 'keep-previous') {
-      t += p.holdMs;
-      points.push([t, weight]);
-    }
-  }
-  const labels = points.map(([ms]) => `"${minutesLabel(ms)}"`);
-  const values = points.map(([, w]) => String(w));
-  return [
-    'xychart-beta',
-    '  title "Planned new-slot weight"',
-    `  x-axis "minutes from start" [${labels.join(', ')}]`,
-    '  y-axis "new slot %" 0 --> 100',
-    `  line [${values.join(', ')}]`,
-  ];
-}
-
-function minutesLabel(ms: number): string {
-  // two decimals at most: 30s steps read 0.5, 20s steps 0.33
-  return String(Math.round((ms / 60_000) * 100) / 100);
 }
 
 function totalLine(plan: Plan): string {

@@ -13,7 +13,7 @@ import { formatDuration, formatElapsed } from '../config/durations.js';
 import { redact } from '../shared/redact.js';
 
 /** Limits as the judge applies them; the timeline's measures carry values only. */
-export type DisplayLimits = Partial<Pick<Limits, 'maxErrorRate' | 'maxLatency'>>;
+export type DisplayLimits = Partial<Pick<Limits, 'maxErrorRate' | 'maxLatency' | 'minRequests'>>;
 
 export interface ProgressContext {
   /** the slot being deployed to; names the weight (`green 25%`) */

@@ -2,22 +2,13 @@
 import * as core from '@actions/core';
 import type { Slot } from '../config/types.js';
 import { describeRejection, slotLabel, type SlotNames, type Weights } from '../ports/traffic.js';
-import {
-  slotNamesOf,
-  type RestoreCause,
-  type TimelineEvent,
-  type TimelineEventOf,
-} from '../ports/timeline.js';
+import { slotNamesOf, type TimelineEvent, type TimelineEventOf } from '../ports/timeline.js';
 import { statusMarkdown } from './status.js';
+import { errorChart, resample, weightChart } from './charts.js';
+import { decisionLines, decisionsList, ROLLBACK_HEADINGS } from './decisions.js';
 import { collectSteps, finalWeights, targetOf, type StepSummary } from './json-report.js';
 import { codeBlock, escapeInline, link, truncate } from './markdown.js';
-import {
-  formatMeasures,
-  formatPercent,
-  formatTargetWeight,
-  formatWeights,
-  type DisplayLimits,
-} from './progress.js';
+import { formatPercent, formatTargetWeight, formatWeights, type DisplayLimits } from './progress.js';
 import { formatElapsed } from '../config/durations.js';
 import { redact, redactDeep } from '../shared/redact.js';
 
@@ -32,21 +23,10 @@ export interface SummaryInput {
 
 /** Per hook output shown (its tail: errors come last). */
 const HOOK_OUTPUT_MAX = 4000;
-const DECISIONS_MAX = 60;
-const CHART_POINTS_MAX = 60;
 /** GitHub refuses step summaries over 1 MiB. */
 const SUMMARY_MAX_BYTES = 1024 * 1024 - 1024;
 
 const hms = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
-
-/** The section on traffic going back, named for why it went: an abort is not a rollback. */
-const ROLLBACK_HEADINGS: Record<RestoreCause, string> = {
-  verdict: 'Rollback',
-  fault: 'Live slot restored',
-  'no-data': 'Stopped for lack of data',
-  abort: 'Abort',
-  request: 'Rollback on request',
-};
 
 function banner(
   end: TimelineEventOf<'run-end'> | undefined,
@@ -109,86 +89,71 @@ function verdictCell(s: StepSummary): string {
   }
 }
 
-function stepsTable(steps: StepSummary[], target: Slot | undefined, names: SlotNames): string[] {
-  if (!steps.length) return [];
-  return [
-    '### Steps',
-    '',
-    '| step | weight | started (UTC) | held | evaluations | verdict |',
-    '|---|---|---|---|---|---|',
-    ...steps.map((s) => {
-      const failed = s.failedEvaluations ? ` (${s.failedEvaluations} not passing)` : '';
-      return `| ${s.step}${s.of ? `/${s.of}` : ''} | ${escapeInline(formatTargetWeight(s.weight, target, names))}${served(s)} | ${hms(s.startedAt)} | ${formatElapsed(s.heldMs)} | ${s.evaluations}${failed} | ${verdictCell(s)} |`;
-    }),
-  ];
+/** `24: 20 passed, 4 inconclusive`: the kinds add up to the count. */
+function evaluationsCell(s: StepSummary): string {
+  const kinds = [
+    s.passedEvaluations ? `${s.passedEvaluations} passed` : '',
+    s.failedEvaluations ? `${s.failedEvaluations} failed` : '',
+    s.inconclusiveEvaluations ? `${s.inconclusiveEvaluations} inconclusive` : '',
+  ].filter(Boolean);
+  return kinds.length > 1 || s.failedEvaluations || s.inconclusiveEvaluations
+    ? `${s.evaluations}: ${kinds.join(', ')}`
+    : String(s.evaluations);
 }
 
-interface ChartPoint {
-  label: string;
-  weight: number;
-  errorRate: number;
+function probesCell(s: StepSummary): string {
+  if (!s.probes) return '–';
+  return `${s.probes.ok} ok${s.probes.failed ? `, ${s.probes.failed} failed` : ''}`;
 }
 
-/**
- * The new slot's weight over time (line) and its error rate at each evaluation (bars), both in
- * percent on one 0–100 axis. Points are the weight changes and evaluations; long runs are
- * bucketed (last weight, worst error rate) so the chart stays readable.
- */
-/** ` (served 9.8%)`: the share of requests the target realised over the step, beside its weight. */
 function served(s: StepSummary): string {
   const share = s.measures?.targetShare;
   return share === undefined ? '' : ` (served ${formatPercent(share)})`;
 }
 
-function chart(events: readonly TimelineEvent[], target: Slot | undefined, names: SlotNames): string[] {
-  if (!target) return [];
-  const who = slotLabel(target, names).replace(/"/g, "'");
-  const t0 = events[0]?.at ?? 0;
-  const raw: ChartPoint[] = [];
-  let weight = 0;
+function stepsTable(steps: StepSummary[], target: Slot | undefined, names: SlotNames): string[] {
+  if (!steps.length) return [];
+  return [
+    '### Steps',
+    '',
+    '| step | weight | started (UTC) | held | evaluations | probes | verdict |',
+    '|---|---|---|---|---|---|---|',
+    ...steps.map(
+      (s) =>
+        `| ${s.step}${s.of ? `/${s.of}` : ''} | ${escapeInline(formatTargetWeight(s.weight, target, names))}${served(s)} | ${hms(s.startedAt)} | ${formatElapsed(s.heldMs)} | ${evaluationsCell(s)} | ${probesCell(s)} | ${verdictCell(s)} |`,
+    ),
+  ];
+}
+
+/** Where the error rates came from, for the chart's title. */
+function errorSource(events: readonly TimelineEvent[]): string {
   for (const e of events) {
-    if (e.type === 'run-start' && e.before) weight = e.before[target];
-    else if (e.type === 'weights') weight = e.applied.weights[target];
-    else if (e.type === 'rollback' && e.restored) weight = e.restored.weights[target];
-    else if (e.type !== 'evaluation') continue;
-    const errorRate = e.type === 'evaluation' ? (e.verdict.measures.errorRate ?? 0) : 0;
-    if (e.type === 'evaluation') weight = e.weight;
-    const label = formatElapsed(Math.max(0, e.at - t0));
-    const prev = raw[raw.length - 1];
-    // one category per label: mermaid's band axis would merge duplicates and shift the series
-    if (prev && prev.label === label) {
-      prev.weight = weight;
-      prev.errorRate = Math.max(prev.errorRate, errorRate);
-    } else raw.push({ label, weight, errorRate });
+    const src = e.type === 'evaluation' ? e.verdict.measures.errorSource : undefined;
+    if (src === 'probes') return 'probes';
+    if (src) return `${src === 'haproxy' ? 'HAProxy' : src === 'alb' ? 'ALB' : 'Lambda'} real traffic`;
   }
-  if (!raw.some((p) => p.weight > 0 || p.errorRate > 0) || raw.length < 2) return [];
-  let points = raw;
-  if (raw.length > CHART_POINTS_MAX) {
-    const size = Math.ceil(raw.length / CHART_POINTS_MAX);
-    points = [];
-    for (let i = 0; i < raw.length; i += size) {
-      const bucket = raw.slice(i, i + size);
-      points.push({
-        label: bucket[bucket.length - 1]!.label,
-        weight: bucket[bucket.length - 1]!.weight,
-        errorRate: Math.max(...bucket.map((p) => p.errorRate)),
-      });
-    }
-  }
-  const num = (n: number) => String(Number(Math.min(100, Math.max(0, n)).toFixed(2)));
+  return 'measured';
+}
+
+/** The weight and the error rate over time, each on its own chart, in equal time buckets. */
+function charts(
+  events: readonly TimelineEvent[],
+  target: Slot | undefined,
+  names: SlotNames,
+  limits: DisplayLimits | undefined,
+): string[] {
+  if (!target) return [];
+  const r = resample(events, target);
+  if (!r) return [];
+  const who = slotLabel(target, names);
+  const errors = errorChart(r, who, limits?.maxErrorRate, errorSource(events));
   return [
     '### Traffic',
     '',
-    `Line: ${escapeInline(who)}'s weight. Bars: its error rate at each evaluation. Both in percent, time since the run started.`,
+    `Time since the first shift, in equal ${r.bucketMs >= 60_000 ? `${r.bucketMs / 60_000}-minute` : `${r.bucketMs / 1000}-second`} buckets.`,
     '',
-    '```mermaid',
-    'xychart-beta',
-    `  title "${who} weight and error rate (%)"`,
-    `  x-axis "time" [${points.map((p) => `"${p.label}"`).join(', ')}]`,
-    '  y-axis "percent" 0 --> 100',
-    `  bar [${points.map((p) => num(p.errorRate)).join(', ')}]`,
-    `  line [${points.map((p) => num(p.weight)).join(', ')}]`,
-    '```',
+    ...weightChart(r, who),
+    ...(errors ? ['', ...errors] : []),
   ];
 }
 
@@ -198,60 +163,8 @@ function decisions(
   limits: DisplayLimits | undefined,
   names: SlotNames,
 ): string[] {
-  const weightOf = (w: number) => escapeInline(formatTargetWeight(w, target, names));
-  const out: string[] = [];
-  const values = (m: Parameters<typeof formatMeasures>[0]) => {
-    const parts = formatMeasures(m, limits);
-    return parts.length ? ` — ${escapeInline(parts.join(' · '))}` : '';
-  };
-  for (const e of events) {
-    const at = `\`${hms(e.at)}\``;
-    switch (e.type) {
-      case 'evaluation':
-        if (e.verdict.status === 'pass') break;
-        out.push(
-          `- ${at} step ${e.step}/${e.of} · ${weightOf(e.weight)} · ${formatElapsed(e.elapsedMs)} in · ` +
-            `**${e.verdict.status === 'fail' ? 'FAIL' : 'inconclusive'}**` +
-            `${e.consecutiveFailures > 1 ? ` (${e.consecutiveFailures} in a row)` : ''}: ${escapeInline(e.verdict.reason)}${values(e.verdict.measures)}`,
-        );
-        break;
-      case 'step-verdict':
-        out.push(
-          `- ${at} step ${e.step} verdict · ${weightOf(e.weight)} held ${formatElapsed(e.heldMs)} over ${e.evaluations} evaluations · ` +
-            `**${e.verdict.status}**: ${escapeInline(e.verdict.reason)}${values(e.verdict.measures)}`,
-        );
-        break;
-      case 'drift':
-        out.push(
-          `- ${at} **drift**: expected ${escapeInline(formatWeights(e.expected, names))}, found ${escapeInline(formatWeights(e.found, names))}`,
-        );
-        break;
-      case 'hook':
-        if (e.result.exitCode !== 0 || e.result.timedOut)
-          out.push(
-            `- ${at} **${e.hook} ${e.result.timedOut ? 'timed out' : `failed (exit ${e.result.exitCode})`}** after ${formatElapsed(e.result.durationMs)}`,
-          );
-        break;
-      case 'rollback':
-        out.push(
-          `- ${at} **${ROLLBACK_HEADINGS[e.cause ?? 'verdict'].toLowerCase()}**: ${escapeInline(e.reason)}${e.restored ? ` · restored ${escapeInline(formatWeights(e.restored.weights, names))}` : ''}`,
-        );
-        break;
-      case 'force':
-        out.push(
-          `- ${at} **forced**${e.by ? ` by ${escapeInline(e.by)}` : ''}: lifted the rejected mark on ${escapeInline(slotLabel(e.slot, names))}`,
-        );
-        break;
-      default:
-        break;
-    }
-  }
-  if (!out.length) return [];
-  const shown =
-    out.length > DECISIONS_MAX
-      ? [...out.slice(0, DECISIONS_MAX), `- … and ${out.length - DECISIONS_MAX} more (see the JSON report)`]
-      : out;
-  return ['### Decisions', '', ...shown];
+  const lines = decisionLines(events, target, names, limits?.minRequests);
+  return lines.length ? ['### Decisions', '', ...decisionsList(lines)] : [];
 }
 
 function hookOutputs(events: readonly TimelineEvent[], secrets: readonly string[]): string[] {
@@ -324,7 +237,7 @@ export function renderSummary(input: SummaryInput): string {
   const steps = stepsTable(collectSteps(events), target, names);
   if (steps.length) lines.push(...steps, '');
 
-  const plot = chart(events, target, names);
+  const plot = charts(events, target, names, limits);
   if (plot.length) lines.push(...plot, '');
 
   const log = decisions(events, target, limits, names);
