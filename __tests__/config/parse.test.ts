@@ -329,6 +329,33 @@ const BAD: [string, Record<string, string>, string, string][] = [
   ['mixed-case boolean', { ...HAPROXY, 'pr-comment': 'tRUE' }, 'pr-comment', 'true or false'],
   ['negative min-requests', { ...HAPROXY, 'min-requests': '-1' }, 'min-requests', 'of 0 or more'],
   [
+    'confidence as a fraction',
+    { ...HAPROXY, confidence: '0.99' },
+    'confidence',
+    'above 50 and below 100, like 99%',
+  ],
+  ['confidence of 100%', { ...HAPROXY, confidence: '100%' }, 'confidence', 'above 50 and below 100'],
+  ['confidence in words', { ...HAPROXY, confidence: 'high' }, 'confidence', 'like 99%, 95% or 99.9%'],
+  [
+    'error rate increase in words',
+    { ...HAPROXY, 'max-error-rate-increase': 'half' },
+    'max-error-rate-increase',
+    'percentage points from 0 to 100, like 0.5',
+  ],
+  [
+    'latency increase without a unit',
+    { ...HAPROXY, 'max-latency-increase': '20' },
+    'max-latency-increase',
+    'like 20%',
+  ],
+  ['latency increase of 0%', { ...HAPROXY, 'max-latency-increase': '0%' }, 'max-latency-increase', 'above 0'],
+  [
+    'fractional failed-request budget',
+    { ...HAPROXY, 'max-failed-requests': '2.5' },
+    'max-failed-requests',
+    'whole number',
+  ],
+  [
     'fractional unhealthy targets',
     { ...HAPROXY, 'max-unhealthy-targets': '1.5' },
     'max-unhealthy-targets',
@@ -766,6 +793,10 @@ describe('parseInputs: valid inputs', () => {
       'max-latency': 'p99.9<1s',
       'compare-to-stable': 'True',
       'min-requests': '0',
+      confidence: '99.9%',
+      'max-error-rate-increase': '1',
+      'max-latency-increase': '25ms',
+      'max-failed-requests': '10',
       'cloudwatch-alarms': 'api-5xx, api-latency\napi-saturation',
       'max-unhealthy-targets': '1',
       'check-command': './check.sh',
@@ -782,6 +813,12 @@ describe('parseInputs: valid inputs', () => {
       'github-token': 'ghs_abc123',
     });
     const config = configOf(result);
+    expect(config).toMatchObject({
+      confidence: 0.999,
+      maxErrorRateIncrease: 1,
+      maxLatencyIncrease: { kind: 'ms', value: 25, text: '25ms' },
+      maxFailedRequests: 10,
+    });
     expect(config).toMatchObject({
       command: 'plan',
       healthUrls: [

@@ -34,5 +34,6 @@ export function parseConfidence(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text);
   if (!m) return undefined;
   const pct = Number(m[1]);
-  return pct > 50 && pct < 100 ? pct / 100 : undefined;
+  // 99.9 / 100 is 0.9990000000000001 in binary: keep the digits the user typed
+  return pct > 50 && pct < 100 ? Number((pct / 100).toPrecision(12)) : undefined;
 }
