@@ -50,7 +50,10 @@ function run(steps: VerdictStatus[][], rolledBack: boolean): TimelineEvent[] {
         holdMs: 120_000,
         verdict: {
           status,
-          reason: `${status} at evaluation ${j + 1}`,
+          reason:
+            status === 'inconclusive'
+              ? `only ${requests} requests on green in step ${step}, fewer than min-requests 20`
+              : `${status} at evaluation ${j + 1}`,
           measures: { requests, errors: 0, errorRate: 0, probesOk: 1 },
         },
         consecutiveFailures: status === 'fail' ? 1 : 0,
@@ -131,6 +134,26 @@ describe('the Decisions list', () => {
         /^`14:00:36` \*\*step 1 passed\*\* · green 10% held 35s · 7 evaluations \(3 passed, 1 failed, 3 inconclusive\) · probes 7 ok: step 1 is fine$/,
       ),
     ]);
+  });
+
+  it('keeps the words of an inconclusive that is not about too few requests', () => {
+    const events = run([['pass', 'pass']], false).map((e) =>
+      e.type === 'evaluation'
+        ? {
+            ...e,
+            verdict: {
+              ...e.verdict,
+              status: 'inconclusive' as const,
+              reason: 'green error rate 2% is above the limit, not conclusively yet',
+            },
+          }
+        : e,
+    );
+    const [line] = decisionLines(events, 'green', {}, 20).map((l) => l.text);
+    expect(line).toMatch(
+      /\*\*2 evaluations inconclusive\*\*; last: green error rate 2% is above the limit, not conclusively yet$/,
+    );
+    expect(line).not.toContain('min-requests');
   });
 
   it('says how many evaluation lines were left out, and where to find them', () => {

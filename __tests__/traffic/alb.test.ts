@@ -11,7 +11,16 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AlbRouter, TAG_LOCK, toAlbWeights, toPercent } from '../../src/traffic/alb.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { BLUE_TG, GREEN_TG, LISTENER_ARN, RULE_ARN, fakeAlb, weightedActions } from './alb-fake.js';
+import {
+  BLUE_TG,
+  GREEN_TG,
+  LISTENER_ARN,
+  RULE_ARN,
+  fakeAlb,
+  healthy,
+  notHealthy,
+  weightedActions,
+} from './alb-fake.js';
 
 function router(kind: 'rule' | 'listener', actions: Action[], tags: Record<string, string> = {}) {
   const alb = fakeAlb(kind, actions, tags);
@@ -449,5 +458,22 @@ describe('AlbRouter rejected mark and its note', () => {
       run: 'run-7',
       expiresAt: Date.parse('2099-01-01T00:00:00.000Z'),
     });
+  });
+});
+
+describe('AlbRouter slot states for status', () => {
+  it('names each target group and its health, unhealthy reasons included', async () => {
+    const { router: r, world } = router('rule', weightedActions(999, 0));
+    world.health[BLUE_TG] = [healthy('i-b1'), healthy('i-b2')];
+    world.health[GREEN_TG] = [healthy('i-g1'), notHealthy('i-g2', 'unhealthy', 'Target.Timeout')];
+    expect(await r.slotStates()).toEqual({
+      blue: { state: '2/2 healthy', detail: 'web-blue' },
+      green: { state: '1/2 healthy', detail: 'web-green, 1 unhealthy: Target.Timeout' },
+    });
+  });
+
+  it('says so when a group has no targets', async () => {
+    const { router: r } = router('rule', weightedActions(999, 0));
+    expect((await r.slotStates()).green).toEqual({ state: 'no targets', detail: 'web-green' });
   });
 });

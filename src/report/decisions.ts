@@ -55,7 +55,9 @@ function foldLine(
   const lo = Math.min(...counts);
   const hi = Math.max(...counts);
   const what = `**${run.length} evaluations ${STATUS[first.verdict.status]}**`;
-  if (first.verdict.status === 'inconclusive' && counts.length === run.length) {
+  // "too few requests" folds into the counts; any other inconclusive (a test not conclusive yet) keeps its words
+  const short = run.every((e) => /min-requests/.test(e.verdict.reason));
+  if (first.verdict.status === 'inconclusive' && short && counts.length === run.length) {
     const each = lo === hi ? `${lo}` : `${lo}–${hi}`;
     const min = minRequests !== undefined ? `, min-requests ${minRequests}` : '';
     return `${span} ${where} · ${what}: ${each} requests each${min}`;

@@ -76,7 +76,8 @@ export function nextCommands(s: StatusSnapshot, now: number): string[] {
     );
   } else {
     const state = s.slots?.[other]?.state ?? '';
-    if (/^(DRAIN|MAINT|DOWN|NOLB)/.test(state)) {
+    // an admin state that takes no traffic (HAProxy), or no healthy target at all (ALB: `0/2 healthy`)
+    if (/^(DRAIN|MAINT|DOWN|NOLB|0\/|no targets)/.test(state)) {
       out.push(
         `bring ${other} back up (${state}) before a rollback can switch to it`,
         `deploy ships the next version to ${other}`,

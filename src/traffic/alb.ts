@@ -21,9 +21,11 @@ import type {
   Rejection,
   RejectionNote,
   RouterState,
+  SlotState,
   TrafficRouter,
   Weights,
 } from '../ports/traffic.js';
+import { describeTargets, summarize } from '../checks/target-health.js';
 import { escapeNote, noteFields, noteFrom, unescapeNote } from './mark-note.js';
 import {
   createPacer,
@@ -329,6 +331,29 @@ export class AlbRouter implements TrafficRouter {
     await this.mutate('RemoveTags', () =>
       this.client.send(new RemoveTagsCommand({ ResourceArns: [this.where.arn], TagKeys: REJECTED_TAGS })),
     );
+  }
+
+  /** For status: each target group's health, like `2/3 healthy (1 unhealthy: Target.Timeout)`. */
+  async slotStates(): Promise<Partial<Record<Slot, SlotState>>> {
+    const out: Partial<Record<Slot, SlotState>> = {};
+    for (const [slot, arn] of [
+      ['blue', this.blueArn],
+      ['green', this.greenArn],
+    ] as const) {
+      const summary = summarize(
+        await describeTargets(this.client, arn, this.retryOptions('DescribeTargetHealth')),
+      );
+      const head = summary.total === 0 ? 'no targets' : `${summary.healthy}/${summary.total} healthy`;
+      const rest = [
+        ...Object.entries(summary.notHealthy).map(([state, n]) => {
+          const codes = summary.stateReasons[state] ?? [];
+          return `${n} ${state}${codes.length ? `: ${codes.join(', ')}` : ''}`;
+        }),
+        ...(summary.draining ? [`${summary.draining} draining`] : []),
+      ].join('; ');
+      out[slot] = { state: head, detail: `${shortName(arn)}${rest ? `, ${rest}` : ''}` };
+    }
+    return out;
   }
 
   async lockHolder(): Promise<LockHolder | undefined> {
