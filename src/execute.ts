@@ -5,6 +5,7 @@ import type { Config } from './config/types.js';
 import { runEngine } from './engine/engine.js';
 import { Timeline, slotNamesOf } from './ports/timeline.js';
 import { slotLabel } from './ports/traffic.js';
+import { handedBackUrl } from './ports/handed-back.js';
 import { systemClock } from './ports/clock.js';
 import { Fault } from './engine/fault.js';
 import { createRouter } from './traffic/create-router.js';
@@ -52,7 +53,9 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
   const router = await createRouter(config, aws, secrets, (message) =>
     timeline.add({ at: Date.now(), type: 'warning', message }),
   );
-  const { checks, gates } = await createChecks(config, aws, secrets, systemClock, router);
+  const { checks, gates } = await createChecks(config, aws, secrets, systemClock, router, () =>
+    handedBackUrl(timeline.events),
+  );
   const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
   const github = new GithubReporting(config, secrets, (message) => core.warning(message));
   try {
@@ -94,7 +97,7 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
       limits,
       deploymentId: github.deploymentId,
     });
-    await github.finish(outcome, runUrl);
+    await github.finish(outcome, runUrl, handedBackUrl(timeline.events));
     await notifier.settle();
   } finally {
     process.off('SIGINT', handlers.SIGINT);

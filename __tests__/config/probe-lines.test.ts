@@ -203,3 +203,65 @@ describe('bad lines: one error each, naming the input, the line and the accepted
     ]);
   });
 });
+
+describe('{url}: the URL a hook hands back (url= in GLIDEPATH_OUTPUT)', () => {
+  it('is checked at parse time with a stand-in in its place, and kept as typed', () => {
+    const r = parseInputs({
+      ...HAPROXY,
+      'health-urls': '{url}health\n{url}/health/ready expect=200 body=$.status == "ready"',
+      'pre-traffic-urls': '{url}{slot}/health',
+      'environment-url': '{url}',
+    });
+    expect(targets(r, 'health-urls').map((t) => t.url)).toEqual(['{url}health', '{url}/health/ready']);
+    expect(targets(r, 'pre-traffic-urls').map((t) => t.url)).toEqual(['{url}{slot}/health']);
+    expect(r.ok && r.config.environmentUrl).toBe('{url}');
+  });
+
+  it.each<[string, Record<string, string>, string, RegExp]>([
+    [
+      'a misspelt placeholder',
+      { 'health-urls': '{ur}health' },
+      'health-urls',
+      /must start with an absolute http or https URL/,
+    ],
+    [
+      'environment-url not made into a URL',
+      { 'environment-url': 'pr-{url}' },
+      'environment-url',
+      /must be an absolute http or https URL.*, or one made from \{url\} like \{url\}app\//,
+    ],
+    [
+      'promote, which runs no hook before it probes',
+      { command: 'promote', 'health-urls': '{url}health' },
+      'health-urls',
+      /^health-urls uses \{url\}, the URL a deploy's hooks hand back \(url= in GLIDEPATH_OUTPUT\), but command promote runs no such hook before it probes; give the URL itself in the promote job$/,
+    ],
+    [
+      'promote and environment-url',
+      { command: 'promote', 'environment-url': '{url}' },
+      'environment-url',
+      /command promote runs no such hook/,
+    ],
+    [
+      'rollback probes pre-traffic-urls first',
+      { command: 'rollback', 'pre-traffic-urls': '{url}health' },
+      'pre-traffic-urls',
+      /command rollback runs no such hook/,
+    ],
+  ])('refuses %s', (_name, inputs, input, message) => {
+    const r = parseInputs({ ...HAPROXY, ...inputs });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map((e) => e.input)).toEqual([input]);
+    expect(r.errors[0]!.message).toMatch(message);
+  });
+
+  it.each(['abort', 'status', 'deploy', 'plan'])('is fine with command %s', (command) => {
+    const r = parseInputs({ ...HAPROXY, command, 'health-urls': '{url}health', 'environment-url': '{url}' });
+    expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([]);
+  });
+
+  it('rollback does not probe health-urls, so {url} there is fine', () => {
+    expect(parseInputs({ ...HAPROXY, command: 'rollback', 'health-urls': '{url}health' }).ok).toBe(true);
+  });
+});

@@ -48,6 +48,49 @@ async function waitDead(pid: number, ms: number): Promise<boolean> {
 const env = { target: 'green' as Slot, live: 'blue' as Slot, weight: 25 };
 
 describe('ShellHookRunner', () => {
+  it('gives each hook an empty GLIDEPATH_OUTPUT file and hands back its last url= line', async () => {
+    const runner = new ShellHookRunner({ timeoutMs: 5000, secrets: [], logger: collector(), tempDir: dir });
+    const write =
+      'test ! -s "$GLIDEPATH_OUTPUT"; echo "url=https://first.example.com/" >> "$GLIDEPATH_OUTPUT"; ' +
+      'echo "note=ignored" >> "$GLIDEPATH_OUTPUT"; echo "url=https://pr-42.example.com/" >> "$GLIDEPATH_OUTPUT"; ' +
+      'echo "$GLIDEPATH_OUTPUT"';
+    const r = await runner.run('deploy', write, env);
+    expect(r.exitCode).toBe(0);
+    expect(r.url).toBe('https://pr-42.example.com/');
+    expect(r.outputProblem).toBeUndefined();
+    // read, then removed: the next hook starts from an empty file
+    expect(existsSync(r.output.trim())).toBe(false);
+    const next = await runner.run('verify', 'test ! -s "$GLIDEPATH_OUTPUT"', env);
+    expect(next).toMatchObject({ exitCode: 0 });
+    expect(next.url).toBeUndefined();
+  });
+
+  it('names the hook when its url= is not a URL, and takes nothing from a failed hook', async () => {
+    const runner = new ShellHookRunner({ timeoutMs: 5000, secrets: [], logger: collector(), tempDir: dir });
+    const bad = await runner.run('deploy', 'echo "url=pr-42.example.com" > "$GLIDEPATH_OUTPUT"', env);
+    expect(bad.url).toBeUndefined();
+    expect(bad.outputProblem).toMatch(
+      /^deploy-command wrote url=pr-42\.example\.com to GLIDEPATH_OUTPUT, which is not an absolute http or https URL/,
+    );
+    const failed = await runner.run(
+      'deploy',
+      'echo "url=https://x.example.com/" > "$GLIDEPATH_OUTPUT"; exit 3',
+      env,
+    );
+    expect(failed).toMatchObject({ exitCode: 3 });
+    expect(failed.url).toBeUndefined();
+  });
+
+  it('leaves the slot variables out when there are no slots (provider none)', async () => {
+    const runner = new ShellHookRunner({ timeoutMs: 5000, secrets: [], logger: collector() });
+    const r = await runner.run(
+      'deploy',
+      'echo "${GLIDEPATH_TARGET_SLOT-unset} ${GLIDEPATH_LIVE_SLOT-unset} ${GLIDEPATH_WEIGHT-unset} $GLIDEPATH_HOOK"',
+      {},
+    );
+    expect(r.output.trim()).toBe('unset unset unset deploy');
+  });
+
   it('adds the versions when the router names its slots (Lambda), and leaves them out otherwise', async () => {
     const runner = new ShellHookRunner({ timeoutMs: 5000, secrets: [], logger: collector() });
     const show =

@@ -11,6 +11,7 @@ import { functionNameOf } from '../traffic/lambda-arn.js';
 import { HAPROXY_STATS_CADENCE_MS, HaproxyStatsCheck } from './haproxy-stats.js';
 import { HttpProbeCheck } from './http-probe.js';
 import { PairedProbeCheck, haproxyServerPairs, preTrafficPairs } from './paired-probe.js';
+import { usesHandedBackUrl, withHandedBackUrl } from '../ports/handed-back.js';
 import { CommandCheck } from './command-check.js';
 import { loadBalancerDimension, targetGroupDimension } from '../traffic/alb-arn.js';
 
@@ -26,9 +27,12 @@ export async function createChecks(
   secrets: string[] = [],
   clock: Clock = systemClock,
   router: { slotNames?: () => SlotNames } = {},
+  /** the URL a hook of this run handed back so far (url= in GLIDEPATH_OUTPUT), for `{url}` */
+  handedBack: () => string | undefined = () => undefined,
 ): Promise<Built> {
   const built: Built = { checks: [], gates: [] };
-  addProbes(config, built);
+  addUrlGate(config, built, handedBack);
+  addProbes(config, built, handedBack);
   if (config.checkCommand) {
     built.checks.push(
       new CommandCheck({
@@ -64,11 +68,33 @@ export async function createChecks(
   return built;
 }
 
+/**
+ * URL inputs made from `{url}` need a hook to have handed one back: checked first, before any probe
+ * and before any traffic moves, naming the inputs.
+ */
+function addUrlGate(config: Config, built: Built, handedBack: () => string | undefined): void {
+  const inputs = [
+    config.healthUrls.some((t) => usesHandedBackUrl(t.url)) && 'health-urls',
+    config.preTrafficUrls.some((t) => usesHandedBackUrl(t.url)) && 'pre-traffic-urls',
+    usesHandedBackUrl(config.environmentUrl ?? '') && 'environment-url',
+  ].filter((x): x is string => Boolean(x));
+  if (inputs.length === 0) return;
+  const named = inputs.length === 1 ? `${inputs[0]} uses` : `${inputs.join(' and ')} use`;
+  built.gates.push({
+    name: '{url}',
+    run: async () =>
+      handedBack() !== undefined
+        ? undefined
+        : `${named} {url}, but no hook handed back a URL: write it to the file named in GLIDEPATH_OUTPUT, ` +
+          'like echo "url=https://pr-42.example.com/" >> "$GLIDEPATH_OUTPUT" in deploy-command',
+  });
+}
+
 /** health-urls and pre-traffic-urls probes, and the pre-traffic gate on the idle slot. */
-function addProbes(config: Config, built: Built): void {
+function addProbes(config: Config, built: Built, handedBack: () => string | undefined): void {
   if (config.healthUrls.length === 0 && config.preTrafficUrls.length === 0) return;
-  const paired = pairedSource(config);
-  const probes = new HttpProbeCheck(config, { preTrafficPaired: paired?.kind === 'pre-traffic' });
+  const paired = pairedSource(config, handedBack);
+  const probes = new HttpProbeCheck(config, { preTrafficPaired: paired?.kind === 'pre-traffic', handedBack });
   built.checks.push(probes);
   if (paired) {
     // a TLS server or a missing address is said once, as a warning: the comparison falls back
@@ -176,12 +202,15 @@ async function addAlbChecks(
  */
 function pairedSource(
   config: Config,
+  handedBack: () => string | undefined,
 ): { kind: 'pre-traffic' | 'haproxy'; source: ReturnType<typeof preTrafficPairs> } | undefined {
   if (!config.compareToStable) return undefined;
+  // the pairs are made once the deploy hook has run: a {url} it handed back is known then
+  const fill = (url: string) => withHandedBackUrl(url, handedBack()) ?? url;
   if (config.preTrafficUrls.length > 0)
-    return { kind: 'pre-traffic', source: preTrafficPairs(config.preTrafficUrls) };
+    return { kind: 'pre-traffic', source: preTrafficPairs(config.preTrafficUrls, fill) };
   const p = config.provider;
   if (p.kind === 'haproxy' && config.healthUrls.length > 0)
-    return { kind: 'haproxy', source: haproxyServerPairs(p, config.healthUrls) };
+    return { kind: 'haproxy', source: haproxyServerPairs(p, config.healthUrls, fill) };
   return undefined;
 }

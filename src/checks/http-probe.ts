@@ -7,6 +7,7 @@ import type { BodyCheck, Config, ProbeTarget, Slot, StatusRange } from '../confi
 import { formatDuration } from '../config/durations.js';
 import type { Check, CheckContext } from '../ports/checks.js';
 import type { Signal } from '../judge/types.js';
+import { withHandedBackUrl } from '../ports/handed-back.js';
 
 export type ProbeSignal = Extract<Signal, { kind: 'probe' }>;
 
@@ -100,10 +101,35 @@ export async function preTrafficProbe(
   targets: readonly ProbeTarget[],
   target: Slot,
   opts: Omit<ProbeOptions, 'via' | 'expect' | 'body'>,
+  handedBack?: string,
 ): Promise<ProbeSignal[]> {
   return Promise.all(
-    targets.map((t) => probeUrl(forSlot(t.url, target), { ...opts, ...expecting(t), via: 'slot' })),
+    targets.map((t) =>
+      probeLine(forSlot(t.url, target), handedBack, { ...opts, ...expecting(t), via: 'slot' }),
+    ),
   );
+}
+
+/**
+ * A line probed with `{url}` filled in by the URL a hook handed back; without one the probe fails
+ * saying so (the engine's url gate stops a run before this happens).
+ */
+async function probeLine(
+  template: string,
+  handedBack: string | undefined,
+  opts: ProbeOptions,
+): Promise<ProbeSignal> {
+  const url = withHandedBackUrl(template, handedBack);
+  if (url !== undefined) return probeUrl(url, opts);
+  return {
+    kind: 'probe',
+    at: opts.now(),
+    url: template,
+    via: opts.via,
+    ok: false,
+    latencyMs: 0,
+    error: 'uses {url}, but no hook handed back a URL (url= in GLIDEPATH_OUTPUT)',
+  };
 }
 
 export function forSlot(url: string, slot: Slot): string {
@@ -132,6 +158,8 @@ export class HttpProbeCheck implements Check {
       dispatcher?: Dispatcher;
       /** the paired check probes pre-traffic-urls at both slots: not again here */
       preTrafficPaired?: boolean;
+      /** the URL a hook handed back so far, for `{url}` in the lines */
+      handedBack?: () => string | undefined;
     } = {},
   ) {
     this.owned = deps.dispatcher ? undefined : createProbeAgent();
@@ -140,10 +168,13 @@ export class HttpProbeCheck implements Check {
 
   async collect(ctx: CheckContext): Promise<Signal[]> {
     const common = this.options(this.deps.now ?? (() => ctx.now), ctx.signal);
+    const handed = this.deps.handedBack?.();
     return Promise.all([
-      ...this.settings.healthUrls.map((t) => probeUrl(t.url, { ...common, ...expecting(t), via: 'service' })),
+      ...this.settings.healthUrls.map((t) =>
+        probeLine(t.url, handed, { ...common, ...expecting(t), via: 'service' }),
+      ),
       ...(this.deps.preTrafficPaired ? [] : this.settings.preTrafficUrls).map((t) =>
-        probeUrl(forSlot(t.url, ctx.target), { ...common, ...expecting(t), via: 'slot' }).then(
+        probeLine(forSlot(t.url, ctx.target), handed, { ...common, ...expecting(t), via: 'slot' }).then(
           (s): Signal => ({ ...s, slot: ctx.target }),
         ),
       ),
@@ -156,6 +187,7 @@ export class HttpProbeCheck implements Check {
       this.settings.preTrafficUrls,
       target,
       this.options(this.deps.now ?? Date.now, signal),
+      this.deps.handedBack?.(),
     );
   }
 

@@ -20,10 +20,14 @@ export interface ProbePair {
 /** The pairs to probe, found once per deploy; `notes` say what was skipped and why. */
 export type PairSource = (signal?: AbortSignal) => Promise<{ pairs: ProbePair[]; notes: string[] }>;
 
-export function preTrafficPairs(targets: readonly ProbeTarget[]): PairSource {
+/** `fill` puts in what the lines leave to the run (`{url}`, the URL a hook handed back). */
+export function preTrafficPairs(
+  targets: readonly ProbeTarget[],
+  fill: (url: string) => string = (u) => u,
+): PairSource {
   return async () => ({
     pairs: targets.map((t) => ({
-      urls: { blue: forSlot(t.url, 'blue'), green: forSlot(t.url, 'green') },
+      urls: { blue: fill(forSlot(t.url, 'blue')), green: fill(forSlot(t.url, 'green')) },
       expect: t.expect,
       ...(t.body && { body: t.body }),
     })),
@@ -32,7 +36,11 @@ export function preTrafficPairs(targets: readonly ProbeTarget[]): PairSource {
 }
 
 /** `show servers state <backend>` gives each server's own address: plain HTTP straight to it. */
-export function haproxyServerPairs(provider: HaproxyProvider, targets: readonly ProbeTarget[]): PairSource {
+export function haproxyServerPairs(
+  provider: HaproxyProvider,
+  targets: readonly ProbeTarget[],
+  fill: (url: string) => string = (u) => u,
+): PairSource {
   return async () => {
     const rows = parseServersState(
       await sendCommand(provider.socket, `show servers state ${provider.blue.backend}`),
@@ -59,7 +67,7 @@ export function haproxyServerPairs(provider: HaproxyProvider, targets: readonly 
     }
     if (!address.blue || !address.green) return { pairs: [], notes };
     const pairs = targets.map((t): ProbePair => {
-      const u = new URL(t.url);
+      const u = new URL(fill(t.url));
       const path = `${u.pathname}${u.search}`;
       return {
         urls: { blue: `http://${address.blue}${path}`, green: `http://${address.green}${path}` },

@@ -1,6 +1,8 @@
 // Rules over several inputs that parse one by one but cannot work together (no plan needed: see plan/feasibility.ts).
 import type { Config } from './types.js';
 import type { InputReader } from './reader.js';
+import type { InputName } from './inputs.js';
+import { usesHandedBackUrl } from './urls.js';
 
 export function checkCombinations(config: Config, r: InputReader): void {
   const p = config.provider;
@@ -18,6 +20,31 @@ export function checkCombinations(config: Config, r: InputReader): void {
       'hold-at',
       'leaves both slots at 50%, and with provider command nothing records which one is new, so promote and abort ' +
         'could not tell them apart; hold at another weight of the plan',
+    );
+  }
+  checkHandedBackUrl(config, r);
+}
+
+/**
+ * `{url}` is what a hook of this run hands back (url= in GLIDEPATH_OUTPUT). promote and rollback run
+ * no hook before they probe, so a URL made from it could never be probed: refused before anything moves.
+ */
+function checkHandedBackUrl(config: Config, r: InputReader): void {
+  const needs: Partial<Record<Config['command'], InputName[]>> = {
+    promote: ['health-urls', 'pre-traffic-urls', 'environment-url'],
+    rollback: ['pre-traffic-urls'],
+  };
+  const uses: Record<string, boolean> = {
+    'health-urls': config.healthUrls.some((t) => usesHandedBackUrl(t.url)),
+    'pre-traffic-urls': config.preTrafficUrls.some((t) => usesHandedBackUrl(t.url)),
+    'environment-url': usesHandedBackUrl(config.environmentUrl ?? ''),
+  };
+  for (const input of needs[config.command] ?? []) {
+    if (!uses[input]) continue;
+    r.problem(
+      input,
+      `uses {url}, the URL a deploy's hooks hand back (url= in GLIDEPATH_OUTPUT), but command ${config.command} runs no such hook before it probes; ` +
+        `give the URL itself in the ${config.command} job`,
     );
   }
 }

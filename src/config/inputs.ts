@@ -159,17 +159,14 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'URLs probed during every step, one per line, the way users reach the service (through the load balancer). ' +
-      'A line may add expect=CODES and body=CHECK for its URL, like https://app.example.com/ready expect=200 body=$.status == "ready"; ' +
-      'health-expect and health-body apply otherwise.',
+      'URLs probed during every step, one per line, the way users reach the service (through the load balancer). A line may add expect=CODES and body=CHECK for its URL, like https://app.example.com/ready expect=200 body=$.status == "ready"; health-expect and health-body apply otherwise. {url} is replaced by the URL a hook handed back (url= in GLIDEPATH_OUTPUT).',
   },
   {
     name: 'pre-traffic-urls',
     default: '',
     secret: false,
     description:
-      'URLs that reach the idle slot directly, one per line, probed before any traffic moves; {slot} is replaced by blue or green. ' +
-      'Lines take expect= and body= as in health-urls.',
+      'URLs that reach the idle slot directly, one per line, probed before any traffic moves; {slot} is replaced by blue or green, {url} by the URL a hook handed back. Lines take expect= and body= as in health-urls.',
   },
   {
     name: 'health-expect',
@@ -367,7 +364,7 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'URL shown on the GitHub deployment and in the pull request comment, an absolute http(s) URL.',
+      'URL shown on the GitHub deployment and in the pull request comment, an absolute http(s) URL; {url} is replaced by the URL a hook handed back (url= in GLIDEPATH_OUTPUT), which is also the link when this is not set.',
   },
   {
     name: 'pr-comment',
@@ -426,6 +423,11 @@ export const OUTPUTS = [
   },
   { name: 'deployment-id', description: 'The id of the GitHub deployment, when one was created.' },
   { name: 'report', description: 'Path of a JSON report of the whole run timeline.' },
+  {
+    name: 'url',
+    description:
+      "The URL a hook handed back by writing url=<URL> to the file named in GLIDEPATH_OUTPUT (a preview's address); empty when none did.",
+  },
 ] as const satisfies readonly OutputSpec[];
 
 export type OutputName = (typeof OUTPUTS)[number]['name'];

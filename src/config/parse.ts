@@ -25,7 +25,7 @@ import {
 } from './strategy.js';
 import { parseProvider } from './provider.js';
 import { BOOLEAN_FORM, parseDecimal, parseWholeNumber, parseYamlBoolean, splitNamesList } from './scalars.js';
-import { HTTP_URL_FORM, WEBHOOK_URL_FORM, isHttpUrl, isWebhookUrl } from './urls.js';
+import { HTTP_URL_FORM, URL_STAND_IN, WEBHOOK_URL_FORM, fillUrl, isHttpUrl, isWebhookUrl } from './urls.js';
 import {
   PROBE_LINE_FORM,
   STATUS_FORM,
@@ -154,11 +154,10 @@ function readHealth(r: InputReader, secrets: Set<string>): Health | undefined {
   }
 
   const defaults = { expect: healthExpect ?? [], body: healthBody };
-  const healthUrls = readProbeLines(r, 'health-urls', defaults, (u) => u);
-  // `{slot}` is filled in per slot at run time; check the URL as it will be for one of them.
-  const preTrafficUrls = readProbeLines(r, 'pre-traffic-urls', defaults, (u) =>
-    u.replaceAll('{slot}', 'blue'),
-  );
+  // `{url}` and `{slot}` are filled in at run time: check each URL as it will be, with stand-ins
+  // (`{slot}` only in pre-traffic-urls: health-urls reach the service, not one slot)
+  const healthUrls = readProbeLines(r, 'health-urls', defaults, (u) => fillUrl(u, URL_STAND_IN));
+  const preTrafficUrls = readProbeLines(r, 'pre-traffic-urls', defaults, asProbed);
   // a password in a URL is a secret like a header value: masked wherever the URL is shown
   for (const t of [...healthUrls, ...preTrafficUrls]) for (const s of urlCredentials(t.url)) secrets.add(s);
 
@@ -280,7 +279,8 @@ type Reporting = Pick<
 
 function readReporting(r: InputReader, secrets: Set<string>): Reporting | undefined {
   const environmentUrl = r.given('environment-url');
-  if (environmentUrl && !isHttpUrl(environmentUrl)) r.bad('environment-url', `must be ${HTTP_URL_FORM}`);
+  if (environmentUrl && !isHttpUrl(asProbed(environmentUrl)))
+    r.bad('environment-url', `must be ${HTTP_URL_FORM}, or one made from {url} like {url}app/`);
   const prComment = readBoolean(r, 'pr-comment');
   const notifyWebhook = r.given('notify-webhook');
   if (notifyWebhook) {
@@ -420,7 +420,7 @@ function readProbeLines(
   r: InputReader,
   name: InputName,
   defaults: { expect: StatusRange[]; body?: BodyCheck },
-  asProbed: (url: string) => string,
+  probed: (url: string) => string,
 ): ProbeTarget[] {
   const out: ProbeTarget[] = [];
   r.given(name)
@@ -430,7 +430,7 @@ function readProbeLines(
       if (text === '') return;
       const where = `(line ${i + 1})`;
       // the URL first: a line that does not start with one is most likely a URL typed wrong
-      if (!isHttpUrl(asProbed(text.split(/\s/)[0] ?? '')))
+      if (!isHttpUrl(probed(text.split(/\s/)[0] ?? '')))
         return r.bad(name, `${where} must start with ${HTTP_URL_FORM}; a line is ${PROBE_LINE_FORM}`, text);
       const parsed = parseProbeLine(text);
       if ('error' in parsed) return r.bad(name, `${where} ${parsed.error}`, text);
@@ -441,9 +441,14 @@ function readProbeLines(
   return out;
 }
 
+/** A URL input as it will be probed: `{slot}` and `{url}` replaced by stand-ins of what fills them. */
+function asProbed(text: string): string {
+  return fillUrl(text.replaceAll('{slot}', 'blue'), URL_STAND_IN);
+}
+
 function urlCredentials(text: string): string[] {
   try {
-    const u = new URL(text.replaceAll('{slot}', 'blue'));
+    const u = new URL(asProbed(text));
     // the password only: a user name is often a common word, and masking it would garble every log line
     return u.password ? [decodeURIComponent(u.password)] : [];
   } catch {

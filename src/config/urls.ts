@@ -26,3 +26,21 @@ export function isWebhookUrl(text: string): boolean {
   const url = parse(text);
   return url !== undefined && (url.protocol === 'https:' || LOOPBACK.has(url.hostname));
 }
+
+/** Where the URL a hook handed back (`url=` in GLIDEPATH_OUTPUT) goes in health-urls, pre-traffic-urls and environment-url. */
+export const URL_PLACEHOLDER = '{url}';
+
+/** What `{url}` is replaced by to check a URL input at parse time, before any hook has run. */
+export const URL_STAND_IN = 'https://handed-back.glidepath.invalid/';
+
+export const usesHandedBackUrl = (text: string): boolean => text.includes(URL_PLACEHOLDER);
+
+/**
+ * `{url}` replaced by `url`, textually, except that a doubled slash at the seam collapses:
+ * with `https://x/`, both `{url}/health` and `{url}health` become `https://x/health`.
+ */
+export function fillUrl(template: string, url: string): string {
+  return template.replace(/\{url\}(\/?)/g, (_m, slash: string) =>
+    slash && url.endsWith('/') ? url : url + slash,
+  );
+}

@@ -131,8 +131,8 @@ export async function runHook(deps: Deps, hook: HookName, env: HookEnv): Promise
   const signal = hook !== 'rollback' ? deps.signal : bound?.signal;
   const names = namesOf(deps);
   const versions = {
-    target: names[env.target]?.id || undefined,
-    live: names[env.live]?.id || undefined,
+    target: (env.target && names[env.target]?.id) || undefined,
+    live: (env.live && names[env.live]?.id) || undefined,
     previous: (env.previous && names[env.previous]?.id) || undefined,
   };
   const withVersions = Object.values(versions).some(Boolean) ? { ...env, versions } : env;
@@ -140,5 +140,7 @@ export async function runHook(deps: Deps, hook: HookName, env: HookEnv): Promise
   deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
   if (result.timedOut) return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
   if (result.exitCode !== 0) return `exited with code ${result.exitCode}`;
+  // a preview link or a probe aimed at a wrong address is worse than a failed hook
+  if (result.outputProblem) return result.outputProblem;
   return undefined;
 }

@@ -3,6 +3,7 @@
 import type { Config } from '../config/types.js';
 import type { RunOutcome } from '../ports/timeline.js';
 import { slotLabel } from '../ports/traffic.js';
+import { environmentLink } from '../ports/handed-back.js';
 import { DeploymentTracker } from './github-deployment.js';
 import { renderPrComment, upsertPrComment } from './pr-comment.js';
 
@@ -37,8 +38,9 @@ export class GithubReporting {
     return this.tracker?.id;
   }
 
-  async finish(outcome: RunOutcome, runUrl: string | undefined): Promise<void> {
-    const environmentUrl = this.config.environmentUrl;
+  /** `handedBack`: the URL a hook handed back (url= in GLIDEPATH_OUTPUT), the link when environment-url is not set */
+  async finish(outcome: RunOutcome, runUrl: string | undefined, handedBack?: string): Promise<void> {
+    const environmentUrl = environmentLink(this.config.environmentUrl, handedBack);
     await this.tracker?.finish(outcome, environmentUrl ? { environmentUrl } : {});
     if (!this.config.prComment) return;
     const body = renderPrComment({

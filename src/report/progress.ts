@@ -176,7 +176,8 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
     case 'hook': {
       const r = e.result;
       const how = r.timedOut ? 'timed out' : r.exitCode === 0 ? 'ok' : `failed (exit ${r.exitCode})`;
-      return `hook ${e.hook} ${how} in ${formatElapsed(r.durationMs)}`;
+      const handed = r.url ? ` · handed back url=${r.url}` : '';
+      return `hook ${e.hook} ${how} in ${formatElapsed(r.durationMs)}${handed}`;
     }
     case 'drift':
       return `drift: expected ${formatWeights(e.expected, names)}, found ${formatWeights(e.found, names)}`;

@@ -8,6 +8,7 @@ import { Timeline, slotNamesOf, type Result } from '../ports/timeline.js';
 import { renderSummary, writeSummary } from './summary.js';
 import { buildReport, writeReport } from './json-report.js';
 import { redact } from '../shared/redact.js';
+import { environmentLink, handedBackUrl } from '../ports/handed-back.js';
 import { renderPlanLog, renderPlanMarkdown } from './plan-render.js';
 import type { DisplayLimits } from './progress.js';
 
@@ -19,6 +20,7 @@ export interface Outputs {
   'rollback-reason'?: string;
   'deployment-id'?: string;
   report?: string;
+  url?: string;
 }
 
 /** Every output is set in every outcome (empty when it has no value), so `steps.x.outputs.y` never surprises. */
@@ -31,6 +33,7 @@ export function setOutputs(o: Outputs, secrets: readonly string[]): void {
     'rollback-reason',
     'deployment-id',
     'report',
+    'url',
   ] as const;
   for (const name of names) {
     const v = o[name];
@@ -116,6 +119,7 @@ export async function publish(p: {
   const names = outcome.names ?? slotNamesOf(timeline.events);
   const slotOutput = (s: Slot | undefined) => (s && names[s] ? names[s].id : s);
   const reportPath = await writeJsonReport(timeline, secrets, { runId: p.runId, runUrl: p.runUrl });
+  const handed = handedBackUrl(timeline.events);
   setOutputs(
     {
       result: outcome.result,
@@ -126,6 +130,7 @@ export async function publish(p: {
         outcome.result === 'rolled-back' || outcome.result === 'failed' ? outcome.reason : undefined,
       report: reportPath,
       'deployment-id': p.deploymentId,
+      url: handed,
     },
     secrets,
   );
@@ -134,7 +139,7 @@ export async function publish(p: {
       events: timeline.events,
       secrets: [...secrets],
       runUrl: p.runUrl,
-      environmentUrl: config.environmentUrl,
+      environmentUrl: environmentLink(config.environmentUrl, handed),
       limits: p.limits,
     }),
   );
