@@ -12,9 +12,13 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.yml'));
 
 /** what the runner would substitute, for validation */
 const EXPRESSIONS: Record<string, string> = {
-  '${{ inputs.command }}': 'promote',
-  '${{ secrets.SLACK_WEBHOOK }}': 'https://hooks.slack.com/services/T000/B000/XXXX',
+  'inputs.command': 'promote',
+  'secrets.SLACK_WEBHOOK': 'https://hooks.slack.com/services/T000/B000/XXXX',
+  'github.event.pull_request.number': '42',
+  "github.event.action == 'closed' && 'cleanup' || 'deploy'": 'deploy',
 };
+const resolve = (v: string) =>
+  v.replace(/\$\{\{\s*(.*?)\s*\}\}/g, (m, expr: string) => EXPRESSIONS[expr] ?? m);
 
 describe('examples/', () => {
   it('has examples', () => expect(files.length).toBeGreaterThanOrEqual(3));
@@ -33,7 +37,7 @@ describe('examples/', () => {
       );
       for (const k of Object.keys(inputs))
         expect(Object.keys(action.inputs), `${file}: unknown input ${k}`).toContain(k);
-      const resolved = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, EXPRESSIONS[v] ?? v]));
+      const resolved = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, resolve(v)]));
       const r = parseInputs(resolved);
       expect(r.ok ? [] : r.errors.map((e) => e.message), file).toEqual([]);
     }

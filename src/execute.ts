@@ -3,6 +3,8 @@
 import * as core from '@actions/core';
 import type { Config } from './config/types.js';
 import { runEngine } from './engine/engine.js';
+import { IN_PLACE_ROUTER, runInPlace } from './engine/in-place.js';
+import { runCleanup } from './engine/cleanup.js';
 import { Timeline, slotNamesOf } from './ports/timeline.js';
 import { slotLabel } from './ports/traffic.js';
 import { handedBackUrl } from './ports/handed-back.js';
@@ -50,22 +52,27 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
   });
 
   const aws = new AwsClients(config.awsRegion);
-  const router = await createRouter(config, aws, secrets, (message) =>
-    timeline.add({ at: Date.now(), type: 'warning', message }),
-  );
-  const { checks, gates } = await createChecks(config, aws, secrets, systemClock, router, () =>
-    handedBackUrl(timeline.events),
-  );
+  // provider none has no load balancer; cleanup removes a preview and never touches one
+  const routed = config.provider.kind !== 'none' && config.command !== 'cleanup';
+  const router = routed
+    ? await createRouter(config, aws, secrets, (message) =>
+        timeline.add({ at: Date.now(), type: 'warning', message }),
+      )
+    : undefined;
+  const { checks, gates } =
+    config.command === 'cleanup'
+      ? { checks: [], gates: [] }
+      : await createChecks(config, aws, secrets, systemClock, router ?? {}, () =>
+          handedBackUrl(timeline.events),
+        );
   const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
   const github = new GithubReporting(config, secrets, (message) => core.warning(message));
   try {
     await github.start();
-    const outcome = await runEngine({
+    const common = {
       config,
       plan,
-      router,
       checks,
-      gates,
       hooks,
       clock: systemClock,
       timeline,
@@ -73,9 +80,13 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
       runId,
       runUrl,
       ...(process.env.GITHUB_ACTOR ? { actor: process.env.GITHUB_ACTOR } : {}),
-      onSplit: saveSplit,
-      onLock: saveLock,
-    });
+    };
+    const outcome =
+      config.command === 'cleanup'
+        ? await runCleanup({ ...common, routerDescription: router?.description ?? describeProvider(config) })
+        : router
+          ? await runEngine({ ...common, router, gates, onSplit: saveSplit, onLock: saveLock })
+          : await runInPlace({ ...common, gates });
     engineDone = true;
     if (outcome.result === 'held') markHeld();
     const names = outcome.names ?? slotNamesOf(timeline.events);
@@ -102,6 +113,13 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
   } finally {
     process.off('SIGINT', handlers.SIGINT);
     process.off('SIGTERM', handlers.SIGTERM);
-    await router.close?.();
+    await router?.close?.();
   }
+}
+
+/** What carries the traffic, in words, for a run that does not connect to it. */
+function describeProvider(config: Config): string {
+  return config.provider.kind === 'none'
+    ? IN_PLACE_ROUTER
+    : `provider ${config.provider.kind} (not used by cleanup)`;
 }

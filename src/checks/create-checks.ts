@@ -82,6 +82,7 @@ function addUrlGate(config: Config, built: Built, handedBack: () => string | und
   const named = inputs.length === 1 ? `${inputs[0]} uses` : `${inputs.join(' and ')} use`;
   built.gates.push({
     name: '{url}',
+    aboutRun: true,
     run: async () =>
       handedBack() !== undefined
         ? undefined

@@ -23,6 +23,53 @@ export function checkCombinations(config: Config, r: InputReader): void {
     );
   }
   checkHandedBackUrl(config, r);
+  if (config.command === 'cleanup' && !config.hooks.cleanup) {
+    r.problem(
+      'cleanup-command',
+      'is required with command cleanup: the command that removes the preview, like railway environment delete "pr-$PR" --yes; ' +
+        'without it the deployment would be marked inactive while the preview still runs',
+    );
+  }
+  if (p.kind === 'none') checkInPlace(config, r);
+}
+
+/** What `provider: none` refuses, and why: with no traffic split there is nothing to hold, continue or switch. */
+const NO_SPLIT: Partial<Record<Config['command'], string>> = {
+  promote:
+    'there is no held split to continue: the platform replaced the running version when the deploy ran',
+  abort: 'there is no split to abort: the platform replaced the running version when the deploy ran',
+  rollback:
+    "there is no previous slot to switch back to: redeploy the previous version with command deploy, or run your platform's own rollback",
+  status: 'there is no load balancer to read: the platform itself knows which version runs',
+};
+
+function checkInPlace(config: Config, r: InputReader): void {
+  const why = NO_SPLIT[config.command];
+  if (why) r.bad('command', `cannot be used with provider none: ${why}; use deploy, cleanup or plan`);
+  if (config.holdAt !== undefined) {
+    r.bad('hold-at', 'cannot be used with provider none: there is no traffic split to hold; remove hold-at');
+  }
+  if (config.preTrafficUrls.some((t) => t.url.includes('{slot}'))) {
+    r.bad(
+      'pre-traffic-urls',
+      'uses {slot}, but provider none has no slots: the deploy runs in place; point at the new version directly, ' +
+        'or use {url} with a URL the deploy hook hands back (url= in GLIDEPATH_OUTPUT)',
+      config.preTrafficUrls.find((t) => t.url.includes('{slot}'))!.text,
+    );
+  }
+  if (config.compareToStable) {
+    r.bad(
+      'compare-to-stable',
+      'cannot be used with provider none: no stable version serves beside the new one to compare with; remove it or set false',
+    );
+  }
+  if (config.keepPreviousMs > 0) {
+    r.bad(
+      'keep-previous',
+      'does not apply with provider none: there is no previous slot to keep, the platform stops the old version itself ' +
+        '(and cleanup-command runs only for command cleanup); remove it',
+    );
+  }
 }
 
 /**

@@ -24,8 +24,7 @@ export const INPUTS = [
     default: 'deploy',
     secret: false,
     description:
-      'What to do: deploy, promote (continue a held deploy to 100%), abort (send all traffic back to the live slot), ' +
-      'rollback (switch back to the previous slot), status, or plan (print the plan and change nothing).',
+      'What to do: deploy, promote (continue a held deploy to 100%), abort (send all traffic back to the live slot), rollback (switch back to the previous slot), status, plan (print the plan and change nothing), or cleanup (remove a preview when its pull request closes: cleanup-command, the deployment marked inactive, the PR comment updated).',
   },
   {
     name: 'force',
@@ -75,7 +74,7 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'Required. What carries the traffic: alb (AWS Application Load Balancer), haproxy (runtime API), lambda (a weighted Lambda alias), or command (your own script).',
+      'Required. What carries the traffic: alb (AWS Application Load Balancer), haproxy (runtime API), lambda (a weighted Lambda alias), command (your own script), or none (no traffic split: previews and platforms that replace the running version themselves).',
   },
   {
     name: 'blue-target',
@@ -317,7 +316,7 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'Shell command run on the previous slot after keep-previous has passed (for example to scale it down).',
+      'Shell command run on the previous slot after keep-previous has passed and its open sessions drained (for example to scale it down); with command cleanup, the command that removes the preview.',
   },
   {
     name: 'rollback-command',
@@ -400,7 +399,8 @@ export type InputName = (typeof INPUTS)[number]['name'];
 export const OUTPUTS = [
   {
     name: 'result',
-    description: 'How the run ended: promoted, rolled-back, held, aborted, failed, planned or unchanged.',
+    description:
+      'How the run ended: promoted, rolled-back, held, aborted, failed, planned, unchanged, or removed (command cleanup).',
   },
   {
     name: 'live-slot',

@@ -44,7 +44,7 @@ import {
 } from './latency.js';
 import { didYouMean } from './suggest.js';
 
-const COMMANDS: readonly Command[] = ['deploy', 'promote', 'abort', 'rollback', 'status', 'plan'];
+const COMMANDS: readonly Command[] = ['deploy', 'promote', 'abort', 'rollback', 'status', 'plan', 'cleanup'];
 
 const HOOK_INPUTS: Record<HookName, InputName> = {
   backup: 'backup-command',
@@ -67,7 +67,8 @@ export function parseInputs(raw: Record<string, string>): ConfigResult {
   const strategy = readStrategy(r);
   const provider = parseProvider(r);
   const timing = readTiming(r, strategy);
-  const holdAt = readHoldAt(r, strategy?.strategy);
+  // provider none has no weights to hold at: combinations.ts refuses hold-at there, saying so
+  const holdAt = readHoldAt(r, strategy?.strategy, provider?.kind === 'none');
   const health = readHealth(r, secrets);
   const judging = readJudging(r);
   const run = readRunBounds(r);
@@ -347,9 +348,10 @@ function readStrategy(r: InputReader): StrategyChoice | undefined {
   return { name, strategy, ...(presetIntervalMs !== undefined ? { presetIntervalMs } : {}) };
 }
 
-function readHoldAt(r: InputReader, strategy: Strategy | undefined): number | undefined {
+function readHoldAt(r: InputReader, strategy: Strategy | undefined, inPlace: boolean): number | undefined {
   if (!r.isSet('hold-at')) return undefined;
   const holdAt = readWhole(r, 'hold-at', 1, 99, 'percent');
+  if (inPlace) return holdAt;
   if (holdAt === undefined || strategy === undefined) return undefined;
   const weights = intermediateWeights(strategy);
   if (weights.length === 0) {

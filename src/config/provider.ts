@@ -18,8 +18,8 @@ import {
 } from './targets.js';
 
 type ProviderKind = ProviderConfig['kind'];
-const KINDS: readonly ProviderKind[] = ['alb', 'haproxy', 'lambda', 'command'];
-export const PROVIDER_FORM = 'alb, haproxy, lambda or command';
+const KINDS: readonly ProviderKind[] = ['alb', 'haproxy', 'lambda', 'command', 'none'];
+export const PROVIDER_FORM = 'alb, haproxy, lambda, command or none';
 
 // Inputs that belong to one provider only; giving them to another is a mix-up worth stopping on.
 const OWN_INPUTS: Record<ProviderKind, readonly InputName[]> = {
@@ -27,6 +27,7 @@ const OWN_INPUTS: Record<ProviderKind, readonly InputName[]> = {
   haproxy: ['haproxy-socket'],
   command: ['traffic-command', 'traffic-status-command'],
   lambda: ['lambda-function', 'lambda-alias', 'lambda-version', 'pre-traffic-payload'],
+  none: [],
 };
 
 /** The provider section, or undefined when it has problems (all recorded on the reader). */
@@ -56,7 +57,9 @@ export function parseProvider(r: InputReader): ProviderConfig | undefined {
         ? alb(r)
         : kind === 'lambda'
           ? parseLambda(r)
-          : command(r);
+          : kind === 'command'
+            ? command(r)
+            : none(r);
   return r.errors.length === before ? provider : undefined;
 }
 
@@ -112,6 +115,18 @@ function alb(r: InputReader): ProviderConfig | undefined {
     ...(listenerText ? { listenerArn: listenerText } : {}),
     ...(ruleText ? { ruleArn: ruleText } : {}),
   };
+}
+
+/** Nothing to split: the two slots' inputs would describe a load balancer that is not used. */
+function none(r: InputReader): ProviderConfig {
+  for (const name of ['blue-target', 'green-target'] as const) {
+    if (r.isSet(name))
+      r.problem(
+        name,
+        'is not used with provider none: there are no slots, the platform replaces the running version itself; remove it',
+      );
+  }
+  return { kind: 'none' };
 }
 
 function command(r: InputReader): ProviderConfig | undefined {

@@ -3,7 +3,7 @@
 export type Slot = 'blue' | 'green';
 export const otherSlot = (s: Slot): Slot => (s === 'blue' ? 'green' : 'blue');
 
-export type Command = 'deploy' | 'promote' | 'abort' | 'rollback' | 'status' | 'plan';
+export type Command = 'deploy' | 'promote' | 'abort' | 'rollback' | 'status' | 'plan' | 'cleanup';
 
 /** How traffic moves to the new slot. Percent weights of the NEW slot. */
 export type Strategy =
@@ -91,7 +91,9 @@ export type ProviderConfig =
       version?: string;
       /** JSON event invoked on the new version before any traffic moves */
       preTrafficPayload?: string;
-    };
+    }
+  /** no traffic split: previews, and platforms that replace the running version themselves */
+  | { kind: 'none' };
 
 export type HookName = 'backup' | 'deploy' | 'smoke' | 'verify' | 'cleanup' | 'rollback';
 

@@ -43,9 +43,14 @@ export interface EngineDeps {
 export type Deps = EngineDeps & { signal: AbortSignal };
 
 /** What the router calls the slots now (Lambda versions); empty for routers that do not name them. */
-export function namesOf(deps: Pick<Deps, 'router'>): SlotNames {
-  return deps.router.slotNames?.() ?? {};
+export function namesOf(deps: { router?: Pick<TrafficRouter, 'slotNames'> }): SlotNames {
+  return deps.router?.slotNames?.() ?? {};
 }
+
+/** What running a hook takes: runs without a router (provider none, command cleanup) run hooks too. */
+export type HookDeps = Pick<Deps, 'config' | 'hooks' | 'timeline' | 'clock' | 'signal'> & {
+  router?: Pick<TrafficRouter, 'slotNames'>;
+};
 
 /** A slot as a person reads it: `version 7` when the router names it, else `blue` / `green`. */
 export function label(deps: Pick<Deps, 'router'>, slot: Slot): string {
@@ -82,12 +87,12 @@ export async function markRejected(deps: Deps, slot: Slot, reason: string): Prom
   );
 }
 
-export function warn(deps: Deps, message: string): void {
+export function warn(deps: Pick<Deps, 'timeline' | 'clock'>, message: string): void {
   deps.timeline.add({ at: deps.clock.now(), type: 'warning', message });
 }
 
 /** Why the run stopped: the cancellation or timeout when the run's signal fired, else the error itself. */
-export function stopReason(deps: Deps, e: unknown): string {
+export function stopReason(deps: Pick<Deps, 'signal'>, e: unknown): string {
   return errorMessage(deps.signal.aborted ? deps.signal.reason : e);
 }
 
@@ -120,7 +125,7 @@ export async function readAgain(deps: Deps): Promise<RouterState | undefined> {
 }
 
 /** Runs a hook when configured; returns why it failed, or undefined. */
-export async function runHook(deps: Deps, hook: HookName, env: HookEnv): Promise<string | undefined> {
+export async function runHook(deps: HookDeps, hook: HookName, env: HookEnv): Promise<string | undefined> {
   const command = deps.config.hooks[hook];
   if (!command) return undefined;
   // rollback-command runs after cancellation too, but must end before the runner kills us

@@ -283,6 +283,7 @@ async function act(deps: Deps): Promise<RunOutcome> {
       };
     case 'status':
     case 'plan':
+    case 'cleanup': // runs without the router (engine/cleanup.ts)
       return { result: config.command === 'plan' ? 'planned' : 'unchanged' };
   }
 }

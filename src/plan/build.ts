@@ -26,6 +26,12 @@ export function buildPlan(config: Config, options: BuildOptions = {}): Plan {
     });
   }
 
+  if (config.provider.kind === 'none') {
+    // strategy and steps do not apply: the platform swaps the version in one go
+    phases.push({ kind: 'bake', holdMs: config.intervalMs, checks: describeChecks(config, 100) });
+    return { strategy: 'in place (provider none)', phases, totalMs: totalOf(phases), inPlace: true };
+  }
+
   const all = shiftWeights(config.strategy.strategy);
   const weights = holdAt === undefined ? all : weightsUpTo(all, holdAt);
   // all-at-once is the emergency path: one evaluation right after the switch, no bake

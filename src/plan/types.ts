@@ -14,6 +14,11 @@ export type Phase =
    * verification (verify-command runs when 100 is reached).
    */
   | { kind: 'shift'; step: number; of: number; weight: number; holdMs: number; checks: string[] }
+  /**
+   * provider none: nothing to shift; verify-command, then the checks for `holdMs` (interval) on the
+   * version the platform now runs
+   */
+  | { kind: 'bake'; holdMs: number; checks: string[] }
   | { kind: 'keep-previous'; holdMs: number }
   | { kind: 'cleanup'; command?: string };
 
@@ -24,4 +29,6 @@ export interface Plan {
   totalMs: number;
   /** set when the plan stops at hold-at */
   holdAt?: number;
+  /** provider none: one deploy, one bake, no traffic split */
+  inPlace?: true;
 }

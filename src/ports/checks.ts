@@ -36,6 +36,11 @@ export interface Check {
 /** A check that must pass once before any traffic moves (pre-traffic probes, target health). */
 export interface Gate {
   name: string;
+  /**
+   * a failure says the run cannot go on (no URL to probe), not that the new version is unhealthy:
+   * with provider none it ends `failed`, never `rolled-back`
+   */
+  aboutRun?: true;
   /** undefined when the gate passes, else the reason nothing may move */
   run(ctx: { target: Slot; live: Slot; signal: AbortSignal }): Promise<string | undefined>;
 }

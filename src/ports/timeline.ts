@@ -5,7 +5,16 @@ import type { Verdict } from '../judge/types.js';
 import type { HookResult } from './hooks.js';
 import type { LockHolder, Rejection, RouterState, SlotNames, SlotState, Weights } from './traffic.js';
 
-export type Result = 'promoted' | 'rolled-back' | 'held' | 'aborted' | 'failed' | 'planned' | 'unchanged';
+export type Result =
+  | 'promoted'
+  | 'rolled-back'
+  | 'held'
+  | 'aborted'
+  | 'failed'
+  | 'planned'
+  | 'unchanged'
+  /** command cleanup: the preview was removed (cleanup-command ran) */
+  | 'removed';
 
 /** How a run ended: what the outputs, the summary and the notifications report. */
 export interface RunOutcome {
@@ -24,6 +33,11 @@ export interface RunOutcome {
   reason?: string;
   /** what the slots held at the end, when the router names them (Lambda versions) */
   names?: SlotNames;
+  /**
+   * a `failed` run whose new version was judged unhealthy (provider none without rollback-command:
+   * nothing could be rolled back), as opposed to one whose process broke
+   */
+  judged?: true;
 }
 
 /**

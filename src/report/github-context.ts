@@ -14,6 +14,8 @@ export interface GithubContext {
   prNumber?: number;
   /** the PR's head commit, from the event payload */
   prHeadSha?: string;
+  /** the PR's head branch (`pull_request.head.ref`), from the event payload */
+  prHeadRef?: string;
   /** without a trailing slash */
   apiUrl: string;
   serverUrl: string;
@@ -53,6 +55,7 @@ export function readGithubContext(env: NodeJS.ProcessEnv = process.env): GithubC
     const pr = readPullRequest(env.GITHUB_EVENT_PATH);
     ctx.prNumber = pr.number;
     ctx.prHeadSha = pr.headSha;
+    ctx.prHeadRef = pr.headRef;
   }
   return ctx;
 }
@@ -65,17 +68,19 @@ export function deploymentSha(ctx: GithubContext): string | undefined {
   return ctx.prHeadSha ?? ctx.sha;
 }
 
-function readPullRequest(path: string): { number?: number; headSha?: string } {
+function readPullRequest(path: string): { number?: number; headSha?: string; headRef?: string } {
   try {
     const payload = JSON.parse(readFileSync(path, 'utf8')) as {
       number?: unknown;
-      pull_request?: { number?: unknown; head?: { sha?: unknown } };
+      pull_request?: { number?: unknown; head?: { sha?: unknown; ref?: unknown } };
     };
     const n = payload.pull_request?.number ?? payload.number;
     const sha = payload.pull_request?.head?.sha;
+    const ref = payload.pull_request?.head?.ref;
     return {
       number: typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined,
       headSha: typeof sha === 'string' && /^[0-9a-f]{40}$/i.test(sha) ? sha : undefined,
+      headRef: typeof ref === 'string' && ref !== '' ? ref : undefined,
     };
   } catch {
     return {};

@@ -35,6 +35,8 @@ export interface FinishOptions {
 
 export interface OutcomeLike {
   result: Result;
+  /** a failed run whose version was judged unhealthy (provider none without rollback-command) */
+  judged?: true;
   /** the new slot's final percent */
   weight?: number;
   reason?: string;
@@ -66,8 +68,9 @@ export function isPreviewEnvironment(name: string): boolean {
  * - aborted → inactive: someone chose to go back; the version was not judged bad, it just serves
  *   nothing now.
  * - unchanged / planned → inactive: nothing of this deployment is serving traffic.
+ * - removed (command cleanup) → inactive: the preview is gone.
  */
-export function stateFor(result: Result): DeploymentState {
+export function stateFor(result: Result, judged = false): DeploymentState {
   switch (result) {
     case 'promoted':
       return 'success';
@@ -76,10 +79,12 @@ export function stateFor(result: Result): DeploymentState {
     case 'rolled-back':
       return 'failure';
     case 'failed':
-      return 'error';
+      // provider none without rollback-command: the version was judged, there was just nothing to roll back
+      return judged ? 'failure' : 'error';
     case 'aborted':
     case 'unchanged':
     case 'planned':
+    case 'removed':
       return 'inactive';
   }
 }
@@ -101,7 +106,15 @@ export function describeOutcome(o: OutcomeLike): string {
       return `Unchanged${o.reason ? `: ${o.reason}` : ''}`;
     case 'planned':
       return 'Planned: dry run, nothing changed';
+    case 'removed':
+      return 'Removed: the preview was cleaned up';
   }
+}
+
+interface ListedDeployment {
+  id?: unknown;
+  sha?: unknown;
+  payload?: { head_ref?: unknown; pull_request?: unknown } | string | null;
 }
 
 /** Bound on `start` as a whole (create + first status, or find + reuse). */
@@ -161,7 +174,13 @@ export class DeploymentTracker {
         description: truncate(o.description ?? 'Glidepath deploy', DESCRIPTION_MAX),
         production_environment: !preview,
         transient_environment: o.transientEnvironment ?? preview,
-        payload: { tool: 'glidepath', ...((o.ref ?? ctx.ref) ? { ref: o.ref ?? ctx.ref } : {}) },
+        // the pull request and its branch: how command cleanup finds this preview's deployment later
+        payload: {
+          tool: 'glidepath',
+          ...((o.ref ?? ctx.ref) ? { ref: o.ref ?? ctx.ref } : {}),
+          ...(ctx.prNumber !== undefined ? { pull_request: ctx.prNumber } : {}),
+          ...(ctx.prHeadRef ? { head_ref: ctx.prHeadRef } : {}),
+        },
       },
       deadline,
     );
@@ -180,10 +199,55 @@ export class DeploymentTracker {
     return this.deploymentId;
   }
 
+  /**
+   * command cleanup: marks the environment's latest deployment for this pull request's head ref
+   * `inactive` (outside a pull request, the environment's latest). True when GitHub took it.
+   */
+  async retire(o: { environment: string; description: string }): Promise<boolean> {
+    if (!this.deploymentId && !(await this.findForCleanup(o.environment))) return false;
+    return this.postStatus('inactive', { description: o.description });
+  }
+
+  /** The deployment command cleanup will retire: its id (the `deployment-id` output), or undefined and a warning. */
+  async findForCleanup(environment: string): Promise<string | undefined> {
+    const deadline = Date.now() + START_BUDGET_MS;
+    const { api, ctx } = this;
+    const not = 'the GitHub deployment was not marked inactive';
+    if (!api) return this.warn(`no github-token: ${not}`);
+    if (!ctx.owner || !ctx.repo) return this.warn(`GITHUB_REPOSITORY is not set: ${not}`);
+    const list = await api.call(
+      (rest) => rest.repos.listDeployments,
+      { owner: ctx.owner, repo: ctx.repo, environment, per_page: 100 },
+      deadline,
+    );
+    if (!list.ok) return this.warn(`${not}: ${list.error}`);
+    const deployments = Array.isArray(list.data) ? (list.data as ListedDeployment[]) : [];
+    // GitHub lists the newest first
+    const latest = deployments.find((d) => this.isThisPullRequest(d));
+    if (typeof latest?.id !== 'number') {
+      const whose = ctx.prNumber !== undefined ? ` for pull request #${ctx.prNumber}` : '';
+      return this.warn(
+        `no deployment of environment ${environment}${whose} was found: nothing was marked inactive`,
+      );
+    }
+    this.deploymentId = String(latest.id);
+    return this.deploymentId;
+  }
+
+  /** A deployment this pull request made: by its head branch (or number) in our payload, else by its head commit. */
+  private isThisPullRequest(d: ListedDeployment): boolean {
+    const { ctx } = this;
+    if (ctx.prNumber === undefined) return true;
+    const payload = typeof d.payload === 'object' && d.payload !== null ? d.payload : {};
+    if (ctx.prHeadRef && payload.head_ref === ctx.prHeadRef) return true;
+    if (payload.pull_request === ctx.prNumber) return true;
+    return ctx.prHeadSha !== undefined && d.sha === ctx.prHeadSha;
+  }
+
   /** Posts the final status for the outcome; true when GitHub took it. */
   async finish(outcome: OutcomeLike, o: FinishOptions = {}): Promise<boolean> {
     if (!this.deploymentId) return false;
-    const state = stateFor(outcome.result);
+    const state = stateFor(outcome.result, outcome.judged === true);
     return this.postStatus(state, {
       description: o.description ?? describeOutcome(outcome),
       // a held canary already serves some users at the environment URL

@@ -12,7 +12,9 @@ const MAX_COMMAND = 80;
 export function renderPlanLog(plan: Plan): string[] {
   const shifts = plan.phases.filter(isShift).length;
   return [
-    `plan · ${plan.strategy} · ${shifts} shift ${shifts === 1 ? 'step' : 'steps'}`,
+    plan.inPlace
+      ? `plan · ${plan.strategy} · no traffic split`
+      : `plan · ${plan.strategy} · ${shifts} shift ${shifts === 1 ? 'step' : 'steps'}`,
     ...plan.phases.map(renderPhaseLine),
     totalLine(plan),
   ];
@@ -24,7 +26,7 @@ export function renderPhaseLine(phase: Phase): string {
     case 'backup':
       return `backup · backup-command: ${shortCommand(phase.command)}`;
     case 'deploy':
-      return `deploy · deploy-command on the new slot: ${shortCommand(phase.command)}`;
+      return `deploy · deploy-command: ${shortCommand(phase.command)}`;
     case 'pre-traffic': {
       const parts = ['pre-traffic · on the new slot, before any traffic'];
       if (phase.urls.length > 0) parts.push(`probe ${phase.urls.join(', ')}`);
@@ -34,6 +36,10 @@ export function renderPhaseLine(phase: Phase): string {
     }
     case 'shift':
       return `step ${phase.step}/${phase.of} · new slot → ${phase.weight}% · ${holdText(phase.holdMs)} · checks: ${
+        phase.checks.length > 0 ? phase.checks.join(', ') : 'none'
+      }`;
+    case 'bake':
+      return `bake · ${holdText(phase.holdMs)} on the version the platform now runs · checks: ${
         phase.checks.length > 0 ? phase.checks.join(', ') : 'none'
       }`;
     case 'keep-previous':
@@ -47,23 +53,24 @@ export function renderPhaseLine(phase: Phase): string {
 export function renderPlanMarkdown(plan: Plan): string {
   const shifts = plan.phases.filter(isShift);
   const rows = plan.phases.map((p, i) => {
-    const [name, weight, hold, checked] = tableCells(p);
+    const [name, weight, hold, checked] = tableCells(p, plan.inPlace === true);
     return `| ${i + 1} | ${name} | ${weight} | ${hold} | ${checked} |`;
   });
   const steps = shifts.map((s) => `${s.weight}%`).join(' → ');
   const out = [
     '### Glidepath plan',
     '',
-    `Strategy: **${escapeInline(plan.strategy)}** · ${shifts.length} shift ${shifts.length === 1 ? 'step' : 'steps'}${
-      steps ? `: ${steps}` : ''
-    }`,
+    plan.inPlace
+      ? `Strategy: **${escapeInline(plan.strategy)}** · no traffic split: one deploy, then one bake on the version the platform runs`
+      : `Strategy: **${escapeInline(plan.strategy)}** · ${shifts.length} shift ${shifts.length === 1 ? 'step' : 'steps'}${
+          steps ? `: ${steps}` : ''
+        }`,
     '',
-    '| # | phase | new-slot weight | hold | what is checked |',
+    `| # | phase | ${plan.inPlace ? 'weight' : 'new-slot weight'} | hold | what is checked |`,
     '|---|---|---|---|---|',
     ...rows,
     '',
-    ...planChart(plan),
-    '',
+    ...(plan.inPlace ? [] : [...planChart(plan), '']),
     `**Total planned duration:** ${formatDuration(plan.totalMs)}${
       plan.holdAt === undefined
         ? ''
@@ -76,25 +83,41 @@ export function renderPlanMarkdown(plan: Plan): string {
   return out.join('\n');
 }
 
-function tableCells(p: Phase): [string, string, string, string] {
+function tableCells(p: Phase, inPlace: boolean): [string, string, string, string] {
   const none = '—';
+  const zero = inPlace ? none : '0%';
   switch (p.kind) {
     case 'backup':
       return ['backup', none, none, `backup-command ${codeCell(p.command)}`];
     case 'deploy':
-      return ['deploy', '0%', none, `deploy-command ${codeCell(p.command)} on the new slot`];
+      return [
+        'deploy',
+        zero,
+        none,
+        `deploy-command ${codeCell(p.command)}${inPlace ? '' : ' on the new slot'}`,
+      ];
     case 'pre-traffic': {
       const parts: string[] = [];
-      if (p.urls.length > 0) parts.push(`probes on the new slot: ${p.urls.map(escapeInline).join(', ')}`);
+      if (p.urls.length > 0)
+        parts.push(
+          `probes on the new ${inPlace ? 'version' : 'slot'}: ${p.urls.map(escapeInline).join(', ')}`,
+        );
       if (p.invoke) parts.push('the new version invoked with pre-traffic-payload');
       if (p.smoke) parts.push(`smoke-command ${codeCell(p.smoke)}`);
-      return ['pre-traffic', '0%', none, parts.join('; ')];
+      return ['pre-traffic', zero, none, parts.join('; ')];
     }
     case 'shift':
       return [
         `shift ${p.step}/${p.of}`,
         `${p.weight}%`,
         p.holdMs > 0 ? formatDuration(p.holdMs) : 'no bake',
+        p.checks.length > 0 ? escapeInline(p.checks.join(', ')) : 'none',
+      ];
+    case 'bake':
+      return [
+        'bake',
+        none,
+        formatDuration(p.holdMs),
         p.checks.length > 0 ? escapeInline(p.checks.join(', ')) : 'none',
       ];
     case 'keep-previous':

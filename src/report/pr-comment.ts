@@ -39,6 +39,8 @@ function headline(d: PrCommentDetails): string {
       return '📝 **Glidepath: planned**: dry run, nothing changed';
     case 'unchanged':
       return `➖ **Glidepath: unchanged**${live}`;
+    case 'removed':
+      return '🧹 **Glidepath: preview removed**: the pull request was closed';
   }
 }
 
@@ -60,6 +62,8 @@ export interface UpsertOptions extends GithubApiOptions {
   context?: GithubContext;
   /** bound on the whole upsert: the search and the write (default 30 s) */
   budgetMs?: number;
+  /** edit our comment when there is one, but add none (command cleanup on a closed pull request) */
+  updateOnly?: boolean;
 }
 
 export type UpsertResult =
@@ -105,6 +109,8 @@ export async function upsertPrComment(o: UpsertOptions): Promise<UpsertResult> {
     if (comments.length < PER_PAGE) break;
   }
 
+  if (existing === undefined && o.updateOnly)
+    return { action: 'skipped', reason: 'no earlier Glidepath comment on this pull request to update' };
   const res =
     existing !== undefined
       ? await api.call(

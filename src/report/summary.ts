@@ -51,6 +51,8 @@ function banner(
       return '📝 Planned: dry run, nothing changed';
     case 'unchanged':
       return `➖ Unchanged${live}`;
+    case 'removed':
+      return '🧹 Removed: the preview was cleaned up';
   }
 }
 

@@ -41,5 +41,8 @@ export async function createRouter(
         timeoutMs: config.hookTimeoutMs,
         secrets,
       });
+    case 'none':
+      // the engine runs such a deploy in place (engine/in-place.ts) and never asks for a router
+      throw new Error('provider none has no load balancer: there is no traffic to read or move');
   }
 }
