@@ -161,7 +161,12 @@ const BAD: [string, Record<string, string>, string, string][] = [
     'use one of 30, 60, 90',
   ],
   ['no provider', { 'blue-target': 'app/blue' }, 'provider', 'alb, haproxy, lambda, command or none'],
-  ['unknown provider', { ...HAPROXY, provider: 'nginx' }, 'provider', 'alb, haproxy, lambda, command or none'],
+  [
+    'unknown provider',
+    { ...HAPROXY, provider: 'nginx' },
+    'provider',
+    'alb, haproxy, lambda, command or none',
+  ],
   ['haproxy without blue-target', { ...HAPROXY, 'blue-target': '' }, 'blue-target', 'backend/server'],
   ['haproxy server without backend', { ...HAPROXY, 'blue-target': 'blue' }, 'blue-target', 'like app/blue'],
   [

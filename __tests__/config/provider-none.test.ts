@@ -27,7 +27,7 @@ describe('provider none', () => {
     expect(plan).toMatchObject({ strategy: 'in place (provider none)', inPlace: true, totalMs: 120_000 });
     expect(plan.phases[1]).toMatchObject({
       holdMs: 120_000,
-      checks: ['health probes (1 URL)', 'probe error rate ≤ 1%', 'verify-command'],
+      checks: ['health probes (1 URL)', 'verify-command'],
     });
   });
 

@@ -202,7 +202,7 @@ describe('recipe 3: PR preview with provider none (examples/pr-preview.yml)', ()
     expect(r.outputs.result, r.stdout).toBe('failed');
     expect(r.code).toBe(1);
     expect(r.outputs['rollback-reason']).toMatch(
-      /health\/ready: \$\.status is "starting", expected "ready".*the platform keeps running the new version \(no rollback-command\)/,
+      /health\/ready failed: \$\.status is "starting", expected "ready".*; the platform keeps running the new version \(no rollback-command\)$/,
     );
     // no new environment on synchronize; built and probed again
     expect(
