@@ -123,6 +123,13 @@ describe('dist/index.js: plan', () => {
     },
   );
 
+  it('force: true on plan says it does not apply, and plans as usual', async () => {
+    const r = await runBundle({ command: 'plan', force: 'true', ...haproxy });
+    expect(r.code).toBe(0);
+    expect(r.outputs.result).toBe('planned');
+    expect(r.stdout).toMatch(/^::warning::force: true applies to command rollback only.*no effect on plan$/m);
+  });
+
   it('a password in a pre-traffic URL never reaches the plan log or summary', async () => {
     const r = await runBundle({
       command: 'plan',

@@ -12,6 +12,8 @@ export class LogStream {
   private target: Slot | undefined;
   private names: SlotNames = {};
   private groupOpen = false;
+  /** the probes of the step's evaluations so far: a step's line counts all of them, not its last */
+  private stepProbes = new Map<number, { ok: number; failed: number }>();
 
   constructor(private readonly opts: { limits: DisplayLimits; secrets: readonly string[] }) {}
 
@@ -30,7 +32,28 @@ export class LogStream {
       for (const l of statusLines(e.status, e.at)) core.info(redact(l, this.opts.secrets));
       return;
     }
-    const line = formatEvent(e, {
+    if (e.type === 'evaluation') {
+      const m = e.verdict.measures;
+      if (m.probesOk !== undefined || m.probesFailed !== undefined) {
+        const p = this.stepProbes.get(e.step) ?? { ok: 0, failed: 0 };
+        this.stepProbes.set(e.step, {
+          ok: p.ok + (m.probesOk ?? 0),
+          failed: p.failed + (m.probesFailed ?? 0),
+        });
+      }
+    }
+    const probes = e.type === 'step-verdict' ? this.stepProbes.get(e.step) : undefined;
+    const shown: TimelineEvent =
+      e.type === 'step-verdict' && probes
+        ? {
+            ...e,
+            verdict: {
+              ...e.verdict,
+              measures: { ...e.verdict.measures, probesOk: probes.ok, probesFailed: probes.failed },
+            },
+          }
+        : e;
+    const line = formatEvent(shown, {
       target: this.target,
       limits: this.opts.limits,
       secrets: this.opts.secrets,

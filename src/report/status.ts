@@ -8,6 +8,8 @@ import { escapeInline } from './markdown.js';
 import { formatPercent } from './progress.js';
 
 const SLOTS: readonly Slot[] = ['blue', 'green'];
+/** A state that takes no traffic: an admin state (HAProxy), or no healthy target at all (ALB: `0/2 healthy`). */
+const OUT = /^(DRAIN|MAINT|DOWN|NOLB|0\/|no targets)/;
 
 const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -24,6 +26,9 @@ export function slotRole(s: StatusSnapshot, slot: Slot): string {
     if (slot === s.live) return s.liveDown ? `live, but cannot serve: ${s.liveDown}` : 'live';
     if (rejected) return rejected;
     if (s.undone === slot) return 'previous: the deploy held on it was undone outside Glidepath';
+    const state = s.slots?.[slot]?.state ?? '';
+    if (OUT.test(state))
+      return `previous, but it takes no traffic (${state}): bring it back up before a rollback`;
     return 'previous: a rollback switches back to it';
   }
   return rejected ?? '';
@@ -76,8 +81,7 @@ export function nextCommands(s: StatusSnapshot, now: number): string[] {
     );
   } else {
     const state = s.slots?.[other]?.state ?? '';
-    // an admin state that takes no traffic (HAProxy), or no healthy target at all (ALB: `0/2 healthy`)
-    if (/^(DRAIN|MAINT|DOWN|NOLB|0\/|no targets)/.test(state)) {
+    if (OUT.test(state)) {
       out.push(
         `bring ${other} back up (${state}) before a rollback can switch to it`,
         `deploy ships the next version to ${other}`,
