@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runBundle, type BundleRun } from '../helpers/bundle.js';
+import { BundleProcess, MAIN, runBundle, runPost, type BundleRun } from '../helpers/bundle.js';
 import { ALIAS, FUNCTION, LambdaStandin, REGION } from '../helpers/lambda-standin.js';
 
 const FAST_CLOCK = pathToFileURL(
@@ -34,21 +34,18 @@ const INPUTS = {
   'aws-region': REGION,
 };
 
+const env = () => ({
+  AWS_ENDPOINT_URL_LAMBDA: aws.url,
+  AWS_ENDPOINT_URL_CLOUDWATCH: aws.url,
+  AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST',
+  AWS_SECRET_ACCESS_KEY: 'bundle-test-secret',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  NODE_OPTIONS: `--import=${FAST_CLOCK}`,
+  GLIDEPATH_TEST_SPEED: '60',
+});
+
 function run(inputs: Record<string, string> = {}): Promise<BundleRun> {
-  return runBundle(
-    { ...INPUTS, ...inputs },
-    {
-      env: {
-        AWS_ENDPOINT_URL_LAMBDA: aws.url,
-        AWS_ENDPOINT_URL_CLOUDWATCH: aws.url,
-        AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST',
-        AWS_SECRET_ACCESS_KEY: 'bundle-test-secret',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        NODE_OPTIONS: `--import=${FAST_CLOCK}`,
-        GLIDEPATH_TEST_SPEED: '60',
-      },
-    },
-  );
+  return runBundle({ ...INPUTS, ...inputs }, { env: env() });
 }
 
 /** the alias writes as `primary` or `primary+version@weight` */
@@ -216,5 +213,29 @@ describe('dist/index.js with provider lambda', () => {
     expect(readFileSync(path.join(aborted.dir, 'flags-off.txt'), 'utf8').trim()).toBe(
       'flags off: from version 8 back to 7',
     );
+  }, 90_000);
+
+  it('main killed mid-shift: the post step puts the alias back on version 7 and marks version 8 rejected', async () => {
+    const main = new BundleProcess(MAIN, INPUTS, { env: env() });
+    await main.waitFor(/step 1 · weights → version 7 90% \/ version 8 10%/);
+    main.child.kill('SIGKILL');
+    const killed = await main.done;
+    expect(aws.split()).toEqual({ '7': 90, '8': 10 });
+    expect(aws.tags['glidepath:live:target']).toBe('8 from 7');
+
+    const post = await runPost(INPUTS, killed.state, killed.dir, env());
+    expect(post.code, post.stdout + post.stderr).toBe(0);
+    expect(aws.split()).toEqual({ '7': 100 });
+    expect(aws.of('UpdateAlias').at(-1)?.body).toEqual({
+      FunctionVersion: '7',
+      RoutingConfig: { AdditionalVersionWeights: {} },
+      RevisionId: 'rev-2',
+    });
+    expect(post.stdout).toMatch(
+      /::warning title=Glidepath restored the live slot::the deploy to version 8 did not finish \(the main step stopped mid-shift\); version 7 has 100%25 of traffic again/,
+    );
+    expect(aws.tags['glidepath:live:rejected']).toBe('8');
+    expect(aws.tags['glidepath:live:target']).toBeUndefined();
+    expect(aws.tags['glidepath:live:lock']).toBeUndefined();
   }, 90_000);
 });

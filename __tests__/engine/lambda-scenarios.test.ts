@@ -474,8 +474,9 @@ describe('Lambda: hold, promote, abort and rollback through the engine', () => {
     const out = await s.run();
     expect(out.result).toBe('failed');
     expect(out.reason).toMatch(
-      /^nothing was moved: the previous version cannot take traffic \(no earlier version of function checkout is recorded for alias live/,
+      /^nothing was moved: no version of function checkout is recorded as the one before version 7 on alias live \(tag glidepath:live:previous, .*\); to go back to a version, deploy it with lambda-version$/,
     );
+    expect(s.fake.mock.commandCalls(InvokeCommand)).toHaveLength(0);
     expect(s.fake.mock.commandCalls(UpdateAliasCommand)).toHaveLength(0);
   });
 

@@ -183,3 +183,22 @@ describe('engine with named slots', () => {
     expect(s.order).toEqual([]);
   });
 });
+
+describe('engine with a named slot that holds nothing', () => {
+  it('rollback is refused with the router’s words, force or not, before any gate or write', async () => {
+    for (const force of ['false', 'true']) {
+      const s = setup({ command: 'rollback', force });
+      s.router.names = {
+        blue: { id: '7', label: 'version 7' },
+        green: { id: '', label: 'the previous version', missing: 'no version is recorded before version 7' },
+      };
+      const out = await s.run();
+      expect(out).toMatchObject({
+        result: 'failed',
+        reason: 'nothing was moved: no version is recorded before version 7',
+      });
+      expect(s.order).toEqual([]);
+      expect(s.router.writes).toEqual([]);
+    }
+  });
+});

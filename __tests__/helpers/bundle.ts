@@ -101,7 +101,8 @@ export function runPost(
   inputs: Record<string, string>,
   state: Record<string, string>,
   dir: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<BundleRun> {
   const env = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
-  return new BundleProcess(POST, inputs, { dir, env }).done;
+  return new BundleProcess(POST, inputs, { dir, env: { ...extraEnv, ...env } }).done;
 }

@@ -130,3 +130,38 @@ describe('JSON report with named slots', () => {
     expect(r.slotNames).toBeUndefined();
   });
 });
+
+describe('status with named slots', () => {
+  it('rows, the rejected mark and the next commands name versions', async () => {
+    const { statusLines, statusMarkdown } = await import('../../src/report/status.js');
+    const snapshot = {
+      weights: { blue: 100, green: 0 },
+      live: 'blue' as const,
+      slots: {
+        blue: { state: 'Active', detail: 'version 7' },
+        green: { state: 'Active', detail: 'version 6' },
+      },
+      rejected: {
+        slot: 'green' as const,
+        note: {
+          run: 'https://github.com/acme/checkout/actions/runs/990',
+          at: T0,
+          reason: 'rolled back: error rate',
+        },
+      },
+      lock: 'free' as const,
+    };
+    const six: SlotNames = { blue: { id: '7', label: 'version 7' }, green: { id: '6', label: 'version 6' } };
+    const lines = statusLines(snapshot, T0, six).join('\n');
+    expect(lines).toMatch(/^ {2}version 7 {2}100% {2}Active {2}live · version 7$/m);
+    expect(lines).toContain('deploy a fixed version to version 6 (the deploy lifts the mark)');
+    expect(lines).toContain('rollback with force: true sends all traffic to version 6 anyway');
+    expect(lines).not.toMatch(/\b(blue|green)\b/);
+    const md = statusMarkdown(snapshot, T0, six).join('\n');
+    expect(md).toContain('| version | weight | state | what it is |');
+    expect(md).toContain('| version 6 | 0% | Active |');
+    expect(md).not.toMatch(/\b(blue|green)\b/);
+    // without names: colours, as before
+    expect(statusLines(snapshot, T0).join('\n')).toMatch(/^ {2}blue +100%/m);
+  });
+});

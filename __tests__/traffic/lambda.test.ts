@@ -89,14 +89,18 @@ describe('LambdaRouter: reading the alias', () => {
     expect(r.slotNames().green).toEqual({ id: '6', label: 'version 6' });
   });
 
-  it('rollback with nothing recorded: the other slot cannot take traffic, and says why', async () => {
+  it('rollback with nothing recorded: the other slot names no version, and says why', async () => {
     const fake = fakeLambda();
     const { r } = router(fake, { command: 'rollback' });
-    const state = await r.read();
-    expect(state.ineligible).toEqual(['green']);
-    expect(state.detail).toBe(
-      'no earlier version of function checkout is recorded for alias live: tag glidepath:live:previous is written when a deploy through Glidepath is promoted',
-    );
+    await r.read();
+    expect(r.slotNames().green).toEqual({
+      id: '',
+      label: 'the previous version',
+      missing:
+        'no version of function checkout is recorded as the one before version 7 on alias live ' +
+        '(tag glidepath:live:previous, written when a deploy through Glidepath is promoted); ' +
+        'to go back to a version, deploy it with lambda-version',
+    });
   });
 
   it('tags of another alias of the same function are not ours', async () => {

@@ -347,6 +347,9 @@ async function switchBackChecked(
 ): Promise<RunOutcome> {
   const { router, config } = deps;
   const L = (s: Slot) => label(deps, s);
+  // nothing to go back to (a router that names its slots knows none for it): force cannot help
+  const missing = namesOf(deps)[back]?.missing;
+  if (missing) return failed(`nothing was moved: ${missing}`, live);
   // never send all traffic to the version a deploy just rolled back, or to a server that takes none;
   // a mark that cannot be read stops the rollback (switchBack), it is never taken as no mark
   const rejection = router.rejected ? await router.rejected() : undefined;

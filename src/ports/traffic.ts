@@ -13,6 +13,11 @@ export interface SlotName {
   id: string;
   /** what a person reads in place of the slot's colour, e.g. `version 7` */
   label: string;
+  /**
+   * when the slot holds nothing the router knows of, why: a rollback to it is refused with these
+   * words (Lambda: no previous version recorded)
+   */
+  missing?: string;
 }
 
 /** The names of the slots the router knows; a slot left out reads as its colour. */

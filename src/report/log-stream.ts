@@ -29,7 +29,7 @@ export class LogStream {
     if (e.type === 'phase' || e.type === 'rollback' || e.type === 'run-end' || e.type === 'drift')
       this.closeGroup();
     if (e.type === 'status') {
-      for (const l of statusLines(e.status, e.at)) core.info(redact(l, this.opts.secrets));
+      for (const l of statusLines(e.status, e.at, this.names)) core.info(redact(l, this.opts.secrets));
       return;
     }
     if (e.type === 'evaluation') {

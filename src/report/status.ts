@@ -3,7 +3,7 @@
 import type { Slot } from '../config/types.js';
 import { otherSlot } from '../config/types.js';
 import type { StatusSnapshot } from '../ports/timeline.js';
-import { describeRejection } from '../ports/traffic.js';
+import { describeRejection, slotLabel, type SlotNames } from '../ports/traffic.js';
 import { escapeInline } from './markdown.js';
 import { formatPercent } from './progress.js';
 
@@ -46,8 +46,9 @@ export function lockText(s: StatusSnapshot, now: number): string {
 }
 
 /** The commands that make sense from here, each with what it does. */
-export function nextCommands(s: StatusSnapshot, now: number): string[] {
+export function nextCommands(s: StatusSnapshot, now: number, names?: SlotNames): string[] {
   const out: string[] = [];
+  const L = (slot: Slot) => slotLabel(slot, names);
   const lock = s.lock;
   if (lock && typeof lock === 'object' && lock.expiresAt > now)
     out.push(
@@ -64,32 +65,32 @@ export function nextCommands(s: StatusSnapshot, now: number): string[] {
   if (s.split) {
     const { live, target } = s.split;
     out.push(
-      `promote: continue ${target} from ${formatPercent(s.weights[target])} to 100% with the same checks`,
-      `abort: send all traffic back to ${live} (marks ${target} rejected)`,
+      `promote: continue ${L(target)} from ${formatPercent(s.weights[target])} to 100% with the same checks`,
+      `abort: send all traffic back to ${L(live)} (marks ${L(target)} rejected)`,
     );
     return out;
   }
   if (!s.live) return out;
   const other = otherSlot(s.live);
-  if (s.liveDown) out.push(`bring ${s.live} back up: it has all the traffic but cannot serve it`);
+  if (s.liveDown) out.push(`bring ${L(s.live)} back up: it has all the traffic but cannot serve it`);
   if (s.undone === other)
-    out.push(`deploy again to ship to ${other}: the held deploy's traffic was taken back`);
+    out.push(`deploy again to ship to ${L(other)}: the held deploy's traffic was taken back`);
   if (s.rejected?.slot === other) {
     out.push(
-      `deploy a fixed version to ${other} (the deploy lifts the mark)`,
-      `rollback with force: true sends all traffic to ${other} anyway (${other}'s version was rejected)`,
+      `deploy a fixed version to ${L(other)} (the deploy lifts the mark)`,
+      `rollback with force: true sends all traffic to ${L(other)} anyway (${L(other)}'s version was rejected)`,
     );
   } else {
     const state = s.slots?.[other]?.state ?? '';
     if (OUT.test(state)) {
       out.push(
-        `bring ${other} back up (${state}) before a rollback can switch to it`,
-        `deploy ships the next version to ${other}`,
+        `bring ${L(other)} back up (${state}) before a rollback can switch to it`,
+        `deploy ships the next version to ${L(other)}`,
       );
     } else {
       out.push(
-        `rollback switches all traffic back to ${other} (probed first when pre-traffic-urls is set)`,
-        `deploy ships the next version to ${other}`,
+        `rollback switches all traffic back to ${L(other)} (probed first when pre-traffic-urls is set)`,
+        `deploy ships the next version to ${L(other)}`,
       );
     }
   }
@@ -97,9 +98,9 @@ export function nextCommands(s: StatusSnapshot, now: number): string[] {
 }
 
 /** The status as log lines: one row per slot, then the mark, the lock and the next commands. */
-export function statusLines(s: StatusSnapshot, now: number): string[] {
+export function statusLines(s: StatusSnapshot, now: number, names?: SlotNames): string[] {
   const rows = SLOTS.map((slot) => [
-    slot,
+    slotLabel(slot, names),
     formatPercent(s.weights[slot]),
     s.slots?.[slot]?.state ?? '–',
     [slotRole(s, slot), s.slots?.[slot]?.detail].filter(Boolean).join(' · '),
@@ -110,23 +111,24 @@ export function statusLines(s: StatusSnapshot, now: number): string[] {
   );
   if (s.problem) lines.push(`  ${s.problem}`);
   if (s.rejected && !(s.live && s.rejected.slot === otherSlot(s.live)))
-    lines.push(`  rejected mark on ${s.rejected.slot}: ${describeRejection(s.rejected)}`);
+    lines.push(`  rejected mark on ${slotLabel(s.rejected.slot, names)}: ${describeRejection(s.rejected)}`);
   lines.push(`  lock: ${lockText(s, now)}`);
-  const next = nextCommands(s, now);
+  const next = nextCommands(s, now, names);
   if (next.length) lines.push('  next:', ...next.map((n) => `    - ${n}`));
   return lines;
 }
 
 /** The status as a summary section. */
-export function statusMarkdown(s: StatusSnapshot, now: number): string[] {
+export function statusMarkdown(s: StatusSnapshot, now: number, names?: SlotNames): string[] {
+  const named = Object.keys(names ?? {}).length > 0;
   const out = [
     '### Status',
     '',
-    '| slot | weight | state | what it is |',
+    `| ${named ? 'version' : 'slot'} | weight | state | what it is |`,
     '|---|---|---|---|',
     ...SLOTS.map(
       (slot) =>
-        `| ${slot} | ${formatPercent(s.weights[slot])} | ${escapeInline(s.slots?.[slot]?.state ?? '–')} | ${escapeInline(
+        `| ${escapeInline(slotLabel(slot, names))} | ${formatPercent(s.weights[slot])} | ${escapeInline(s.slots?.[slot]?.state ?? '–')} | ${escapeInline(
           [slotRole(s, slot), s.slots?.[slot]?.detail].filter(Boolean).join(' · '),
         )} |`,
     ),
@@ -134,9 +136,12 @@ export function statusMarkdown(s: StatusSnapshot, now: number): string[] {
   ];
   if (s.problem) out.push(`**${escapeInline(s.problem)}**`, '');
   if (s.rejected && !(s.live && s.rejected.slot === otherSlot(s.live)))
-    out.push(`Rejected mark on ${s.rejected.slot}: ${escapeInline(describeRejection(s.rejected))}`, '');
+    out.push(
+      `Rejected mark on ${escapeInline(slotLabel(s.rejected.slot, names))}: ${escapeInline(describeRejection(s.rejected))}`,
+      '',
+    );
   out.push(`Lock: ${escapeInline(lockText(s, now))}`, '');
-  const next = nextCommands(s, now);
+  const next = nextCommands(s, now, names);
   if (next.length) out.push('**Next:**', '', ...next.map((n) => `- ${escapeInline(n)}`), '');
   return out;
 }

@@ -225,7 +225,7 @@ export function renderSummary(input: SummaryInput): string {
       '',
     );
   const seen = events.find((e): e is TimelineEventOf<'status'> => e.type === 'status');
-  if (seen) lines.push(...statusMarkdown(seen.status, seen.at));
+  if (seen) lines.push(...statusMarkdown(seen.status, seen.at, names));
 
   const links = [
     input.runUrl ? link('workflow run', url(input.runUrl)) : '',

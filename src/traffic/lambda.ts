@@ -193,8 +193,24 @@ export class LambdaRouter implements TrafficRouter {
 
   slotNames(): SlotNames {
     if (!this.slots) return {};
-    const name = (slot: Slot): SlotName => ({ id: this.slots?.[slot] ?? '', label: this.label(slot) });
+    const name = (slot: Slot): SlotName => {
+      const id = this.slots?.[slot] ?? '';
+      return {
+        id,
+        label: this.label(slot),
+        ...(id === '' && this.command === 'rollback' ? { missing: this.noPrevious() } : {}),
+      };
+    };
     return { blue: name('blue'), green: name('green') };
+  }
+
+  /** Why a rollback has nowhere to go. */
+  private noPrevious(): string {
+    return (
+      `no version of function ${this.p.functionName} is recorded as the one before version ${this.slots?.blue} on alias ${this.p.alias} ` +
+      `(tag ${this.key('previous')}, written when a deploy through Glidepath is promoted); ` +
+      'to go back to a version, deploy it with lambda-version'
+    );
   }
 
   /** `version 8`, or what the slot will hold when no version is known for it yet */
@@ -398,16 +414,7 @@ export class LambdaRouter implements TrafficRouter {
       return v === view.extra?.version ? extraPct : 0;
     };
     const weights = { blue: pct(slots.blue), green: pct(slots.green) };
-    const state: RouterState = { weights, detail: `alias ${this.p.alias}: ${routing(view)}` };
-    const empty = (['blue', 'green'] as const).filter((s) => !slots[s]);
-    if (empty.length > 0 && this.command === 'rollback') {
-      // nothing to go back to: the engine refuses to switch to a slot listed here, with this detail
-      state.ineligible = empty;
-      state.detail =
-        `no earlier version of function ${this.p.functionName} is recorded for alias ${this.p.alias}: ` +
-        `tag ${this.key('previous')} is written when a deploy through Glidepath is promoted`;
-    }
-    return state;
+    return { weights, detail: `alias ${this.p.alias}: ${routing(view)}` };
   }
 
   private async readAlias(): Promise<AliasView> {
