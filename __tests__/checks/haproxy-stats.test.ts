@@ -19,9 +19,9 @@ type Traffic = Extract<Signal, { kind: 'traffic' }>;
 
 const provider = (socket: SocketAddress, green = 'green'): HaproxyProvider => ({
   kind: 'haproxy',
-  socket,
-  blue: { backend: 'web', server: 'blue' },
-  green: { backend: 'web', server: green },
+  sockets: [socket],
+  blue: { backend: 'web', servers: ['blue'] },
+  green: { backend: 'web', servers: [green] },
 });
 
 let tick = 1_000_000;

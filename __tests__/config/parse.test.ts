@@ -181,6 +181,48 @@ const BAD: [string, Record<string, string>, string, string][] = [
     'green-target',
     'different servers',
   ],
+  [
+    'haproxy slot listing servers of two backends',
+    { ...HAPROXY, 'blue-target': 'app/blue1, api/blue2' },
+    'blue-target',
+    'two backends, app and api (item 2, "api/blue2"): a slot\'s servers must all be in one backend',
+  ],
+  [
+    'haproxy slot item without backend',
+    { ...HAPROXY, 'blue-target': 'app/blue1\nblue2' },
+    'blue-target',
+    'not backend/server (item 2, "blue2")',
+  ],
+  [
+    'haproxy slot listing a server twice',
+    { ...HAPROXY, 'blue-target': 'app/b1, app/b1' },
+    'blue-target',
+    'app/b1 twice',
+  ],
+  [
+    'haproxy slots sharing a server',
+    { ...HAPROXY, 'blue-target': 'app/b1, app/shared', 'green-target': 'app/g1,app/shared' },
+    'green-target',
+    'names app/shared, which blue-target names too',
+  ],
+  [
+    'haproxy slots with the same pattern',
+    { ...HAPROXY, 'blue-target': 'app/web*', 'green-target': 'app/web*' },
+    'green-target',
+    'repeats app/web* from blue-target',
+  ],
+  [
+    'one of two sockets bad',
+    { ...HAPROXY, 'haproxy-socket': '/run/lb1.sock\nlb2.internal' },
+    'haproxy-socket',
+    '"lb2.internal" (line 2) must be a unix socket path',
+  ],
+  [
+    'the same socket twice',
+    { ...HAPROXY, 'haproxy-socket': '/run/lb1.sock\n/run/lb1.sock' },
+    'haproxy-socket',
+    '"/run/lb1.sock" (line 2) is listed twice',
+  ],
   ['haproxy without socket', { ...HAPROXY, 'haproxy-socket': '' }, 'haproxy-socket', 'unix socket path'],
   [
     'socket without port',
@@ -618,9 +660,9 @@ describe('parseInputs: valid inputs', () => {
       intervalMs: 300_000,
       provider: {
         kind: 'haproxy',
-        socket: { kind: 'unix', path: '/run/haproxy/admin.sock' },
-        blue: { backend: 'app', server: 'blue' },
-        green: { backend: 'app', server: 'green' },
+        sockets: [{ kind: 'unix', path: '/run/haproxy/admin.sock' }],
+        blue: { backend: 'app', servers: ['blue'] },
+        green: { backend: 'app', servers: ['green'] },
       },
       healthUrls: [],
       preTrafficUrls: [],
@@ -665,16 +707,36 @@ describe('parseInputs: valid inputs', () => {
 
   it('reads a TCP runtime API address', () => {
     const config = configOf(parseInputs({ ...HAPROXY, 'haproxy-socket': 'ipv4@127.0.0.1:9999' }));
-    expect(config.provider).toMatchObject({ socket: { kind: 'tcp', host: '127.0.0.1', port: 9999 } });
+    expect(config.provider).toMatchObject({ sockets: [{ kind: 'tcp', host: '127.0.0.1', port: 9999 }] });
     const plain = configOf(
       parseInputs({ ...HAPROXY, provider: 'HAProxy', 'haproxy-socket': 'lb.internal:7000' }),
     );
     expect(plain.provider).toMatchObject({
       kind: 'haproxy',
-      socket: { kind: 'tcp', host: 'lb.internal', port: 7000 },
+      sockets: [{ kind: 'tcp', host: 'lb.internal', port: 7000 }],
     });
     const relative = configOf(parseInputs({ ...HAPROXY, 'haproxy-socket': './run/admin.sock' }));
-    expect(relative.provider).toMatchObject({ socket: { kind: 'unix', path: './run/admin.sock' } });
+    expect(relative.provider).toMatchObject({ sockets: [{ kind: 'unix', path: './run/admin.sock' }] });
+  });
+
+  it('reads slots of several servers (a list, newline or comma, or a pattern) and several sockets in their order', () => {
+    const config = configOf(
+      parseInputs({
+        ...HAPROXY,
+        'blue-target': 'web/blue1,\n web/blue2 ',
+        'green-target': 'web/green*',
+        'haproxy-socket': '/run/lb1/admin.sock\n\n10.0.0.2:9999\n',
+      }),
+    );
+    expect(config.provider).toEqual({
+      kind: 'haproxy',
+      sockets: [
+        { kind: 'unix', path: '/run/lb1/admin.sock' },
+        { kind: 'tcp', host: '10.0.0.2', port: 9999 },
+      ],
+      blue: { backend: 'web', servers: ['blue1', 'blue2'] },
+      green: { backend: 'web', servers: ['green*'] },
+    });
   });
 
   it('builds an alb config with linear steps; the rule is kept beside the listener', () => {
@@ -1022,7 +1084,11 @@ describe('inputs as people write them', () => {
 
   it.each([
     ['alb', { provider: 'alb', 'alb-listener-arn': LISTENER }, /targetgroup\/app-green\//],
-    ['haproxy', { provider: 'haproxy', 'haproxy-socket': '/run/h.sock' }, /like app\/green$/],
+    [
+      'haproxy',
+      { provider: 'haproxy', 'haproxy-socket': '/run/h.sock' },
+      /like app\/green; .*\(app\/green\*\)$/,
+    ],
   ])('a missing green-target with provider %s gets an example of its own kind', (_p, inputs, example) => {
     const errors = errorsOf(validateInputs(inputs));
     const green = errors.find((e) => e.input === 'green-target')?.message ?? '';

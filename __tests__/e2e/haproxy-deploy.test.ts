@@ -1,11 +1,9 @@
 // The bundled action against a real HAProxy and real app servers on loopback, under load from a second process.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { haproxyAvailable, startHaproxy, freePort, type RunningHaproxy } from '../helpers/haproxy.js';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
 import { BundleProcess, MAIN, runBundle, runPost } from '../helpers/bundle.js';
+import { startLoad } from '../helpers/load-process.js';
 import { HaproxyRouter } from '../../src/traffic/haproxy.js';
 
 const available = haproxyAvailable();
@@ -15,40 +13,6 @@ if (!available) {
   console.warn(
     '\n!!! haproxy is not installed: SKIPPING the end-to-end HAProxy deploy tests (apt-get install -y haproxy) !!!\n',
   );
-}
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-interface Load {
-  proc: ChildProcess;
-  stop(): Promise<{
-    requests: number;
-    failures: number;
-    byVersion: Record<string, number>;
-    firstFailures: string[];
-  }>;
-}
-
-/** Constant load from a second process, as users reach the service. */
-async function startLoad(url: string): Promise<Load> {
-  const proc = spawn(
-    process.execPath,
-    [path.join(here, '../helpers/load.mjs'), `--url=${url}`, '--concurrency=4', '--pause=2', '--ms=60000'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve) => proc.stdout!.once('data', () => resolve()));
-  return {
-    proc,
-    stop: () =>
-      new Promise((resolve) => {
-        proc.once('close', () => resolve(JSON.parse(out.trim().split('\n').at(-1)!)));
-        proc.kill('SIGTERM');
-      }),
-  };
 }
 
 describe.skipIf(!available)('bundled action on real HAProxy', () => {
@@ -64,9 +28,9 @@ describe.skipIf(!available)('bundled action on real HAProxy', () => {
     hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
     router = new HaproxyRouter({
       kind: 'haproxy',
-      socket: hp.socketAddress,
-      blue: { backend: 'web', server: 'blue' },
-      green: { backend: 'web', server: 'green' },
+      sockets: [hp.socketAddress],
+      blue: { backend: 'web', servers: ['blue'] },
+      green: { backend: 'web', servers: ['green'] },
     });
     base = {
       command: 'deploy',

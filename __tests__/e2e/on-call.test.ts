@@ -96,9 +96,9 @@ describe.skipIf(!available)('status, the rejected note and force: true on real H
     hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
     router = new HaproxyRouter({
       kind: 'haproxy',
-      socket: hp.socketAddress,
-      blue: { backend: 'web', server: 'blue' },
-      green: { backend: 'web', server: 'green' },
+      sockets: [hp.socketAddress],
+      blue: { backend: 'web', servers: ['blue'] },
+      green: { backend: 'web', servers: ['green'] },
     });
     base = {
       strategy: 'canary',

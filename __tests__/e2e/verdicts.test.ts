@@ -42,9 +42,9 @@ describe.skipIf(!available)('the sequential judge through the bundle, on real HA
     hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
     router = new HaproxyRouter({
       kind: 'haproxy',
-      socket: hp.socketAddress,
-      blue: { backend: 'web', server: 'blue' },
-      green: { backend: 'web', server: 'green' },
+      sockets: [hp.socketAddress],
+      blue: { backend: 'web', servers: ['blue'] },
+      green: { backend: 'web', servers: ['green'] },
     });
     base = {
       command: 'deploy',

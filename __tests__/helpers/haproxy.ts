@@ -53,10 +53,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** One server line of backend web. */
+export interface HaproxyServer {
+  name: string;
+  port: number;
+  weight: number;
+}
+
 export interface HaproxyOptions {
-  servers: { blue: number; green: number };
-  /** absolute HAProxy weights in the cfg; default blue 100, green 0 */
+  /** one server per slot (`blue`, `green`), or every server of backend web by name */
+  servers: { blue: number; green: number } | HaproxyServer[];
+  /** absolute HAProxy weights in the cfg for one server per slot; default blue 100, green 0 */
   weights?: { blue: number; green: number };
+  /** cookie persistence, as session-bound apps have it: `cookie SRV insert indirect nocache`, each server's cookie its name */
+  cookie?: boolean;
   socket: 'unix' | 'tcp';
   /** `balance` line of backend web; default roundrobin */
   balance?: string;
@@ -151,6 +161,12 @@ export async function startHaproxy(opts: HaproxyOptions): Promise<RunningHaproxy
   const cfgPath = path.join(dir, 'haproxy.cfg');
   const frontendPort = await freePort();
   const weights = opts.weights ?? { blue: 100, green: 0 };
+  const servers: HaproxyServer[] = Array.isArray(opts.servers)
+    ? opts.servers
+    : [
+        { name: 'blue', port: opts.servers.blue, weight: weights.blue },
+        { name: 'green', port: opts.servers.green, weight: weights.green },
+      ];
 
   let socketAddress: SocketAddress;
   let socketLine: string;
@@ -181,8 +197,11 @@ export async function startHaproxy(opts: HaproxyOptions): Promise<RunningHaproxy
     '',
     'backend web',
     `  balance ${opts.balance ?? 'roundrobin'}`,
-    `  server blue 127.0.0.1:${opts.servers.blue} weight ${weights.blue} check inter 1s`,
-    `  server green 127.0.0.1:${opts.servers.green} weight ${weights.green} check inter 1s`,
+    ...(opts.cookie ? ['  cookie SRV insert indirect nocache'] : []),
+    ...servers.map(
+      (sv) =>
+        `  server ${sv.name} 127.0.0.1:${sv.port} weight ${sv.weight}${opts.cookie ? ` cookie ${sv.name}` : ''} check inter 1s`,
+    ),
     '',
   ].join('\n');
   await writeFile(cfgPath, cfg);

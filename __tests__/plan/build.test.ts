@@ -169,9 +169,9 @@ describe('buildPlan: checks during each hold', () => {
       configWith({
         provider: {
           kind: 'haproxy',
-          socket: { kind: 'unix', path: '/run/h.sock' },
-          blue: { backend: 'app', server: 'blue' },
-          green: { backend: 'app', server: 'green' },
+          sockets: [{ kind: 'unix', path: '/run/h.sock' }],
+          blue: { backend: 'app', servers: ['blue'] },
+          green: { backend: 'app', servers: ['green'] },
         },
         healthUrls: probeTargets('http://a'),
         maxErrorRate: 2.5,

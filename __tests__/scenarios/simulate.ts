@@ -24,9 +24,9 @@ export function configOf(sc: Scenario): Config {
   return configWith({
     provider: {
       kind: 'haproxy',
-      socket: { kind: 'unix', path: '/run/haproxy.sock' },
-      blue: { backend: 'web', server: 'blue' },
-      green: { backend: 'web', server: 'green' },
+      sockets: [{ kind: 'unix', path: '/run/haproxy.sock' }],
+      blue: { backend: 'web', servers: ['blue'] },
+      green: { backend: 'web', servers: ['green'] },
     },
     healthUrls: [
       { url: 'http://shop.test/health', expect: [{ min: 200, max: 299 }], text: 'http://shop.test/health' },

@@ -18,9 +18,9 @@ import {
 
 const provider = (socket: SocketAddress, green = 'green'): HaproxyProvider => ({
   kind: 'haproxy',
-  socket,
-  blue: { backend: 'web', server: 'blue' },
-  green: { backend: 'web', server: green },
+  sockets: [socket],
+  blue: { backend: 'web', servers: ['blue'] },
+  green: { backend: 'web', servers: [green] },
 });
 
 describe('parseShowStat', () => {
@@ -235,7 +235,7 @@ describe.skipIf(!haproxyAvailable())('HaproxyRouter against real HAProxy', () =>
     const s = await router.read();
     expect(s.weights).toEqual({ blue: 100, green: 0 });
     expect(s.ineligible).toBeUndefined();
-    expect(s.detail).toBe('web/blue weight 100 UP, web/green weight 0 UP');
+    expect(s.detail).toBe('web/blue weight 100 (100%) UP, web/green weight 0 UP');
   });
 
   it('25% to green: 400 keep-alive requests split within ±3%', async () => {
@@ -255,7 +255,10 @@ describe.skipIf(!haproxyAvailable())('HaproxyRouter against real HAProxy', () =>
     for (const g of [5, 25, 50, 99, 100, 0]) {
       const s = await router.set({ blue: 100 - g, green: g });
       expect(s.weights).toEqual({ blue: 100 - g, green: g });
-      expect(s.detail).toBe(`web/blue weight ${100 - g} UP, web/green weight ${g} UP`);
+      const share = (w: number) => (w > 0 ? ` (${w}%)` : '');
+      expect(s.detail).toBe(
+        `web/blue weight ${100 - g}${share(100 - g)} UP, web/green weight ${g}${share(g)} UP`,
+      );
       // HAProxy itself agrees (absolute weights, never relative)
       expect(await sendCommand(hp.socketAddress, 'get weight web/green')).toMatch(
         new RegExp(`^${g} \\(initial 0\\)`),
@@ -277,7 +280,10 @@ describe.skipIf(!haproxyAvailable())('HaproxyRouter against real HAProxy', () =>
       const s = await router.read();
       expect(s.ineligible).toEqual(['green']);
       expect(s.weights).toEqual({ blue: 50, green: 50 });
-      expect(s.detail).toBe('web/blue weight 50 UP, web/green weight 50 DRAIN');
+      // the weights still say 50/50; traffic goes all to blue, and the drained server is named
+      expect(s.detail).toBe('web/blue weight 50 (100%) UP, web/green weight 50 DRAIN');
+      expect(s.effective).toEqual({ blue: 100, green: 0 });
+      expect(s.excluded).toEqual(['web/green DRAIN']);
       // and HAProxy indeed sends it nothing
       const r = await sendSequential(hp.frontendUrl, 20);
       expect(r.byVersion).toEqual({ 'blue-v1': 20 });
@@ -297,10 +303,10 @@ describe.skipIf(!haproxyAvailable())('HaproxyRouter against real HAProxy', () =>
     }
   });
 
-  it('a wrong server name: set() carries HAProxy’s own reply, read() names the input', async () => {
+  it('a wrong server name: set() and read() name the input and the servers HAProxy has', async () => {
     const bad = new HaproxyRouter(provider(hp.socketAddress, 'nope'));
     await expect(bad.set({ blue: 50, green: 50 })).rejects.toThrow(
-      /get weight web\/nope" \(green-target\) with: No such server\./,
+      /green-target "web\/nope" is not a server of HAProxy at .*; servers it has: web\/blue, web\/green/,
     );
     await expect(bad.read()).rejects.toThrow(
       /green-target "web\/nope" is not a server of HAProxy at .*; servers it has: web\/blue, web\/green/,

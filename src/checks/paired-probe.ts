@@ -1,12 +1,14 @@
 // Paired latency samples: the same request sent to both slots at the same instant, every probe-interval.
-// Straight at each slot: `pre-traffic-urls` for both slots, or on HAProxy the two servers' own
+// Straight at each slot: `pre-traffic-urls` for both slots, or on HAProxy the slots' servers' own
 // addresses (read from the runtime API) with the health URL's path, Host header and health-headers.
 import type { Dispatcher } from 'undici';
 import type { BodyCheck, ProbeTarget, Slot, StatusRange } from '../config/types.js';
 import type { Check, CheckContext } from '../ports/checks.js';
 import type { Signal } from '../judge/types.js';
 import type { HaproxyProvider } from '../traffic/haproxy.js';
-import { parseServersState, sendCommand } from '../traffic/haproxy-socket.js';
+import { parseServersState } from '../traffic/haproxy-socket.js';
+import { HaproxyInstance } from '../traffic/haproxy-instance.js';
+import { serverName } from '../traffic/haproxy-servers.js';
 import { createProbeAgent, forSlot, probeUrl, type HttpProbeSettings } from './http-probe.js';
 
 /** One request as each slot gets it: a URL per slot, what a healthy answer is, headers both share (a Host). */
@@ -35,47 +37,60 @@ export function preTrafficPairs(
   });
 }
 
-/** `show servers state <backend>` gives each server's own address: plain HTTP straight to it. */
+/**
+ * `show servers state <backend>` gives each server's own address: plain HTTP straight to it. With
+ * several servers per slot, the pairs go round them (blue's i-th with green's i-th, the shorter list
+ * wrapping), so every server that takes traffic is probed; servers that cannot take traffic now
+ * (DOWN, DRAIN, MAINT) are left out. The first HAProxy instance is asked: a pair of instances fronts
+ * the same servers (the router refuses a deploy whose instances list different ones).
+ */
 export function haproxyServerPairs(
   provider: HaproxyProvider,
   targets: readonly ProbeTarget[],
   fill: (url: string) => string = (u) => u,
 ): PairSource {
   return async () => {
-    const rows = parseServersState(
-      await sendCommand(provider.socket, `show servers state ${provider.blue.backend}`),
-    );
+    const instance = new HaproxyInstance(provider.sockets[0]!);
+    const servers = await instance.slots(provider);
+    const rows = parseServersState(await instance.send(`show servers state ${provider.blue.backend}`));
     const notes: string[] = [];
-    const address: Partial<Record<Slot, string>> = {};
+    const addresses: Record<Slot, string[]> = { blue: [], green: [] };
     for (const slot of ['blue', 'green'] as const) {
-      const ref = provider[slot];
-      const row = rows.find((r) => r.be_name === ref.backend && r.srv_name === ref.server);
-      if (!row || !row.srv_addr || row.srv_addr === '-' || !row.srv_port || row.srv_port === '0') {
-        notes.push(
-          `compare-to-stable: no address for ${ref.backend}/${ref.server} in show servers state; latency is compared on HAProxy's averages only`,
-        );
-        continue;
+      for (const server of servers[slot].filter((s) => s.eligible)) {
+        const name = serverName(server);
+        const row = rows.find((r) => r.be_name === server.backend && r.srv_name === server.server);
+        if (!row || !row.srv_addr || row.srv_addr === '-' || !row.srv_port || row.srv_port === '0') {
+          notes.push(
+            `compare-to-stable: no address for ${name} in show servers state; latency is compared on HAProxy's averages only`,
+          );
+          continue;
+        }
+        if (row.srv_use_ssl === '1') {
+          notes.push(
+            `compare-to-stable: ${name} uses TLS, which the paired probes do not speak; latency is compared on HAProxy's averages only`,
+          );
+          continue;
+        }
+        const host = row.srv_addr.includes(':') ? `[${row.srv_addr}]` : row.srv_addr;
+        addresses[slot].push(`${host}:${row.srv_port}`);
       }
-      if (row.srv_use_ssl === '1') {
-        notes.push(
-          `compare-to-stable: ${ref.backend}/${ref.server} uses TLS, which the paired probes do not speak; latency is compared on HAProxy's averages only`,
-        );
-        continue;
-      }
-      const host = row.srv_addr.includes(':') ? `[${row.srv_addr}]` : row.srv_addr;
-      address[slot] = `${host}:${row.srv_port}`;
     }
-    if (!address.blue || !address.green) return { pairs: [], notes };
-    const pairs = targets.map((t): ProbePair => {
+    const { blue, green } = addresses;
+    if (blue.length === 0 || green.length === 0) return { pairs: [], notes };
+    const rounds = Math.max(blue.length, green.length);
+    const pairs = targets.flatMap((t) => {
       const u = new URL(fill(t.url));
       const path = `${u.pathname}${u.search}`;
-      return {
-        urls: { blue: `http://${address.blue}${path}`, green: `http://${address.green}${path}` },
+      return Array.from({ length: rounds }, (_, i): ProbePair => ({
+        urls: {
+          blue: `http://${blue[i % blue.length]}${path}`,
+          green: `http://${green[i % green.length]}${path}`,
+        },
         expect: t.expect,
         ...(t.body && { body: t.body }),
         // the server sees the request as users send it
         headers: { host: u.host },
-      };
+      }));
     });
     return { pairs, notes };
   };

@@ -81,14 +81,14 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'The blue slot: a target group ARN for alb, or backend/server for haproxy (like app/blue). Required for alb and haproxy.',
+      'The blue slot: a target group ARN for alb; for haproxy backend/server (like app/blue), or several servers of one backend as a comma or newline list or a name pattern (like app/blue*). Required for alb and haproxy.',
   },
   {
     name: 'green-target',
     default: '',
     secret: false,
     description:
-      'The green slot: a target group ARN for alb, or backend/server in the same backend as blue-target for haproxy (like app/green). Required for alb and haproxy.',
+      'The green slot: a target group ARN for alb; for haproxy backend/server in the same backend as blue-target (like app/green), or several servers as a comma or newline list or a name pattern (like app/green*). Required for alb and haproxy.',
   },
   {
     name: 'alb-listener-arn',
@@ -109,7 +109,7 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'HAProxy runtime API address at admin level: a unix socket path like /run/haproxy/admin.sock, or host:port like 127.0.0.1:9999. Required for haproxy.',
+      'HAProxy runtime API address at admin level: a unix socket path like /run/haproxy/admin.sock, or host:port like 127.0.0.1:9999; for several HAProxy instances moved as one deploy, one address per line. Required for haproxy.',
   },
   {
     name: 'traffic-command',

@@ -13,9 +13,17 @@ import {
   isListenerArn,
   isListenerRuleArn,
   isTargetGroupArn,
-  parseHaproxyServer,
+  parseHaproxySlot,
   parseSocketAddress,
+  socketLines,
 } from './targets.js';
+import {
+  formatSocketAddress,
+  isServerPattern,
+  type HaproxySlot,
+  type Slot,
+  type SocketAddress,
+} from './types.js';
 
 type ProviderKind = ProviderConfig['kind'];
 const KINDS: readonly ProviderKind[] = ['alb', 'haproxy', 'lambda', 'command', 'none'];
@@ -64,9 +72,9 @@ export function parseProvider(r: InputReader): ProviderConfig | undefined {
 }
 
 function haproxy(r: InputReader): ProviderConfig | undefined {
-  const blue = required(r, 'blue-target', 'haproxy', haproxyServerForm('blue'), parseHaproxyServer);
-  const green = required(r, 'green-target', 'haproxy', haproxyServerForm('green'), parseHaproxyServer);
-  const socket = required(r, 'haproxy-socket', 'haproxy', SOCKET_FORM, parseSocketAddress);
+  const blue = haproxySlot(r, 'blue');
+  const green = haproxySlot(r, 'green');
+  const sockets = haproxySockets(r);
   if (blue && green) {
     if (blue.backend !== green.backend) {
       r.bad(
@@ -74,14 +82,69 @@ function haproxy(r: InputReader): ProviderConfig | undefined {
         `is in backend ${green.backend} but blue-target is in backend ${blue.backend}: both must be servers of the same ` +
           `backend, because HAProxy weights only split traffic among the servers of one backend, like app/blue and app/green`,
       );
-    } else if (blue.server === green.server) {
-      r.bad(
-        'green-target',
-        `is the same server as blue-target: the two slots must be different servers of backend ${blue.backend}, like app/blue and app/green`,
-      );
+    } else {
+      const shared = green.servers.filter((s) => blue.servers.includes(s));
+      if (shared.length > 0) {
+        const what = shared.map((s) => `${green.backend}/${s}`).join(', ');
+        r.bad(
+          'green-target',
+          shared.some(isServerPattern)
+            ? `repeats ${what} from blue-target: the two slots must be different servers of backend ${blue.backend}, like app/blue* and app/green*`
+            : `names ${what}, which blue-target names too: the two slots must be different servers of backend ${blue.backend}, like app/blue and app/green`,
+        );
+      }
     }
   }
-  return blue && green && socket ? { kind: 'haproxy', socket, blue, green } : undefined;
+  return blue && green && sockets ? { kind: 'haproxy', sockets, blue, green } : undefined;
+}
+
+function haproxySlot(r: InputReader, slot: Slot): HaproxySlot | undefined {
+  const name = `${slot}-target` as const;
+  const text = r.given(name);
+  if (text === '') {
+    r.problem(name, `is required with provider haproxy: ${haproxyServerForm(slot)}`);
+    return undefined;
+  }
+  const parsed = parseHaproxySlot(text);
+  for (const p of parsed.problems) r.bad(name, `${p}; accepted: ${haproxyServerForm(slot)}`);
+  return parsed.slot;
+}
+
+/** haproxy-socket: one address per line, each checked on its own; the same instance twice is refused. */
+function haproxySockets(r: InputReader): SocketAddress[] | undefined {
+  const text = r.given('haproxy-socket');
+  if (text === '') {
+    r.problem('haproxy-socket', `is required with provider haproxy: ${SOCKET_FORM}`);
+    return undefined;
+  }
+  const lines = socketLines(text);
+  const sockets: SocketAddress[] = [];
+  let ok = true;
+  lines.forEach((line, i) => {
+    const where = lines.length > 1 ? `(line ${i + 1}) ` : '';
+    const address = parseSocketAddress(line);
+    if (!address) {
+      r.bad(
+        'haproxy-socket',
+        `${where}must be ${SOCKET_FORM}${lines.length > 1 ? ', one per line' : ''}`.trim(),
+        line,
+      );
+      ok = false;
+      return;
+    }
+    const shown = formatSocketAddress(address);
+    if (sockets.some((s) => formatSocketAddress(s) === shown)) {
+      r.bad(
+        'haproxy-socket',
+        `${where}is listed twice: give each HAProxy instance once, one address per line`,
+        line,
+      );
+      ok = false;
+      return;
+    }
+    sockets.push(address);
+  });
+  return ok ? sockets : undefined;
 }
 
 function alb(r: InputReader): ProviderConfig | undefined {

@@ -55,19 +55,48 @@ export interface ProbeTarget {
   text: string;
 }
 
+/** One HAProxy server, resolved: a server of a slot as the runtime API names it. */
 export interface HaproxyServerRef {
   backend: string;
   server: string;
 }
 
+/**
+ * A slot's servers in one HAProxy backend, as listed in blue-target / green-target: server names,
+ * or name patterns where `*` stands for any run of characters and `?` for one (`blue*`). Patterns
+ * are matched against the servers each HAProxy instance has, every time it is read.
+ */
+export interface HaproxySlot {
+  backend: string;
+  servers: string[];
+}
+
 export type SocketAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+
+/** `/run/haproxy.sock` or `127.0.0.1:9999`, as a person would type it in `haproxy-socket`. */
+export function formatSocketAddress(address: SocketAddress): string {
+  return address.kind === 'unix' ? address.path : `${address.host}:${address.port}`;
+}
+
+/** `*` and `?` make a server name a pattern. */
+export const isServerPattern = (name: string): boolean => /[*?]/.test(name);
+
+/** A server-name pattern as a RegExp over the whole name: `*` any run of characters, `?` one. */
+export function serverPattern(name: string): RegExp {
+  const body = name.replace(/[.*?+^${}()|[\]\\-]/g, (c) => (c === '*' ? '.*' : c === '?' ? '.' : `\\${c}`));
+  return new RegExp(`^${body}$`);
+}
+
+/** `web/blue1, web/blue2` or `web/blue*`: how a slot's list reads in messages. */
+export const slotText = (s: HaproxySlot): string => s.servers.map((n) => `${s.backend}/${n}`).join(', ');
 
 export type ProviderConfig =
   | {
       kind: 'haproxy';
-      socket: SocketAddress;
-      blue: HaproxyServerRef;
-      green: HaproxyServerRef;
+      /** one or more runtime APIs moved as one deploy, in the order given (locks are taken in it) */
+      sockets: SocketAddress[];
+      blue: HaproxySlot;
+      green: HaproxySlot;
     }
   | {
       kind: 'alb';

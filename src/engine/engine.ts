@@ -217,7 +217,13 @@ async function act(deps: Deps): Promise<RunOutcome> {
   const { config } = deps;
   const seen = await look(deps);
   if ('result' in seen) return seen;
-  const { state, reading } = seen;
+  const { state } = seen;
+  // load balancers that disagree (one HAProxy instance left split): abort puts them all back on the
+  // live slot when their note names the deploy's target; every other command refuses
+  const reading: SlotReading =
+    config.command === 'abort' && state.disagreement && seen.marked
+      ? { kind: 'split', live: otherSlot(seen.marked), target: seen.marked }
+      : seen.reading;
   startEvent(deps, state, reading);
   if (reading.kind === 'invalid' || reading.kind === 'ambiguous') return failed(reading.message);
   const w = describeWeights(state.weights, namesOf(deps));

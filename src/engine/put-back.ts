@@ -34,7 +34,20 @@ export async function putBack(
   });
   const restored = await restoreLive(deps, o.live, o.lastKnown);
   // the split state stays saved: the post step tries again
-  if (!restored.ok) return fail(o.lastKnown[o.target], `${o.reason}; ${restored.message}`);
+  if (!restored.ok) {
+    if (restored.reached) {
+      // some load balancers (HAProxy instances) are back on the live slot: mark them as usual
+      deps.timeline.add({
+        at: deps.clock.now(),
+        type: 'rollback',
+        reason: o.reason,
+        restored: restored.reached,
+      });
+      if (o.reject) await note(deps, 'reject', () => deps.router.reject?.(o.target));
+      await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
+    }
+    return fail(o.lastKnown[o.target], `${o.reason}; ${restored.message}`);
+  }
   deps.onSplit?.(undefined);
   deps.timeline.add({
     at: deps.clock.now(),

@@ -246,12 +246,13 @@ class Shift {
     }
     if (!now)
       throw new Error(`could not read the weights from ${router.description} after step ${phase.step}`);
-    if (!sameWeights(now.weights, this.applied)) {
+    if (!sameWeights(now.weights, this.applied) || now.disagreement) {
       const expected = this.applied;
       timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });
       this.applied = now.weights;
+      const found = now.disagreement ?? `found ${describeWeights(now.weights, namesOf(this.deps))}`;
       return this.bail(
-        `weights changed outside this run: expected ${describeWeights(expected, namesOf(this.deps))} but found ${describeWeights(now.weights, namesOf(this.deps))}`,
+        `weights changed outside this run: expected ${describeWeights(expected, namesOf(this.deps))} but ${found}`,
         'fault',
       );
     }

@@ -32,6 +32,13 @@ export function readSlots(
 ): SlotReading {
   const { blue, green } = state.weights;
   const name = (s: Slot) => slotLabel(s, known.names);
+  if (state.disagreement) {
+    // several load balancers moved as one (HAProxy instances) must read alike before anything moves
+    return {
+      kind: 'invalid',
+      message: `${state.disagreement}; nothing was moved: put every instance back on one split first (command abort does it while a deploy's note names its target), or set the weights alike by hand`,
+    };
+  }
   if (blue <= 0 && green <= 0) {
     return {
       kind: 'invalid',

@@ -35,14 +35,54 @@ export function describeSplit(w: Weights, names?: SlotNames): string {
 }
 
 export interface RouterState {
+  /** the split the weights say (HAProxy: over every server of each slot) */
   weights: Weights;
   /**
-   * Slots that cannot take balanced traffic even with a weight (HAProxy DRAIN/MAINT/DOWN).
-   * A slot listed here is never taken as live.
+   * Slots that cannot take balanced traffic even with a weight (HAProxy: no server of the slot is
+   * UP; DRAIN/MAINT/DOWN). A slot listed here is never taken as live.
    */
   ineligible?: Slot[];
   /** how the router's own scale reads, for the report, e.g. `be/blue 256, be/green 0` */
   detail?: string;
+  /**
+   * The split traffic takes now, over the servers that can take it, when it differs from `weights`
+   * (HAProxy: a server of a slot went DOWN or into MAINT since its weight was set).
+   */
+  effective?: Weights;
+  /** servers of a slot left out of the split because they cannot take traffic, e.g. `web/green2 DOWN` */
+  excluded?: string[];
+  /** several load balancers moved as one (HAProxy instances), each as read, in the order given */
+  instances?: InstanceState[];
+  /** set when the load balancers do not all read the same split: what differs, for a person */
+  disagreement?: string;
+}
+
+/** One of several load balancers moved as one deploy (an HAProxy instance). */
+export interface InstanceState {
+  /** how the user named it: `/run/haproxy.sock`, `10.0.0.2:9999` */
+  name: string;
+  weights: Weights;
+  effective?: Weights;
+  ineligible?: Slot[];
+  detail?: string;
+  excluded?: string[];
+}
+
+/**
+ * A write that reached some of several load balancers and not the others: `applied` is what the
+ * ones reached read back, `missed` names the others and why. Traffic is not where it was asked
+ * to be everywhere: the caller treats it as a failed write.
+ */
+export class PartialWrite extends Error {
+  override name = 'PartialWrite';
+  constructor(
+    message: string,
+    readonly applied: RouterState,
+    readonly reached: string[],
+    readonly missed: { name: string; error: string }[],
+  ) {
+    super(message);
+  }
 }
 
 /**

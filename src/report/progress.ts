@@ -37,11 +37,19 @@ export function formatWeights(w: Weights, names?: SlotNames): string {
 }
 
 function formatState(s: RouterState, names?: SlotNames): string {
-  const parts = [formatWeights(s.weights, names)];
-  if (s.ineligible?.length)
-    parts.push(`not taking traffic: ${s.ineligible.map((x) => slotLabel(x, names)).join(', ')}`);
-  if (s.detail) parts.push(s.detail);
-  return parts.join('; ');
+  return [formatWeights(s.weights, names), ...stateNotes(s, names)].join('; ');
+}
+
+/** What a read-back adds to its split: slots and servers that take no traffic, the split traffic takes, the scale. */
+export function stateNotes(s: RouterState, names?: SlotNames): string[] {
+  return [
+    s.ineligible?.length
+      ? `not taking traffic: ${s.ineligible.map((x) => slotLabel(x, names)).join(', ')}`
+      : '',
+    s.excluded?.length ? `left out: ${s.excluded.join(', ')}` : '',
+    s.effective ? `traffic goes ${formatWeights(s.effective, names)}` : '',
+    s.detail ?? '',
+  ].filter(Boolean);
 }
 
 /** `green 25%` (`version 8 25%` with names), or `new slot 25%` when the target is unknown. */
@@ -149,8 +157,7 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
       // the adapter's rounding is worth a mention only when it changed the split
       const notes = [
         same ? '' : `applied ${formatWeights(e.applied.weights, names)}`,
-        e.applied.ineligible?.length ? `not taking traffic: ${e.applied.ineligible.map(L).join(', ')}` : '',
-        e.applied.detail ?? '',
+        ...stateNotes(e.applied, names),
       ].filter(Boolean);
       return `${prefix}weights → ${asked}${notes.length ? ` (${notes.join('; ')})` : ''}`;
     }

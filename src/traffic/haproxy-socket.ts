@@ -1,13 +1,11 @@
 // HAProxy runtime API client: one command per connection, plus a `show stat` CSV parser.
 import net from 'node:net';
-import type { HaproxyServerRef, SocketAddress } from '../config/types.js';
+import { formatSocketAddress, type HaproxyServerRef, type SocketAddress } from '../config/types.js';
 
 export const DEFAULT_TIMEOUT_MS = 3000;
 
 /** `/run/haproxy.sock` or `127.0.0.1:9999`, as a person would type it in `haproxy-socket`. */
-export function formatAddress(address: SocketAddress): string {
-  return address.kind === 'unix' ? address.path : `${address.host}:${address.port}`;
-}
+export const formatAddress = (address: SocketAddress): string => formatSocketAddress(address);
 
 /**
  * Send one command line (several may be joined with `;`) and return everything HAProxy wrote

@@ -1,52 +1,48 @@
-// TrafficRouter over the HAProxy runtime API: percent splits as absolute server weights in one backend.
-import type { HaproxyServerRef, ProviderConfig, Slot, SocketAddress } from '../config/types.js';
-import type {
-  Rejection,
-  RejectionNote,
-  RouterState,
-  SlotState,
-  TrafficRouter,
-  Weights,
+// TrafficRouter over the HAProxy runtime API: percent splits as absolute server weights in one backend,
+// over every server of each slot, on every HAProxy instance of the deploy at once.
+import { otherSlot, slotText, type ProviderConfig, type Slot } from '../config/types.js';
+import {
+  PartialWrite,
+  describeSplit,
+  type InstanceState,
+  type Rejection,
+  type RejectionNote,
+  type RouterState,
+  type SlotState,
+  type TrafficRouter,
+  type Weights,
 } from '../ports/traffic.js';
 import { escapeNote, noteFields, noteFrom, unescapeNote } from './mark-note.js';
+import { HaproxyInstance } from './haproxy-instance.js';
 import {
-  SHOW_SERVER_STATS,
-  findServerRow,
-  formatAddress,
-  parseShowStat,
-  sendCommand,
-} from './haproxy-socket.js';
+  SLOTS,
+  checkWeights,
+  planWeights,
+  serverName,
+  shares,
+  weightSums,
+  type ServerView,
+  type SlotServers,
+} from './haproxy-servers.js';
+
+export { isEligibleStatus } from './haproxy-servers.js';
 
 export type HaproxyProvider = Extract<ProviderConfig, { kind: 'haproxy' }>;
 
-const SLOTS: readonly Slot[] = ['blue', 'green'];
-const inputOf = (slot: Slot) => `${slot}-target`;
+/** What one instance reads: its servers and the splits they make. */
+interface InstanceReading {
+  instance: HaproxyInstance;
+  servers: SlotServers;
+  state: InstanceState;
+}
+
 /** What a process variable's str() takes without quoting: the rest is escaped (mark-note.ts); `+` joins fields. */
-const VAR_SAFE = /[A-Za-z0-9._:/@-]/;
+const NOTE_SAFE = /[A-Za-z0-9._:/@-]/;
 /** The admin state Glidepath's rejected mark puts a server in (`set server … state drain`). */
 const MARK_STATE = 'drain';
-const refText = (ref: HaproxyServerRef) => `${ref.backend}/${ref.server}`;
 
-/**
- * A server takes balanced traffic when UP (also `UP 1/3`, going down but not yet down) or when it
- * has no health check. DRAIN/MAINT keep their weight column but take no new balanced traffic,
- * so eligibility comes from `status`, never from `weight`.
- */
-export function isEligibleStatus(status: string): boolean {
-  const s = status.trim();
-  return /^UP\b/.test(s) || s === 'no check';
-}
-
-/**
- * Percent → HAProxy absolute weight. The percent itself is the weight: 0..100 lies within
- * HAProxy's 0..256, so an integer percent is applied exactly and reads back exactly, with no
- * scale factor to round. The `%` suffix is never used: it is relative to the configured weight,
- * and a server configured `weight 0` would stay 0 whatever percent is sent.
- */
-function toAbsolute(w: Weights): Weights {
-  const blue = Math.round(w.blue);
-  return { blue, green: 100 - blue };
-}
+/** Two splits within this many points read as the same (HAProxy weights give two decimals of percent). */
+const SAME_SPLIT = 0.5;
 
 function validate(w: Weights): void {
   for (const slot of SLOTS) {
@@ -67,138 +63,365 @@ function validate(w: Weights): void {
   }
 }
 
-/** `N (initial M)` → N */
-function parseGetWeight(reply: string, ref: HaproxyServerRef, slot: Slot, address: SocketAddress): number {
-  const m = /^\s*(\d+)\s*\(initial/.exec(reply);
-  if (!m) {
-    throw new Error(
-      `HAProxy at ${formatAddress(address)} answered "get weight ${refText(ref)}" (${inputOf(slot)}) with: ${reply.trim()}`,
-    );
-  }
-  return Number(m[1]);
+const close = (a: Weights, b: Weights) =>
+  Math.abs(a.blue - b.blue) <= SAME_SPLIT && Math.abs(a.green - b.green) <= SAME_SPLIT;
+
+/**
+ * `web/blue weight 95 (95%) UP, web/green weight 5 (5%) UP`: each server's weight, the share of
+ * traffic it takes now (servers that can take traffic, by weight) and its status.
+ */
+function listing(servers: SlotServers): string {
+  const all = SLOTS.flatMap((slot) => servers[slot]);
+  const total = all.filter((s) => s.eligible).reduce((n, s) => n + s.weight, 0);
+  return all
+    .map((s) => {
+      const share = s.eligible && s.weight > 0 && total > 0 ? ` (${pct((s.weight / total) * 100)})` : '';
+      return `${serverName(s)} weight ${s.weight}${share} ${s.status}`.trimEnd();
+    })
+    .join(', ');
+}
+
+/** 47.5 → `47.5%`, 33.333 → `33.33%` */
+const pct = (p: number) => `${Number(p.toFixed(2))}%`;
+
+/** One instance's servers as a state: the split the weights say, and the one traffic takes now. */
+function stateOf(instance: HaproxyInstance, servers: SlotServers): InstanceState {
+  const weights = shares(weightSums(servers));
+  const eligibleSums = weightSums(servers, (s) => s.eligible);
+  const effective = shares(eligibleSums);
+  const ineligible = SLOTS.filter((slot) => !servers[slot].some((s) => s.eligible));
+  // servers that cannot take traffic in a slot that takes some: left out of its share, and named
+  const sums = weightSums(servers);
+  const excluded = SLOTS.filter((slot) => sums[slot] > 0)
+    .flatMap((slot) => servers[slot])
+    .filter((s) => !s.eligible)
+    .map((s) => `${serverName(s)} ${s.status}`);
+  const differs = eligibleSums.blue + eligibleSums.green > 0 && effective.blue !== weights.blue;
+  return {
+    name: instance.name,
+    weights,
+    ...(differs ? { effective } : {}),
+    ...(ineligible.length ? { ineligible } : {}),
+    detail: listing(servers),
+    ...(excluded.length ? { excluded } : {}),
+  };
 }
 
 export class HaproxyRouter implements TrafficRouter {
   readonly description: string;
-  private readonly timeoutMs: number | undefined;
+  /** the instances of the deploy, in the order haproxy-socket lists them */
+  readonly instances: HaproxyInstance[];
 
   constructor(
     private readonly provider: HaproxyProvider,
     opts: { timeoutMs?: number } = {},
   ) {
-    this.timeoutMs = opts.timeoutMs;
-    this.description = `HAProxy ${formatAddress(provider.socket)} (${refText(provider.blue)}, ${refText(provider.green)})`;
+    this.instances = provider.sockets.map((address) => new HaproxyInstance(address, opts));
+    const { blue, green } = provider;
+    const simple =
+      blue.servers.length === 1 &&
+      green.servers.length === 1 &&
+      !/[*?]/.test(blue.servers[0]! + green.servers[0]!);
+    const slots = simple
+      ? `${slotText(blue)}, ${slotText(green)}`
+      : `blue ${slotText(blue)}; green ${slotText(green)}`;
+    this.description = `HAProxy ${this.instances.map((i) => i.name).join(', ')} (${slots})`;
   }
 
-  private send(line: string): Promise<string> {
-    return sendCommand(
-      this.provider.socket,
-      line,
-      this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs },
-    );
+  /** Every instance's servers of both slots, as read now (for probes straight at a slot's servers). */
+  async servers(): Promise<{ instance: string; servers: SlotServers }[]> {
+    const read = await this.onEach((i) => i.slots(this.provider));
+    return read.map((servers, n) => ({ instance: this.instances[n]!.name, servers }));
   }
 
   async read(): Promise<RouterState> {
-    const rows = parseShowStat(await this.send(SHOW_SERVER_STATS));
-    const found = SLOTS.map((slot) => {
-      const ref = this.provider[slot];
-      const row = findServerRow(rows, ref, inputOf(slot), this.provider.socket);
-      // uweight is the weight `set weight` wrote; `weight` is the effective one that slowstart ramps
-      const raw = row.uweight !== undefined && row.uweight !== '' ? row.uweight : row.weight;
-      const weight = Number(raw);
-      if (!Number.isFinite(weight)) {
-        throw new Error(
-          `HAProxy at ${formatAddress(this.provider.socket)}: unreadable weight "${raw}" for ${refText(ref)} (${inputOf(slot)})`,
-        );
-      }
-      return { slot, ref, weight, status: row.status ?? '' };
-    });
-    const [b, g] = found as [(typeof found)[0], (typeof found)[0]];
-    const sum = b.weight + g.weight;
-    // two decimals are plenty for a report; green is the remainder so the pair sums to 100
-    const bluePct = sum === 0 ? 0 : Math.round((b.weight / sum) * 10000) / 100;
-    const weights: Weights =
-      sum === 0 ? { blue: 0, green: 0 } : { blue: bluePct, green: Math.round((100 - bluePct) * 100) / 100 };
-    const ineligible = found.filter((f) => !isEligibleStatus(f.status)).map((f) => f.slot);
-    const detail = found.map((f) => `${refText(f.ref)} weight ${f.weight} ${f.status}`).join(', ');
-    return ineligible.length ? { weights, ineligible, detail } : { weights, detail };
+    const readings = await this.onEach(async (instance) => this.reading(instance));
+    return this.combine(readings);
+  }
+
+  private async reading(instance: HaproxyInstance): Promise<InstanceReading> {
+    const servers = await instance.slots(this.provider);
+    checkWeights(servers, instance.where);
+    return { instance, servers, state: stateOf(instance, servers) };
   }
 
   /**
-   * Drains the server of a rolled-back version: it has weight 0 already, and DRAIN makes read()
-   * report it ineligible, so a later manual rollback refuses to send traffic to it. The note goes
-   * into a process variable beside it: the drain alone cannot tell Glidepath's mark from an operator's.
+   * Runs `call` on every instance at once; rejects when any fails, naming each that did (the error
+   * of a lone instance is its own). Results keep the instances' order.
    */
-  async reject(slot: Slot, note?: RejectionNote): Promise<void> {
-    await this.setState(slot, MARK_STATE);
-    const fields = note ? noteFields(note) : { run: '', at: '', reason: '' };
-    await this.setVar(
-      this.rejectedVar,
-      [slot, fields.run, fields.at, fields.reason].map((f) => escapeNote(f, VAR_SAFE)).join('+'),
+  private async onEach<T>(call: (i: HaproxyInstance) => Promise<T>): Promise<T[]> {
+    const settled = await Promise.allSettled(this.instances.map(call));
+    const failed = settled.flatMap((r, n) =>
+      r.status === 'rejected' ? [{ name: this.instances[n]!.name, error: message(r.reason) }] : [],
+    );
+    if (failed.length > 0) {
+      const done = this.instances.filter((_, n) => settled[n]!.status === 'fulfilled').map((i) => i.name);
+      throw new Error(
+        `${failed.map((f) => f.error).join('; ')}${done.length ? ` (done on ${done.join(', ')})` : ''}`,
+      );
+    }
+    return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+  }
+
+  /** One state from every instance's: theirs when they agree, else the first's with what differs. */
+  private combine(readings: InstanceReading[]): RouterState {
+    this.sameServers(readings);
+    const [first] = readings as [InstanceReading, ...InstanceReading[]];
+    const states = readings.map((r) => r.state);
+    const ineligible = SLOTS.filter((slot) => states.some((s) => s.ineligible?.includes(slot)));
+    const excluded = states.flatMap((s) =>
+      (s.excluded ?? []).map((e) => (readings.length > 1 ? `${e} on ${s.name}` : e)),
+    );
+    const effective = states.find((s) => s.effective)?.effective;
+    const state: RouterState = {
+      weights: first.state.weights,
+      ...(ineligible.length ? { ineligible } : {}),
+      detail: this.detail(states),
+      ...(effective ? { effective } : {}),
+      ...(excluded.length ? { excluded } : {}),
+    };
+    if (readings.length === 1) return state;
+    state.instances = states;
+    const apart = states.filter((s) => !close(s.weights, first.state.weights));
+    if (apart.length > 0) {
+      state.disagreement = `the HAProxy instances disagree: ${states
+        .map((s) => `${s.name} reads ${describeSplit(s.weights)}`)
+        .join(', ')}`;
+    }
+    return state;
+  }
+
+  private detail(states: InstanceState[]): string {
+    if (states.length === 1) return states[0]!.detail ?? '';
+    const first = states[0]!.detail;
+    if (states.every((s) => s.detail === first)) return `on each of ${states.length} instances: ${first}`;
+    return states.map((s) => `${s.name}: ${s.detail}`).join('; ');
+  }
+
+  /** A pattern may match other servers on another instance: one deploy needs the same servers everywhere. */
+  private sameServers(readings: InstanceReading[]): void {
+    const names = (r: InstanceReading, slot: Slot) => r.servers[slot].map(serverName).join(', ');
+    const first = readings[0]!;
+    for (const other of readings.slice(1)) {
+      for (const slot of SLOTS) {
+        if (names(other, slot) !== names(first, slot)) {
+          throw new Error(
+            `${slot}-target is ${names(first, slot)} on ${first.instance.where} but ${names(other, slot)} on ${other.instance.where}: ` +
+              'every HAProxy instance of a deploy must have the same servers in each slot',
+          );
+        }
+      }
+    }
+  }
+
+  async set(requested: Weights): Promise<RouterState> {
+    validate(requested);
+    const settled = await Promise.allSettled(this.instances.map((i) => this.setOn(i, requested)));
+    const reached = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const missed = settled.flatMap((r, n) =>
+      r.status === 'rejected' ? [{ name: this.instances[n]!.name, error: message(r.reason) }] : [],
+    );
+    if (missed.length === 0) {
+      const state = this.combine(reached);
+      if (state.disagreement)
+        throw new Error(`after setting ${describeSplit(requested)}, ${state.disagreement}`);
+      return state;
+    }
+    const errors = missed.map((m) => m.error).join('; ');
+    if (reached.length === 0) throw new Error(errors);
+    const applied = this.combine(reached);
+    const names = reached.map((r) => r.instance.name);
+    applied.detail = `on ${names.join(', ')} only: ${applied.detail ?? ''}`;
+    throw new PartialWrite(
+      `${errors}; ${names.join(', ')} ${names.length > 1 ? 'read' : 'reads'} ${describeSplit(applied.weights)}`,
+      applied,
+      names,
+      missed,
     );
   }
 
-  async rejected(): Promise<Rejection | undefined> {
-    const value = await this.getVar(this.rejectedVar);
-    const [slot, run, at, reason] = (value ?? '').split('+').map(unescapeNote);
-    if (slot !== 'blue' && slot !== 'green') return undefined;
-    const note = noteFrom({ run, at, reason });
-    return note ? { slot, note } : { slot };
+  /**
+   * Sets one instance: each slot's share split evenly over its servers that can take traffic, the
+   * gaining slot's servers raised before the losing one's are lowered, in one command line, so no
+   * instant has every server at 0. Servers that cannot take traffic get 0 while traffic is split; at
+   * 100% every server of the slot gets its weight, so one that comes back later takes its share.
+   */
+  private async setOn(instance: HaproxyInstance, requested: Weights): Promise<InstanceReading> {
+    const servers = await instance.slots(this.provider);
+    checkWeights(servers, instance.where);
+    const atRest = requested.blue === 0 || requested.green === 0;
+    const counted = (slot: Slot) => servers[slot].filter((s) => atRest || s.eligible);
+    for (const slot of SLOTS) {
+      if (!atRest && requested[slot] > 0 && counted(slot).length === 0) {
+        throw new Error(
+          `${slot}-target: no server of ${slot} can take traffic on ${instance.where} (${servers[slot]
+            .map((s) => `${serverName(s)} ${s.status}`)
+            .join(', ')}), so it cannot get ${requested[slot]}%`,
+        );
+      }
+    }
+    const count = { blue: counted('blue').length, green: counted('green').length };
+    const per = planWeights(requested, count);
+    const reached = shares({ blue: per.blue * count.blue, green: per.green * count.green });
+    if (Math.abs(reached.green - requested.green) > 1) {
+      // integer weights 1..256 cannot make this split with these server counts: say so before writing
+      throw new Error(
+        `${describeSplit(requested)} cannot be split evenly over ${count.blue} blue and ${count.green} green server(s) on ${instance.where}: ` +
+          `with weights 1 to 256 the closest is ${describeSplit(reached)}; use steps nearer the middle (like 5% rather than 1%), or fewer servers per slot`,
+      );
+    }
+    const target = (s: ServerView) => (atRest || s.eligible ? per[s.slot] : 0);
+
+    const now = shares(weightSums(servers));
+    const nowTotal = weightSums(servers);
+    const gaining: Slot =
+      nowTotal.blue + nowTotal.green === 0
+        ? requested.green >= requested.blue
+          ? 'green'
+          : 'blue'
+        : requested.green > now.green
+          ? 'green'
+          : 'blue';
+    const all = [...servers[gaining], ...servers[otherSlot(gaining)]];
+    const raised = all.filter((s) => target(s) > 0 && s.slot === gaining);
+    const rest = all.filter((s) => !raised.includes(s));
+    const line = [...raised, ...rest].map((s) => `set weight ${serverName(s)} ${target(s)}`).join('; ');
+    await instance.run(line);
+    return this.reading(instance);
   }
 
   /**
-   * Lifts Glidepath's own mark: only from a server in the state the mark put it in, with the note
-   * naming it. An operator's MAINT and a DOWN server are never lifted.
+   * Drains the servers of a rolled-back version on every instance: they have weight 0 already, and
+   * DRAIN makes read() report the slot ineligible, so a later manual rollback refuses to send traffic
+   * to it. The note goes into a process variable beside it on each instance: the drain alone cannot
+   * tell Glidepath's mark from an operator's.
+   */
+  async reject(slot: Slot, note?: RejectionNote): Promise<void> {
+    const fields = note ? noteFields(note) : { run: '', at: '', reason: '' };
+    const value = [slot, fields.run, fields.at, fields.reason].map((f) => escapeNote(f, NOTE_SAFE)).join('+');
+    await this.onEach(async (i) => {
+      await i.setState((await i.slots(this.provider))[slot], MARK_STATE);
+      await i.setVar(this.rejectedVar, value);
+    });
+  }
+
+  /**
+   * The mark as the instances keep it. An instance that lost it (reloaded) does not hide it on the
+   * others; two instances naming different slots are a contradiction to resolve by hand.
+   */
+  async rejected(): Promise<Rejection | undefined> {
+    const values = await this.onEach((i) => i.getVar(this.rejectedVar));
+    const marks = values.flatMap((value, n) => {
+      const [slot, run, at, reason] = (value ?? '').split('+').map(unescapeNote);
+      if (slot !== 'blue' && slot !== 'green') return [];
+      const note = noteFrom({ run, at, reason });
+      const mark: Rejection = note ? { slot, note } : { slot };
+      return [{ name: this.instances[n]!.name, mark }];
+    });
+    const slots = new Set(marks.map((m) => m.mark.slot));
+    if (slots.size > 1) {
+      throw new Error(
+        `the HAProxy instances mark different slots rejected: ${marks.map((m) => `${m.name} ${m.mark.slot}`).join(', ')}`,
+      );
+    }
+    return marks[0]?.mark;
+  }
+
+  /**
+   * Lifts Glidepath's own mark on every instance: only from servers in the state the mark put them
+   * in, with the note naming the slot. An operator's MAINT and a slot whose servers are all DOWN are
+   * never lifted.
    */
   async lift(slot: Slot): Promise<void> {
-    const ref = refText(this.provider[slot]);
+    const what = slotText(this.provider[slot]);
     if ((await this.rejected())?.slot !== slot)
-      throw new Error(`Glidepath has no rejected mark on ${ref} to lift`);
-    const rows = parseShowStat(await this.send(SHOW_SERVER_STATS));
-    const status = (
-      findServerRow(rows, this.provider[slot], inputOf(slot), this.provider.socket).status ?? ''
-    ).trim();
-    if (/^MAINT/.test(status))
-      throw new Error(
-        `${ref} is in MAINT, an operator's maintenance that Glidepath never lifts; bring it back by hand first`,
-      );
-    if (/^DOWN/.test(status))
-      throw new Error(`${ref} is DOWN: its health check fails, so it cannot take traffic`);
-    await this.setState(slot, 'ready');
-    await this.setVar(this.rejectedVar, '');
+      throw new Error(`Glidepath has no rejected mark on ${what} to lift`);
+    const all = await this.onEach(async (i) => ({ i, servers: (await i.slots(this.provider))[slot] }));
+    for (const { i, servers } of all) {
+      const maint = servers.filter((s) => /^MAINT/.test(s.status));
+      if (maint.length > 0)
+        throw new Error(
+          `${maint.map(serverName).join(', ')} ${maint.length > 1 ? 'are' : 'is'} in MAINT on ${i.where}, an operator's maintenance that Glidepath never lifts; bring ${maint.length > 1 ? 'them' : 'it'} back by hand first`,
+        );
+      if (servers.every((s) => /^DOWN/.test(s.status)))
+        throw new Error(`${what} is DOWN on ${i.where}: its health check fails, so it cannot take traffic`);
+    }
+    await this.onEach(async (i) => {
+      await i.setState((await i.slots(this.provider))[slot], 'ready');
+      await i.setVar(this.rejectedVar, '');
+    });
   }
 
-  /** A drained or maintained server takes no balanced traffic whatever its weight: ready it before a shift. */
+  /** A drained or maintained server takes no balanced traffic whatever its weight: ready them before a shift. */
   async prepare(slot: Slot): Promise<void> {
-    await this.setState(slot, 'ready');
+    await this.onEach(async (i) => i.setState((await i.slots(this.provider))[slot], 'ready'));
     // a new version is going there: the mark and its note no longer describe it
-    if ((await this.rejected())?.slot === slot) await this.setVar(this.rejectedVar, '');
+    if ((await this.rejected())?.slot === slot) await this.onEach((i) => i.setVar(this.rejectedVar, ''));
   }
 
+  /**
+   * Each slot's state for `status`: its servers' states (`UP`, `2 UP, 1 DOWN`), each server and
+   * its check in the detail, and each instance's when they differ.
+   */
   async slotStates(): Promise<Partial<Record<Slot, SlotState>>> {
-    const rows = parseShowStat(await this.send(SHOW_SERVER_STATS));
+    const all = await this.onEach((i) => i.slots(this.provider));
     const out: Partial<Record<Slot, SlotState>> = {};
     for (const slot of SLOTS) {
-      const ref = this.provider[slot];
-      const row = findServerRow(rows, ref, inputOf(slot), this.provider.socket);
-      const check = row.check_status ? `, check ${row.check_status}` : '';
-      out[slot] = { state: (row.status ?? '').trim() || 'unknown', detail: `${refText(ref)}${check}` };
+      const per = all.map((servers) => servers[slot]);
+      const describe = (servers: ServerView[]) =>
+        servers
+          .map(
+            (s) =>
+              `${serverName(s)}${servers.length > 1 ? ` ${s.status}` : ''}${s.row.check_status ? `, check ${s.row.check_status}` : ''}`,
+          )
+          .join('; ');
+      const details = per.map(describe);
+      const sameEverywhere =
+        details.every((d) => d === details[0]) && per.every((p) => stateWord(p) === stateWord(per[0]!));
+      out[slot] = sameEverywhere
+        ? { state: stateWord(per[0]!), detail: details[0]! }
+        : {
+            state: [...new Set(per.map(stateWord))].join(' / '),
+            detail: `the instances differ: ${per.map((p, n) => `${this.instances[n]!.name}: ${stateWord(p)} (${details[n]})`).join('; ')}`,
+          };
     }
     return out;
   }
 
   /**
-   * The deploy's target slot, kept in HAProxy itself as a process-wide variable so a later promote
-   * or abort job tells the new slot from the old one at any split. `set var` is an experimental-mode
-   * CLI command in 2.6 (admin level is enough); like runtime weights it is lost on reload.
+   * The deploy's target slot, kept in HAProxy itself as a process-wide variable on every instance, so
+   * a later promote or abort job tells the new slot from the old one at any split. Lost on reload.
+   * When some instances refuse it, the others are cleared again: a half-written note would name a
+   * target to a later job that no deploy has.
    */
   async markTarget(slot: Slot | undefined): Promise<void> {
-    await this.setVar(this.targetVar, slot ?? 'none');
+    const value = slot ?? 'none';
+    const settled = await Promise.allSettled(this.instances.map((i) => i.setVar(this.targetVar, value)));
+    const failed = settled.flatMap((r) => (r.status === 'rejected' ? [message(r.reason)] : []));
+    if (failed.length === 0) return;
+    if (slot !== undefined) {
+      await Promise.allSettled(
+        this.instances
+          .filter((_, n) => settled[n]!.status === 'fulfilled')
+          .map((i) => i.setVar(this.targetVar, 'none')),
+      );
+    }
+    throw new Error(failed.join('; '));
   }
 
   async markedTarget(): Promise<Slot | undefined> {
-    const value = await this.getVar(this.targetVar);
-    return value === 'blue' || value === 'green' ? value : undefined;
+    const values = await this.onEach((i) => i.getVar(this.targetVar));
+    const named = values.map((v, n) => ({
+      name: this.instances[n]!.name,
+      slot: v === 'blue' || v === 'green' ? (v as Slot) : undefined,
+    }));
+    const slots = [...new Set(named.flatMap((v): Slot[] => (v.slot ? [v.slot] : [])))];
+    if (slots.length > 1) {
+      throw new Error(
+        `the HAProxy instances name different deploy targets: ${named.map((v) => `${v.name} ${v.slot ?? 'none'}`).join(', ')}`,
+      );
+    }
+    return slots[0];
   }
 
   /** one variable per backend: several services may share an HAProxy */
@@ -213,67 +436,16 @@ export class HaproxyRouter implements TrafficRouter {
   private get backendVar(): string {
     return this.provider.blue.backend.replace(/[^A-Za-z0-9_]/g, '_');
   }
+}
 
-  /** `value` must be VAR_SAFE characters (or escaped into them); '' empties the variable */
-  private async setVar(name: string, value: string): Promise<void> {
-    const line = `experimental-mode on; set var ${name} str(${value})`;
-    const reply = (await this.send(line)).trim();
-    if (reply !== '')
-      throw new Error(`HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${reply}`);
-  }
+/** `UP` when every server of the slot reads the same, else `1 UP, 1 DOWN` */
+function stateWord(servers: ServerView[]): string {
+  const counts = new Map<string, number>();
+  for (const s of servers) counts.set(s.status || 'unknown', (counts.get(s.status || 'unknown') ?? 0) + 1);
+  if (counts.size === 1) return [...counts.keys()][0]!;
+  return [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+}
 
-  private async getVar(name: string): Promise<string | undefined> {
-    const reply = await this.send(`get var ${name}`);
-    return /value=<([^>]*)>/.exec(reply)?.[1];
-  }
-
-  private async setState(slot: Slot, state: 'ready' | typeof MARK_STATE): Promise<void> {
-    const line = `set server ${refText(this.provider[slot])} state ${state}`;
-    const reply = (await this.send(line)).trim();
-    if (reply !== '') {
-      throw new Error(`HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${reply}`);
-    }
-  }
-
-  async set(requested: Weights): Promise<RouterState> {
-    validate(requested);
-    const target = toAbsolute(requested);
-    const { blue, green } = this.provider;
-
-    // Which slot gains decides the order; the current weights come from `get weight`, whose
-    // reply is HAProxy's own text (e.g. `No such server.`) when a target is wrong.
-    const [curBlue, curGreen] = await Promise.all([
-      this.send(`get weight ${refText(blue)}`).then((r) =>
-        parseGetWeight(r, blue, 'blue', this.provider.socket),
-      ),
-      this.send(`get weight ${refText(green)}`).then((r) =>
-        parseGetWeight(r, green, 'green', this.provider.socket),
-      ),
-    ]);
-    const curSum = curBlue + curGreen;
-    const curGreenPct = curSum === 0 ? 0 : (curGreen / curSum) * 100;
-    // Raise the gaining server before lowering the losing one, in one line, so no instant has
-    // both at 0. With nothing to compare (both 0 now), the larger target goes first for the same reason.
-    const greenFirst = curSum === 0 ? target.green >= target.blue : target.green > curGreenPct;
-    const cmds = [
-      `set weight ${refText(green)} ${target.green}`,
-      `set weight ${refText(blue)} ${target.blue}`,
-    ];
-    const line = (greenFirst ? cmds : cmds.reverse()).join('; ');
-
-    const reply = await this.send(line);
-    // success is an empty answer per command; anything else is HAProxy's own words, kept verbatim
-    // (one answer per refused command, joined on one line for the log)
-    const answers = reply
-      .split(/\n\s*\n/)
-      .map((a) => a.trim())
-      .filter((a) => a !== '');
-    if (answers.length > 0) {
-      throw new Error(
-        `HAProxy at ${formatAddress(this.provider.socket)} refused "${line}": ${answers.join(' / ')} ` +
-          '(commands before the refused one may have applied; read the weights back)',
-      );
-    }
-    return this.read();
-  }
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
