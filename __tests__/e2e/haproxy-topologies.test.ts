@@ -256,6 +256,24 @@ describe.skipIf(!available)('bundled action: two HAProxy instances as one deploy
       /\(on each of 2 instances: web\/blue weight 90 \(90%\) UP, web\/green weight 10 \(10%\) UP\)/,
     );
 
+    // status shows each instance; after a hand edit on one, it says they disagree, and a deploy refuses
+    const st = await runBundle({ ...inputs, command: 'status' });
+    expect(st.outputs.result, st.stdout).toBe('unchanged');
+    expect(st.stdout).toContain('2 instances, all alike:');
+    for (const lb of lbs) expect(st.stdout).toContain(`${lb.socketPath}: blue 0% / green 100%`);
+    await sendCommand(lbs[1]!.socketAddress, 'set weight web/blue 10; set weight web/green 90');
+    const st2 = await runBundle({ ...inputs, command: 'status' });
+    expect(st2.stdout).toContain('2 instances, which DISAGREE:');
+    expect(st2.outputs['rollback-reason']).toBe(
+      `the HAProxy instances disagree: ${lbs[0]!.socketPath} reads blue 0% / green 100%, ${lbs[1]!.socketPath} reads blue 10% / green 90%: ` +
+        "put every instance on one split first (command abort does it while a deploy's note names its target), or set the weights alike by hand",
+    );
+    const refused = await runBundle(inputs);
+    expect(refused.outputs.result).toBe('failed');
+    expect(refused.outputs['rollback-reason']).toMatch(/^the HAProxy instances disagree/);
+    expect(await weightsOn(lbs[0]!)).toEqual({ blue: 0, green: 100 });
+    await sendCommand(lbs[1]!.socketAddress, 'set weight web/green 100; set weight web/blue 0');
+
     // the next version (on blue) answers 30% 500s: back to green on both
     blue.set({ errorRate: 0.3 });
     const loads2 = await Promise.all(lbs.map((l) => startLoad(l.frontendUrl, { concurrency: 2 })));
@@ -266,6 +284,20 @@ describe.skipIf(!available)('bundled action: two HAProxy instances as one deploy
     for (const lb of lbs) expect(await weightsOn(lb)).toEqual({ blue: 0, green: 100 });
     expect((await router().read()).ineligible).toEqual(['blue']);
   }, 120_000);
+
+  it('a held deploy one instance lost (reset by hand): promote refuses, abort puts both back on blue', async () => {
+    const inputs = await start();
+    const held = await runBundle({ ...inputs, 'hold-at': '10', 'min-requests': '0' });
+    expect(held.outputs.result, held.stdout).toBe('held');
+    await sendCommand(lbs[1]!.socketAddress, 'set weight web/blue 100; set weight web/green 0');
+    const promote = await runBundle({ ...inputs, command: 'promote' });
+    expect(promote.outputs.result).toBe('failed');
+    expect(promote.outputs['rollback-reason']).toMatch(/^the HAProxy instances disagree/);
+    const abort = await runBundle({ ...inputs, command: 'abort' });
+    expect(abort.outputs.result, abort.stdout).toBe('aborted');
+    for (const lb of lbs) expect(await weightsOn(lb)).toEqual({ blue: 100, green: 0 });
+    expect((await router().read()).ineligible).toEqual(['green']);
+  }, 60_000);
 
   it('an instance that does not answer before the start: the deploy is refused naming it, nothing moves', async () => {
     const inputs = await start();

@@ -201,6 +201,8 @@ async function snapshot(
       ? { split: { live: reading.live, target: reading.target, known: marked ? 'note' : 'hold-at' } }
       : {}),
     ...(reading.kind === 'invalid' || reading.kind === 'ambiguous' ? { problem: reading.message } : {}),
+    ...(state.instances ? { instances: state.instances } : {}),
+    ...(state.disagreement ? { disagree: true } : {}),
     ...(rejected ? { rejected } : {}),
     lock: router.lockHolder ? (holder ?? 'free') : 'none',
     ...(reading.kind === 'at-rest' && marked === otherSlot(reading.live) ? { undone: marked } : {}),

@@ -36,7 +36,7 @@ export function readSlots(
     // several load balancers moved as one (HAProxy instances) must read alike before anything moves
     return {
       kind: 'invalid',
-      message: `${state.disagreement}; nothing was moved: put every instance back on one split first (command abort does it while a deploy's note names its target), or set the weights alike by hand`,
+      message: `${state.disagreement}: put every instance on one split first (command abort does it while a deploy's note names its target), or set the weights alike by hand`,
     };
   }
   if (blue <= 0 && green <= 0) {

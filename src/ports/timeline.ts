@@ -3,7 +3,15 @@ import type { Command, HookName, Slot } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
 import type { Verdict } from '../judge/types.js';
 import type { HookResult } from './hooks.js';
-import type { LockHolder, Rejection, RouterState, SlotNames, SlotState, Weights } from './traffic.js';
+import type {
+  InstanceState,
+  LockHolder,
+  Rejection,
+  RouterState,
+  SlotNames,
+  SlotState,
+  Weights,
+} from './traffic.js';
 
 export type Result =
   | 'promoted'
@@ -69,6 +77,10 @@ export interface StatusSnapshot {
   undone?: Slot;
   /** the provider is the user's command: no notes, no lock */
   provider?: string;
+  /** several load balancers moved as one (HAProxy instances): each as read */
+  instances?: InstanceState[];
+  /** those load balancers do not all read the same split (`problem` says how) */
+  disagree?: boolean;
 }
 
 export type TimelineEvent = { at: number } & (

@@ -56,9 +56,11 @@ export function nextCommands(s: StatusSnapshot, now: number, names?: SlotNames):
     );
   if (s.problem) {
     out.push(
-      s.split === undefined && s.weights.blue > 0 && s.weights.green > 0
-        ? 'give promote or abort the held weight as hold-at, or set the weights by hand'
-        : 'set the weights by hand: no slot is live',
+      s.disagree
+        ? 'abort puts every instance back on the live slot while a deploy’s note names its target; else set the weights alike by hand'
+        : s.split === undefined && s.weights.blue > 0 && s.weights.green > 0
+          ? 'give promote or abort the held weight as hold-at, or set the weights by hand'
+          : 'set the weights by hand: no slot is live',
     );
     return out;
   }
@@ -97,6 +99,21 @@ export function nextCommands(s: StatusSnapshot, now: number, names?: SlotNames):
   return out;
 }
 
+/**
+ * Several load balancers moved as one (HAProxy instances): each one's split and servers, and
+ * whether they agree.
+ */
+function instanceLines(s: StatusSnapshot): string[] {
+  if (!s.instances || s.instances.length < 2) return [];
+  return [
+    `${s.instances.length} instances, ${s.disagree ? 'which DISAGREE' : 'all alike'}:`,
+    ...s.instances.map(
+      (i) =>
+        `${i.name}: blue ${formatPercent(i.weights.blue)} / green ${formatPercent(i.weights.green)}${i.detail ? ` (${i.detail})` : ''}`,
+    ),
+  ];
+}
+
 /** The status as log lines: one row per slot, then the mark, the lock and the next commands. */
 export function statusLines(s: StatusSnapshot, now: number, names?: SlotNames): string[] {
   const rows = SLOTS.map((slot) => [
@@ -110,6 +127,7 @@ export function statusLines(s: StatusSnapshot, now: number, names?: SlotNames): 
     (r) => `  ${r[0]!.padEnd(width(0))}  ${r[1]!.padStart(width(1))}  ${r[2]!.padEnd(width(2))}  ${r[3]}`,
   );
   if (s.problem) lines.push(`  ${s.problem}`);
+  for (const i of instanceLines(s)) lines.push(`  ${i}`);
   if (s.rejected && !(s.live && s.rejected.slot === otherSlot(s.live)))
     lines.push(`  rejected mark on ${slotLabel(s.rejected.slot, names)}: ${describeRejection(s.rejected)}`);
   lines.push(`  lock: ${lockText(s, now)}`);
@@ -135,6 +153,8 @@ export function statusMarkdown(s: StatusSnapshot, now: number, names?: SlotNames
     '',
   ];
   if (s.problem) out.push(`**${escapeInline(s.problem)}**`, '');
+  const [head, ...each] = instanceLines(s);
+  if (head) out.push(escapeInline(head), '', ...each.map((i) => `- ${escapeInline(i)}`), '');
   if (s.rejected && !(s.live && s.rejected.slot === otherSlot(s.live)))
     out.push(
       `Rejected mark on ${escapeInline(slotLabel(s.rejected.slot, names))}: ${escapeInline(describeRejection(s.rejected))}`,

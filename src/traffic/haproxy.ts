@@ -338,13 +338,14 @@ export class HaproxyRouter implements TrafficRouter {
       throw new Error(`Glidepath has no rejected mark on ${what} to lift`);
     const all = await this.onEach(async (i) => ({ i, servers: (await i.slots(this.provider))[slot] }));
     for (const { i, servers } of all) {
+      const on = this.instances.length > 1 ? ` on ${i.where}` : '';
       const maint = servers.filter((s) => /^MAINT/.test(s.status));
       if (maint.length > 0)
         throw new Error(
-          `${maint.map(serverName).join(', ')} ${maint.length > 1 ? 'are' : 'is'} in MAINT on ${i.where}, an operator's maintenance that Glidepath never lifts; bring ${maint.length > 1 ? 'them' : 'it'} back by hand first`,
+          `${maint.map(serverName).join(', ')} ${maint.length > 1 ? 'are' : 'is'} in MAINT${on}, an operator's maintenance that Glidepath never lifts; bring ${maint.length > 1 ? 'them' : 'it'} back by hand first`,
         );
       if (servers.every((s) => /^DOWN/.test(s.status)))
-        throw new Error(`${what} is DOWN on ${i.where}: its health check fails, so it cannot take traffic`);
+        throw new Error(`${what} is DOWN${on}: its health check fails, so it cannot take traffic`);
     }
     await this.onEach(async (i) => {
       await i.setState((await i.slots(this.provider))[slot], 'ready');
