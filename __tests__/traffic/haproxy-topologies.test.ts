@@ -2,6 +2,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyRouter, type HaproxyProvider } from '../../src/traffic/haproxy.js';
 import { HaproxyStatsCheck } from '../../src/checks/haproxy-stats.js';
+import { haproxyServerPairs } from '../../src/checks/paired-probe.js';
+import { sendCommand } from '../../src/traffic/haproxy-socket.js';
 import { PartialWrite } from '../../src/ports/traffic.js';
 import type { Signal } from '../../src/judge/types.js';
 import type { SocketAddress } from '../../src/config/types.js';
@@ -282,9 +284,10 @@ describe('HaproxyStatsCheck over servers and instances', () => {
     const signals = (await check.collect(ctx(2))) as Traffic[];
     const green = signals.find((s) => s.slot === 'green')!;
     const blue = signals.find((s) => s.slot === 'blue')!;
-    expect(green).toMatchObject({ requests: 100, errors5xx: 4 });
-    // (30·10 + 10·50 + 60·20) / 100 = 20 ms: never a sum, never a plain mean of the servers' means
-    expect(green.meanLatencyMs).toBeCloseTo(20, 10);
+    // a broken-off response (eresp) is a request and a failed one
+    expect(green).toMatchObject({ requests: 101, errors5xx: 4 });
+    // (30·10 + 11·50 + 60·20) / 101 ms: never a sum, never a plain mean of the servers' means
+    expect(green.meanLatencyMs).toBeCloseTo(2050 / 101, 10);
     expect(blue).toMatchObject({ requests: 1000, errors5xx: 2 });
     expect(blue.meanLatencyMs).toBeCloseTo(6, 10);
   });
@@ -343,6 +346,30 @@ describe.skipIf(!haproxyAvailable())('real HAProxy: two servers per slot, two in
       `measured split per server (400 keep-alive requests per step and instance):\n${measured.join('\n')}`,
     );
     await router.set({ blue: 100, green: 0 });
+  });
+
+  it('paired probes go round the servers of both slots, leaving out one that cannot take traffic', async () => {
+    const p = provider(lbs.map((l) => l.socketAddress));
+    const target = { url: 'http://shop.test/health?x=1', expect: [{ min: 200, max: 299 }], text: '' };
+    const port = (name: string) => apps[NAMES.indexOf(name)]!.port;
+    const url = (name: string) => `http://127.0.0.1:${port(name)}/health?x=1`;
+    const found = await haproxyServerPairs(p, [target])();
+    expect(found.notes).toEqual([]);
+    expect(found.pairs.map((x) => x.urls)).toEqual([
+      { blue: url('blue1'), green: url('green1') },
+      { blue: url('blue2'), green: url('green2') },
+    ]);
+    expect(found.pairs[0]!.headers).toEqual({ host: 'shop.test' });
+    await sendCommand(lbs[0]!.socketAddress, 'set server web/green2 state maint');
+    try {
+      const fewer = await haproxyServerPairs(p, [target])();
+      expect(fewer.pairs.map((x) => x.urls)).toEqual([
+        { blue: url('blue1'), green: url('green1') },
+        { blue: url('blue2'), green: url('green1') },
+      ]);
+    } finally {
+      await sendCommand(lbs[0]!.socketAddress, 'set server web/green2 state ready');
+    }
   });
 
   it('one instance gone: read() refuses naming it, set() still restores the other and names the one missed', async () => {
