@@ -682,6 +682,7 @@ describe('parseInputs: valid inputs', () => {
       hooks: {},
       hookTimeoutMs: 600_000,
       keepPreviousMs: 0,
+      drainTimeoutMs: 30_000,
       timeoutMs: 3_600_000,
       failOnRollback: true,
       force: false,

@@ -27,6 +27,7 @@ export function configWith(overrides: Partial<Config> = {}): Config {
     hooks: {},
     hookTimeoutMs: 10 * MIN,
     keepPreviousMs: 0,
+    drainTimeoutMs: 30_000,
     timeoutMs: 60 * MIN,
     failOnRollback: true,
     force: false,

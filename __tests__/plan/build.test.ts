@@ -110,6 +110,7 @@ describe('buildPlan: phases around the shifts', () => {
       'shift',
       'shift',
       'keep-previous',
+      'drain',
       'cleanup',
     ]);
     expect(plan.phases[0]).toEqual({ kind: 'backup', command: 'pg_dump > b.sql' });
@@ -120,8 +121,9 @@ describe('buildPlan: phases around the shifts', () => {
       smoke: './smoke.sh',
     });
     expect(plan.phases[6]).toEqual({ kind: 'keep-previous', holdMs: 10 * MIN });
-    expect(plan.phases[7]).toEqual({ kind: 'cleanup', command: './cleanup.sh' });
-    expect(plan.totalMs).toBe(3 * 5 * MIN + 10 * MIN);
+    expect(plan.phases[7]).toEqual({ kind: 'drain', holdMs: 30_000 });
+    expect(plan.phases[8]).toEqual({ kind: 'cleanup', command: './cleanup.sh' });
+    expect(plan.totalMs).toBe(3 * 5 * MIN + 10 * MIN + 30_000);
   });
 
   it('has only shifts when no hooks, no pre-traffic URLs and no keep-previous', () => {
@@ -259,7 +261,7 @@ describe('buildPlan: hold-at', () => {
   it('ignoreHoldAt plans the whole way', () => {
     const plan = buildPlan(configWith({ ...full, holdAt: 10 }), { ignoreHoldAt: true });
     expect(weightsOf(plan.phases)).toEqual([10, 50, 100]);
-    expect(kinds(plan.phases).slice(-2)).toEqual(['keep-previous', 'cleanup']);
+    expect(kinds(plan.phases).slice(-3)).toEqual(['keep-previous', 'drain', 'cleanup']);
     expect(plan.holdAt).toBeUndefined();
   });
 });
@@ -276,10 +278,11 @@ describe('continuePlan / promotePlan', () => {
 
   it('keeps the shifts above the held weight and the tail, renumbered', () => {
     const plan = continuePlan(buildPlan(cfg, { ignoreHoldAt: true }), 40);
-    expect(kinds(plan.phases)).toEqual(['shift', 'shift', 'shift', 'keep-previous', 'cleanup']);
+    expect(kinds(plan.phases)).toEqual(['shift', 'shift', 'shift', 'keep-previous', 'drain', 'cleanup']);
     expect(weightsOf(plan.phases)).toEqual([60, 80, 100]);
     expect(shifts(plan.phases).map((s) => `${s.step}/${s.of}`)).toEqual(['1/3', '2/3', '3/3']);
-    expect(plan.totalMs).toBe(3 * MIN + 2 * MIN);
+    // drain-timeout (30 s by default) counts as its longest
+    expect(plan.totalMs).toBe(3 * MIN + 2 * MIN + 30_000);
     expect(plan.holdAt).toBeUndefined();
   });
 
@@ -292,7 +295,7 @@ describe('continuePlan / promotePlan', () => {
   });
 
   it('from 100 only the tail remains', () => {
-    expect(kinds(promotePlan(cfg, 100).phases)).toEqual(['keep-previous', 'cleanup']);
+    expect(kinds(promotePlan(cfg, 100).phases)).toEqual(['keep-previous', 'drain', 'cleanup']);
   });
 
   it('refuses a plan that itself stops at hold-at, saying how to build the right one', () => {

@@ -95,7 +95,8 @@ describe('planner properties', () => {
       fc.property(configArb, (config) => {
         const plan = buildPlan(config);
         const sum = plan.phases.reduce(
-          (a, p) => a + (p.kind === 'shift' || p.kind === 'keep-previous' ? p.holdMs : 0),
+          (a, p) =>
+            a + (p.kind === 'shift' || p.kind === 'keep-previous' || p.kind === 'drain' ? p.holdMs : 0),
           0,
         );
         expect(plan.totalMs).toBe(sum);

@@ -338,6 +338,13 @@ export const INPUTS = [
       'How long the previous slot is kept as it is after promotion before cleanup-command runs, like 30m.',
   },
   {
+    name: 'drain-timeout',
+    default: '30s',
+    secret: false,
+    description:
+      "After promotion and keep-previous, how long cleanup-command waits for the previous slot's open sessions to end (HAProxy scur of its server reaching 0), like 30s; where the load balancer cannot count them (ALB, Lambda, provider command) it waits this long. 0s runs cleanup at once.",
+  },
+  {
     name: 'timeout',
     default: '60m',
     secret: false,

@@ -27,3 +27,9 @@ export const TARGET_HEALTH_WAIT_MS = 5 * 60_000;
  * gets this much, so the report is still written.
  */
 export const ROLLBACK_HOOK_WHEN_CANCELLED_MS = 5_000;
+
+/** How often the previous slot's open sessions are read while cleanup waits for them (HAProxy: one `show stat`). */
+export const DRAIN_POLL_MS = 250;
+
+/** While cleanup waits for open sessions, a progress line this often. */
+export const DRAIN_PROGRESS_MS = 5_000;

@@ -255,7 +255,7 @@ function readAlarms(r: InputReader): string[] {
 
 type RunBounds = Pick<
   Config,
-  'hooks' | 'hookTimeoutMs' | 'keepPreviousMs' | 'timeoutMs' | 'failOnRollback' | 'force'
+  'hooks' | 'hookTimeoutMs' | 'keepPreviousMs' | 'drainTimeoutMs' | 'timeoutMs' | 'failOnRollback' | 'force'
 >;
 
 function readRunBounds(r: InputReader): RunBounds | undefined {
@@ -267,6 +267,7 @@ function readRunBounds(r: InputReader): RunBounds | undefined {
     hooks,
     hookTimeoutMs: readDuration(r, 'hook-timeout', 'positive'),
     keepPreviousMs: readDuration(r, 'keep-previous', 'non-negative'),
+    drainTimeoutMs: readDuration(r, 'drain-timeout', 'non-negative'),
     timeoutMs: readDuration(r, 'timeout', 'positive'),
     failOnRollback: readBoolean(r, 'fail-on-rollback'),
     force: readBoolean(r, 'force'),

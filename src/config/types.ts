@@ -165,6 +165,8 @@ export interface Config {
   hooks: Partial<Record<HookName, string>>;
   hookTimeoutMs: number;
   keepPreviousMs: number;
+  /** after a promotion, how long cleanup-command waits for the previous slot's open sessions to end */
+  drainTimeoutMs: number;
   timeoutMs: number;
   failOnRollback: boolean;
   /** rollback may lift Glidepath's own rejected mark (other commands ignore it, with a warning) */

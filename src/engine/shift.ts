@@ -9,6 +9,7 @@ import { holdStep } from './hold.js';
 import { DeployJudge } from '../judge/deploy-judge.js';
 import { judgeSetup } from '../judge/setup.js';
 import { putBack } from './put-back.js';
+import { drainPrevious } from './drain.js';
 import {
   failed,
   label,
@@ -130,8 +131,11 @@ class Shift {
       case 'shift':
         return this.step(phase);
       case 'keep-previous':
+      case 'drain':
       case 'cleanup':
         return undefined; // only after a promotion
+      case 'bake':
+        return undefined; // provider none only (engine/in-place.ts)
     }
   }
 
@@ -336,6 +340,8 @@ class Shift {
             detail: phaseDetail(phase, label(deps, target)),
           });
           await clock.sleep(phase.holdMs, deps.signal);
+        } else if (phase.kind === 'drain') {
+          await drainPrevious(deps, live, phase.holdMs);
         } else if (phase.kind === 'cleanup') {
           timeline.add({ at: clock.now(), type: 'phase', name: 'cleanup' });
           const r = await runHook(deps, 'cleanup', { target, live: target, weight: 100, previous: live });

@@ -50,7 +50,11 @@ export function buildPlan(config: Config, options: BuildOptions = {}): Plan {
   // a held run leaves both slots serving; keep-previous and cleanup belong to `promote`
   if (holdAt === undefined) {
     if (config.keepPreviousMs > 0) phases.push({ kind: 'keep-previous', holdMs: config.keepPreviousMs });
-    if (hooks.cleanup) phases.push({ kind: 'cleanup', command: hooks.cleanup });
+    if (hooks.cleanup) {
+      // sessions still open on the old slot (WebSockets, long responses) would be cut by the cleanup
+      if (config.drainTimeoutMs > 0) phases.push({ kind: 'drain', holdMs: config.drainTimeoutMs });
+      phases.push({ kind: 'cleanup', command: hooks.cleanup });
+    }
   }
 
   return {
@@ -75,7 +79,9 @@ export function continuePlan(plan: Plan, fromWeight: number): Plan {
   const shifts = plan.phases.filter(
     (p): p is Extract<Phase, { kind: 'shift' }> => p.kind === 'shift' && p.weight > fromWeight,
   );
-  const tail = plan.phases.filter((p) => p.kind === 'keep-previous' || p.kind === 'cleanup');
+  const tail = plan.phases.filter(
+    (p) => p.kind === 'keep-previous' || p.kind === 'drain' || p.kind === 'cleanup',
+  );
   const phases: Phase[] = [...shifts.map((p, i) => ({ ...p, step: i + 1, of: shifts.length })), ...tail];
   return { strategy: plan.strategy, phases, totalMs: totalOf(phases) };
 }

@@ -20,6 +20,11 @@ export type Phase =
    */
   | { kind: 'bake'; holdMs: number; checks: string[] }
   | { kind: 'keep-previous'; holdMs: number }
+  /**
+   * before cleanup-command: wait for the previous slot's open sessions to end, at most `holdMs`
+   * (drain-timeout); counted in the total as its longest
+   */
+  | { kind: 'drain'; holdMs: number }
   | { kind: 'cleanup'; command?: string };
 
 export interface Plan {

@@ -170,6 +170,12 @@ export interface TrafficRouter {
    * throw ends the deploy with its message, which names the input to fix.
    */
   stage?(target: Slot, deployed: boolean, signal?: AbortSignal): Promise<void>;
+  /**
+   * optional: how many sessions the slot has open now (HAProxy `scur` of its server), so cleanup of
+   * the previous slot waits for them to end; routers that cannot count them leave it out, and
+   * cleanup then waits drain-timeout. A router over several servers or load balancers sums them.
+   */
+  openSessions?(slot: Slot): Promise<number>;
   close?(): Promise<void>;
 }
 

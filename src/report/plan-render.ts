@@ -44,6 +44,8 @@ export function renderPhaseLine(phase: Phase): string {
       }`;
     case 'keep-previous':
       return `keep-previous · old slot kept ${formatDuration(phase.holdMs)} for an instant switch back`;
+    case 'drain':
+      return `drain · cleanup waits for the old slot's open sessions to end, at most ${formatDuration(phase.holdMs)} (drain-timeout)`;
     case 'cleanup':
       return phase.command ? `cleanup · cleanup-command: ${shortCommand(phase.command)}` : 'cleanup';
   }
@@ -126,6 +128,13 @@ function tableCells(p: Phase, inPlace: boolean): [string, string, string, string
         '100%',
         formatDuration(p.holdMs),
         'old slot kept up for an instant switch back',
+      ];
+    case 'drain':
+      return [
+        'drain',
+        '100%',
+        `≤ ${formatDuration(p.holdMs)}`,
+        "old slot's open sessions end (drain-timeout)",
       ];
     case 'cleanup':
       return ['cleanup', '100%', none, p.command ? `cleanup-command ${codeCell(p.command)}` : none];

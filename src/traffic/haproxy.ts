@@ -214,6 +214,25 @@ export class HaproxyRouter implements TrafficRouter {
     }
   }
 
+  /**
+   * `scur` of the slot's servers summed over every instance: client sessions still attached to the
+   * slot (WebSockets, long responses), which cleanup of the previous slot waits for.
+   */
+  async openSessions(slot: Slot): Promise<number> {
+    const read = await this.onEach((i) => i.slots(this.provider));
+    let total = 0;
+    read.forEach((servers, n) => {
+      for (const s of servers[slot]) {
+        const scur = s.row.scur ?? '';
+        const count = Number(scur);
+        if (scur === '' || !Number.isFinite(count))
+          throw new Error(`${this.instances[n]!.where}: unreadable scur "${scur}" for ${serverName(s)}`);
+        total += count;
+      }
+    });
+    return total;
+  }
+
   async set(requested: Weights): Promise<RouterState> {
     validate(requested);
     const settled = await Promise.allSettled(this.instances.map((i) => this.setOn(i, requested)));
