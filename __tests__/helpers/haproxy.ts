@@ -70,6 +70,8 @@ export interface HaproxyOptions {
   socket: 'unix' | 'tcp';
   /** `balance` line of backend web; default roundrobin */
   balance?: string;
+  /** the backend's name; default web */
+  backend?: string;
 }
 
 export interface RunningHaproxy {
@@ -193,9 +195,9 @@ export async function startHaproxy(opts: HaproxyOptions): Promise<RunningHaproxy
     '',
     'frontend fe',
     `  bind 127.0.0.1:${frontendPort}`,
-    '  default_backend web',
+    `  default_backend ${opts.backend ?? 'web'}`,
     '',
-    'backend web',
+    `backend ${opts.backend ?? 'web'}`,
     `  balance ${opts.balance ?? 'roundrobin'}`,
     ...(opts.cookie ? ['  cookie SRV insert indirect nocache'] : []),
     ...servers.map(
