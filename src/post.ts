@@ -19,7 +19,8 @@ async function post(): Promise<void> {
   const { split, held } = loadSplit();
   const restore = split && !held ? split : undefined;
   const runId = loadRunId();
-  const locked = loadLock() && runId !== undefined;
+  const lock = loadLock();
+  const locked = lock.held && runId !== undefined;
   if (!restore && !locked) {
     core.debug(
       held
@@ -34,7 +35,7 @@ async function post(): Promise<void> {
     core.setFailed(
       restore
         ? `main left traffic split (${describeWeights(restore.weights)}) and the inputs no longer parse: set ${restore.live} to 100% by hand`
-        : 'main left its run lock behind and the inputs no longer parse: remove the glidepath:lock tag by hand',
+        : `main left its run lock behind and the inputs no longer parse: ${lock.clear ? `clear it by hand: ${lock.clear}` : 'remove it by hand'} (it also expires on its own)`,
     );
     return;
   }
@@ -46,7 +47,11 @@ async function post(): Promise<void> {
     if (locked && router.unlock) {
       await router
         .unlock(runId!)
-        .catch((e: unknown) => core.warning(`could not release the lock: ${message(e)}`));
+        .catch((e: unknown) =>
+          core.warning(
+            `could not release the lock: ${message(e)}${lock.clear ? `; it expires on its own, or clear it by hand: ${lock.clear}` : ''}`,
+          ),
+        );
     }
     await router.close?.();
   }

@@ -46,13 +46,18 @@ export function runIdentity(): { runId: string; runUrl?: string } {
   return { runId, runUrl };
 }
 
-/** Whether this run holds the load balancer's run lock (ALB tag); the post step releases a leftover one. */
-export function saveLock(held: boolean): void {
+/**
+ * Whether this run holds the load balancer's run lock (an ALB or Lambda tag, an HAProxy variable),
+ * and the command that clears it by hand; the post step releases a leftover one, or says how.
+ */
+export function saveLock(held: boolean, clear?: string): void {
   core.saveState('locked', held ? 'true' : '');
+  core.saveState('lock-clear', held ? (clear ?? '') : '');
 }
 
-export function loadLock(): boolean {
-  return core.getState('locked') === 'true';
+export function loadLock(): { held: boolean; clear?: string } {
+  const clear = core.getState('lock-clear');
+  return { held: core.getState('locked') === 'true', ...(clear ? { clear } : {}) };
 }
 
 export function saveRunId(runId: string): void {

@@ -133,7 +133,7 @@ describe.skipIf(!available)('status, the rejected note and force: true on real H
     expect(lines).toContainEqual(
       expect.stringMatching(/^ {2}green {2}25% {2}UP {2}new: the deploy in progress, held at 25%/),
     );
-    expect(lines).toContain('  lock: none kept by this provider');
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}lock: none seen: no deploy holds this backend/));
     expect(lines).toContainEqual(expect.stringMatching(/promote: continue green from 25% to 100%/));
     expect(lines).toContainEqual(expect.stringMatching(/abort: send all traffic back to blue/));
     expect(s.summary).toContain('### Status');

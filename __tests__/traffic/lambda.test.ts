@@ -421,6 +421,22 @@ describe('LambdaRouter: tags keyed by alias on the function', () => {
     expect(fake.mock.commandCalls(TagResourceCommand)).toHaveLength(0);
   });
 
+  it('a lock tag in another format is refused, naming the tag, its value and the command that clears it', async () => {
+    const fake = fakeLambda({ tags: { 'glidepath:live:lock': 'held-by-codedeploy' } });
+    const { r } = router(fake);
+    const clear = `aws lambda untag-resource --region ${FUNCTION_ARN.split(':')[3]} --resource ${FUNCTION_ARN} --tag-keys glidepath:live:lock`;
+    const refused = r.lock('run-1', 60_000);
+    await expect(refused).rejects.toThrow(
+      'Lambda: the tag glidepath:live:lock on alias live of function checkout holds "held-by-codedeploy", which is not a Glidepath lock',
+    );
+    await expect(refused).rejects.toThrow(`clear it: ${clear}`);
+    expect(await r.lockClearCommand()).toBe(clear);
+    await r.unlock('run-1');
+    expect(fake.mock.commandCalls(TagResourceCommand)).toHaveLength(0);
+    expect(fake.mock.commandCalls(UntagResourceCommand)).toHaveLength(0);
+    expect(fake.world.tags['glidepath:live:lock']).toBe('held-by-codedeploy');
+  });
+
   it('rejected() names the slot of the rejected version', async () => {
     const fake = fakeLambda({ tags: { 'glidepath:live:previous': '6', 'glidepath:live:rejected': '6' } });
     const { r } = router(fake, { command: 'rollback' });

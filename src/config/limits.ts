@@ -33,3 +33,9 @@ export const DRAIN_POLL_MS = 250;
 
 /** While cleanup waits for open sessions, a progress line this often. */
 export const DRAIN_PROGRESS_MS = 5_000;
+
+/**
+ * Clocks of two runners may disagree by this much: a run lock is taken over only once its expiry
+ * (an absolute time from the holder's clock) is this far in the past by the taker's clock.
+ */
+export const LOCK_CLOCK_SKEW_MS = 5 * 60_000;

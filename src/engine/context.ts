@@ -35,8 +35,11 @@ export interface EngineDeps {
   gates?: Gate[];
   /** called whenever the split changes, so the post step can restore after a crash */
   onSplit?: (s: { live: Slot; target: Slot; weights: Weights } | undefined) => void;
-  /** called when the run lock is taken (true) and released (false), so the post step can release it */
-  onLock?: (held: boolean) => void;
+  /**
+   * called when the run lock is taken (true, with the command that clears it by hand) and released
+   * (false), so the post step can release it, or say how
+   */
+  onLock?: (held: boolean, clear?: string) => void;
 }
 
 /** The dependencies inside a run: its signal aborts on cancellation and on the run's timeout. */

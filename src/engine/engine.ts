@@ -296,6 +296,15 @@ async function act(deps: Deps): Promise<RunOutcome> {
   }
 }
 
+/** The command that clears the lock by hand, for the post step's words when it cannot; '' when none. */
+async function clearCommand(router: Deps['router']): Promise<string> {
+  try {
+    return (await router.lockClearCommand?.()) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 async function withLock(deps: Deps, body: () => Promise<RunOutcome>): Promise<RunOutcome> {
   const { router } = deps;
   const release = async () => {
@@ -307,24 +316,22 @@ async function withLock(deps: Deps, body: () => Promise<RunOutcome>): Promise<Ru
     }
   };
   if (router.lock) {
+    // noted before the take: a run killed halfway through it leaves the post step a lock to release
+    deps.onLock?.(true, await clearCommand(router));
     try {
-      // taken before the weights are read, so no other run can move them between our read and our write
-      // the rollback hook may run after the deadline: the lock outlives both
-      await router.lock(deps.runId, deps.config.timeoutMs + deps.config.hookTimeoutMs + LOCK_MARGIN_MS);
-      deps.onLock?.(true);
+      // taken before the weights are read and before any hook, so no other run can deploy to the
+      // idle slot or move the weights between our read and our write; the rollback hook may run
+      // after the deadline: the lock outlives both
+      await router.lock(
+        deps.runId,
+        deps.config.timeoutMs + deps.config.hookTimeoutMs + LOCK_MARGIN_MS,
+        deps.runUrl,
+      );
     } catch (e) {
-      // said first: a load balancer out of reach also fails the release below, and that is not the news
+      // lock() leaves nothing of this run's behind when it throws (TrafficRouter.lock)
+      deps.onLock?.(false);
       const message = `could not take the lock on ${router.description}: ${errorMessage(e)}; nothing was moved`;
       deps.timeline.add({ at: deps.clock.now(), type: 'error', message });
-      // the tag may have been written before the read-back failed; unlock only removes ours
-      try {
-        await router.unlock?.(deps.runId);
-      } catch (u) {
-        warn(
-          deps,
-          `and the lock could not be released either (${errorMessage(u)}): if this run's tag was written, it expires on its own`,
-        );
-      }
       return failed(message);
     }
   }

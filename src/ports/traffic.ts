@@ -115,8 +115,15 @@ export interface SlotState {
 /** Who holds the run lock, for `status`. */
 export interface LockHolder {
   run: string;
-  /** epoch ms */
+  /** epoch ms; NaN when the lock cannot be read */
   expiresAt: number;
+  /** the holder's run URL, when the lock keeps it */
+  url?: string;
+  /**
+   * what a person must know beside the holder, in a sentence: a value that is no lock (and the
+   * command that clears it), instances of a deploy that do not all keep the lock
+   */
+  problem?: string;
 }
 
 export interface TrafficRouter {
@@ -128,9 +135,15 @@ export interface TrafficRouter {
    * losing one, never write all zeros, and return the state read back after the change.
    */
   set(weights: Weights): Promise<RouterState>;
-  /** optional: exclusive lock for the run (ALB tags); throws naming the holder */
-  lock?(runId: string, ttlMs: number): Promise<void>;
+  /**
+   * optional: exclusive lock for the run (ALB and Lambda tags, HAProxy process variables), expiring
+   * `ttlMs` from now by this run's clock; throws naming the holder, or what holds the place of the
+   * lock when it is none, and leaves nothing of its own behind when it throws
+   */
+  lock?(runId: string, ttlMs: number, runUrl?: string): Promise<void>;
   unlock?(runId: string): Promise<void>;
+  /** optional, with lock: the exact shell command that removes the lock by hand */
+  lockClearCommand?(): Promise<string>;
   /** optional: remember live/previous slot after a promotion or rollback */
   record?(entry: { live: Slot; previous: Slot; runUrl?: string }): Promise<void>;
   /**

@@ -6,6 +6,8 @@ import type { StatusSnapshot } from '../ports/timeline.js';
 import { describeRejection, slotLabel, type SlotNames } from '../ports/traffic.js';
 import { escapeInline } from './markdown.js';
 import { formatPercent } from './progress.js';
+import { formatDuration } from '../config/durations.js';
+import { LOCK_CLOCK_SKEW_MS } from '../config/limits.js';
 
 const SLOTS: readonly Slot[] = ['blue', 'green'];
 /** A state that takes no traffic: an admin state (HAProxy), or no healthy target at all (ALB: `0/2 healthy`). */
@@ -36,13 +38,25 @@ export function slotRole(s: StatusSnapshot, slot: Slot): string {
 
 export function lockText(s: StatusSnapshot, now: number): string {
   const lock = s.lock;
-  if (lock === undefined || lock === 'none') return 'none kept by this provider';
-  if (lock === 'free') return 'free';
-  if (!Number.isFinite(lock.expiresAt)) return `held by ${lock.run} (expiry unreadable)`;
+  if (lock === undefined || lock === 'none')
+    return s.provider === 'command'
+      ? 'none kept by this provider: give the workflow a `concurrency:` group so two deploys never run at once'
+      : 'none kept by this provider';
+  if (lock === 'free')
+    return s.provider === 'haproxy'
+      ? 'none seen: no deploy holds this backend (HAProxy keeps the lock in a process variable, which a reload clears: a deploy running since a reload would hold none)'
+      : 'free';
+  if (!Number.isFinite(lock.expiresAt)) return lock.problem ?? `held by ${lock.run} (expiry unreadable)`;
   const left = lock.expiresAt - now;
-  return left > 0
-    ? `held by run ${lock.run} until ${utc(lock.expiresAt)} (${Math.ceil(left / 60_000)} min left)`
-    : `left by run ${lock.run}, expired ${utc(lock.expiresAt)}: the next run takes it over`;
+  const run = `run ${lock.run}${lock.url ? ` (${lock.url})` : ''}`;
+  const over = utc(lock.expiresAt + LOCK_CLOCK_SKEW_MS);
+  const text =
+    left > 0
+      ? `held by ${run} until ${utc(lock.expiresAt)} (${Math.ceil(left / 60_000)} min left)`
+      : now > lock.expiresAt + LOCK_CLOCK_SKEW_MS
+        ? `left by ${run}, expired ${utc(lock.expiresAt)}: the next run takes it over`
+        : `left by ${run}, expired ${utc(lock.expiresAt)}: taken over from ${over} (clocks may differ by ${formatDuration(LOCK_CLOCK_SKEW_MS)})`;
+  return lock.problem ? `${text}; ${lock.problem}` : text;
 }
 
 /** The commands that make sense from here, each with what it does. */
@@ -53,6 +67,10 @@ export function nextCommands(s: StatusSnapshot, now: number, names?: SlotNames):
   if (lock && typeof lock === 'object' && lock.expiresAt > now)
     out.push(
       `wait for run ${lock.run} to finish (it holds the lock until ${utc(lock.expiresAt)}): any command now fails`,
+    );
+  else if (lock && typeof lock === 'object' && !Number.isFinite(lock.expiresAt))
+    out.push(
+      'clear the value that is no lock (above) once you know no deploy is running: any command now fails',
     );
   if (s.problem) {
     out.push(

@@ -35,7 +35,7 @@ import {
   type RetryOptions,
 } from './aws-retry.js';
 import { loadBalancerDimension, shortName, targetGroupDimension } from './alb-arn.js';
-import { parseLock, releaseTagLock, tagSafe, takeTagLock, type TagLockOptions } from './tag-lock.js';
+import { releaseTagLock, tagLockHolder, tagSafe, takeTagLock, type TagLockOptions } from './tag-lock.js';
 
 export type AlbProvider = Extract<ProviderConfig, { kind: 'alb' }>;
 
@@ -245,12 +245,18 @@ export class AlbRouter implements TrafficRouter {
     await releaseTagLock(this.lockOptions(), runId);
   }
 
+  async lockClearCommand(): Promise<string> {
+    return this.lockOptions().clear;
+  }
+
   private lockOptions(): TagLockOptions {
     const arns = [this.where.arn];
+    const region = this.where.arn.split(':')[3];
     return {
       key: TAG_LOCK,
       system: 'ALB',
       thing: `the ${this.where.kind} ${this.where.arn}`,
+      clear: `aws elbv2 remove-tags${region ? ` --region ${region}` : ''} --resource-arns ${this.where.arn} --tag-keys ${TAG_LOCK}`,
       now: this.now,
       warn: (m) => this.warn(m),
       store: {
@@ -357,10 +363,7 @@ export class AlbRouter implements TrafficRouter {
   }
 
   async lockHolder(): Promise<LockHolder | undefined> {
-    const current = (await this.tags())[TAG_LOCK];
-    if (!current) return undefined;
-    const held = parseLock(current);
-    return held ? { run: held.runId, expiresAt: held.expiresAt } : { run: current, expiresAt: NaN };
+    return tagLockHolder(this.lockOptions(), (await this.tags())[TAG_LOCK]);
   }
 
   /** The deploy's target slot, so a later promote/abort job tells the new slot from the old one. */

@@ -7,7 +7,7 @@ import { CommandRouter } from './command.js';
 import type { AwsClients } from './aws-clients.js';
 
 /**
- * `onWarning` lets the caller put adapter warnings (ALB stickiness, lock take-over) on the timeline.
+ * `onWarning` lets the caller put adapter warnings (ALB stickiness, a lock taken over) on the timeline.
  * The ALB and Lambda adapters and their SDKs are imported only for their provider (see aws-clients.ts).
  */
 export async function createRouter(
@@ -19,7 +19,7 @@ export async function createRouter(
   const p = config.provider;
   switch (p.kind) {
     case 'haproxy':
-      return new HaproxyRouter(p);
+      return new HaproxyRouter(p, { lock: { warn: onWarning } });
     case 'alb': {
       const [{ AlbRouter }, client] = await Promise.all([import('./alb.js'), aws.elbv2()]);
       return new AlbRouter({ client, provider: p, log: (line) => core.info(line), onWarning });

@@ -73,6 +73,22 @@ export class HaproxyInstance {
     await this.run(`experimental-mode on; set var ${name} str(${value})`);
   }
 
+  /**
+   * Sets the variable to `value` only if it still holds `expected` ('' matches empty and never set),
+   * in one command: HAProxy reads the current value (`concat` of the variable, '' when unset) and
+   * rewrites it with `regsub` anchored on `expected` within that command, so a run that wrote since
+   * the caller read is never overwritten. Whether the write happened is the caller's to read back.
+   */
+  async setVarIf(name: string, expected: string, value: string): Promise<void> {
+    for (const v of [expected, value])
+      if (!VAR_SAFE.test(v)) throw new Error(`${this.where}: "${v}" cannot be stored in ${name} unescaped`);
+    // of the characters VAR_SAFE lets through only `.` and `+` mean something in a regex
+    const pattern = `^${expected.replace(/[.+]/g, (c) => `[${c}]`)}$`;
+    await this.run(
+      `experimental-mode on; set var ${name} str(),concat(,${name},),regsub(${pattern},${value})`,
+    );
+  }
+
   /** The variable's value, '' when empty, undefined when it was never set since HAProxy started. */
   async getVar(name: string): Promise<string | undefined> {
     const reply = await this.send(`get var ${name}`);

@@ -5,6 +5,7 @@ import {
   PartialWrite,
   describeSplit,
   type InstanceState,
+  type LockHolder,
   type Rejection,
   type RejectionNote,
   type RouterState,
@@ -14,6 +15,7 @@ import {
 } from '../ports/traffic.js';
 import { escapeNote, noteFields, noteFrom, unescapeNote } from './mark-note.js';
 import { HaproxyInstance } from './haproxy-instance.js';
+import { HaproxyRunLock, type HaproxyLockOptions } from './haproxy-lock.js';
 import {
   SLOTS,
   checkWeights,
@@ -112,11 +114,18 @@ export class HaproxyRouter implements TrafficRouter {
   /** the instances of the deploy, in the order haproxy-socket lists them */
   readonly instances: HaproxyInstance[];
 
+  /** the run lock: a process variable per backend on every instance */
+  private readonly runLock: HaproxyRunLock;
+
   constructor(
     private readonly provider: HaproxyProvider,
-    opts: { timeoutMs?: number } = {},
+    opts: { timeoutMs?: number; lock?: HaproxyLockOptions } = {},
   ) {
-    this.instances = provider.sockets.map((address) => new HaproxyInstance(address, opts));
+    this.instances = provider.sockets.map(
+      (address) =>
+        new HaproxyInstance(address, opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+    );
+    this.runLock = new HaproxyRunLock(this.instances, provider.blue.backend, opts.lock);
     const { blue, green } = provider;
     const simple =
       blue.servers.length === 1 &&
@@ -442,6 +451,23 @@ export class HaproxyRouter implements TrafficRouter {
       );
     }
     return slots[0];
+  }
+
+  /** The run lock on every instance, in the order listed; throws naming the holder (haproxy-lock.ts). */
+  async lock(runId: string, ttlMs: number, runUrl?: string): Promise<void> {
+    await this.runLock.take(runId, ttlMs, runUrl);
+  }
+
+  async unlock(runId: string): Promise<void> {
+    await this.runLock.release(runId);
+  }
+
+  async lockHolder(): Promise<LockHolder | undefined> {
+    return this.runLock.holder();
+  }
+
+  async lockClearCommand(): Promise<string> {
+    return this.runLock.clearCommand();
   }
 
   /** one variable per backend: several services may share an HAProxy */

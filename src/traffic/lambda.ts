@@ -31,7 +31,7 @@ import type {
   Weights,
 } from '../ports/traffic.js';
 import { withThrottleRetry, type RetryOptions } from './aws-retry.js';
-import { parseLock, releaseTagLock, tagSafe, takeTagLock, type TagLockOptions } from './tag-lock.js';
+import { releaseTagLock, tagLockHolder, tagSafe, takeTagLock, type TagLockOptions } from './tag-lock.js';
 import { escapeNote, noteFields, noteFrom, unescapeNote } from './mark-note.js';
 import { LambdaVersions } from './lambda-versions.js';
 
@@ -317,10 +317,11 @@ export class LambdaRouter implements TrafficRouter {
   }
 
   async lockHolder(): Promise<LockHolder | undefined> {
-    const current = (await this.tags())[this.key('lock')];
-    if (!current) return undefined;
-    const held = parseLock(current);
-    return held ? { run: held.runId, expiresAt: held.expiresAt } : { run: current, expiresAt: NaN };
+    return tagLockHolder(await this.lockOptions(), (await this.tags())[this.key('lock')]);
+  }
+
+  async lockClearCommand(): Promise<string> {
+    return (await this.lockOptions()).clear;
   }
 
   /** For `status`: each version's State and LastUpdateStatus. */
@@ -496,10 +497,13 @@ export class LambdaRouter implements TrafficRouter {
   }
 
   private async lockOptions(): Promise<TagLockOptions> {
+    const arn = await this.functionArn();
+    const region = arn.split(':')[3];
     return {
       key: this.key('lock'),
       system: 'Lambda',
       thing: `alias ${this.p.alias} of function ${this.p.functionName}`,
+      clear: `aws lambda untag-resource${region ? ` --region ${region}` : ''} --resource ${arn} --tag-keys ${this.key('lock')}`,
       now: this.now,
       warn: (m) => this.warn(m),
       store: {
