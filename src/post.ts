@@ -5,6 +5,8 @@ import { readInputs } from './config/read-inputs.js';
 import { parseInputs } from './config/parse.js';
 import { loadLock, loadRunId, loadSplit, runIdentity, type SplitState } from './run-state.js';
 import { restoreLive } from './engine/restore.js';
+import { LEFT_WATCH_MS, watchLeft } from './engine/left.js';
+import { leftSentence } from './report/progress.js';
 import { systemClock } from './ports/clock.js';
 import { slotLabel, type TrafficRouter } from './ports/traffic.js';
 import { describeWeights } from './engine/slots.js';
@@ -62,11 +64,8 @@ async function putBack(router: TrafficRouter, split: SplitState): Promise<void> 
     `the main step did not finish its shift (last set ${describeWeights(split.weights)}): restoring ${split.live} to 100%`,
   );
   const restored = await restoreLive({ router, clock: systemClock }, split.live, split.weights);
-  if (!restored.ok) {
-    core.setFailed(restored.message);
-    return;
-  }
-  // the target holds a version nobody verified: a manual rollback must not switch to it
+  // the target holds a version nobody verified: a manual rollback must not switch to it, and the
+  // mark moves clients pinned to it off it (worth trying even when the restore failed)
   const { runId, runUrl } = runIdentity();
   const note = {
     run: runUrl ?? runId,
@@ -77,13 +76,25 @@ async function putBack(router: TrafficRouter, split: SplitState): Promise<void> 
     [`mark ${split.target} as rejected`, () => router.reject?.(split.target, note)],
     ['forget the target', () => router.markTarget?.(undefined)],
   ] as const) {
+    if (!restored.ok && what === 'forget the target') continue;
     await Promise.resolve(call()).catch((e: unknown) => core.warning(`could not ${what}: ${message(e)}`));
+  }
+  if (!restored.ok) {
+    core.setFailed(restored.message);
+    return;
+  }
+  const names = router.slotNames?.();
+  const L = (s: Slot) => slotLabel(s, names);
+  // did traffic really leave the target? the same short watch as after a restore in the main step
+  const seen = await watchLeft({ router, clock: systemClock }, split.target, LEFT_WATCH_MS);
+  if (seen) {
+    const text = leftSentence(L(split.target), seen);
+    if ('requests' in seen && seen.requests === 0) core.info(`traffic left: ${text}`);
+    else core.warning(text);
   }
   // traffic is safe again: the step stays green, and the warning says the deploy did not finish
   // (only a restore that failed turns the post step red, above); a router that names its slots
   // (Lambda versions) knows them once it has read and written
-  const names = router.slotNames?.();
-  const L = (s: Slot) => slotLabel(s, names);
   core.warning(
     `the deploy to ${L(split.target)} did not finish (the main step stopped mid-shift); ${L(split.live)} has 100% of traffic again: ${describeWeights(restored.state.weights, names)} on ${router.description}`,
     { title: 'Glidepath restored the live slot' },

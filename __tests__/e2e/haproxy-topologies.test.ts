@@ -1,8 +1,9 @@
 // The bundled action on real HAProxy topologies: slots of two servers each, and two HAProxy instances moved as one.
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { haproxyAvailable, startHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { BundleProcess, MAIN, runBundle, runPost } from '../helpers/bundle.js';
+import { BundleProcess, MAIN, runBundle, runPost, type BundleRun } from '../helpers/bundle.js';
 import { startLoad } from '../helpers/load-process.js';
 import { HaproxyRouter } from '../../src/traffic/haproxy.js';
 import { parseShowStat, sendCommand } from '../../src/traffic/haproxy-socket.js';
@@ -79,6 +80,7 @@ function describeSegment(s: Segment): {
   green: number;
   share: Record<Name, number>;
   total: number;
+  weights: Record<Name, number>;
 } {
   const w = (n: Name) => s.weights[n];
   const weightTotal = NAMES.reduce((t, n) => t + w(n), 0);
@@ -91,7 +93,23 @@ function describeSegment(s: Segment): {
   const text = `green ${Number(green.toFixed(2))}% (weights ${NAMES.map((n) => `${n} ${w(n)}`).join(', ')}): ${NAMES.map(
     (n) => `${n} ${share[n].toFixed(1)}%`,
   ).join(', ')} of ${total} requests`;
-  return { text, green, share, total };
+  return { text, green, share, total, weights: s.weights };
+}
+
+/** The watch after the restore, as the JSON report keeps it. */
+function trafficLeft(r: BundleRun): { slot: string; windowMs: number; requests?: number } | undefined {
+  return (
+    JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as {
+      trafficLeft?: { slot: string; windowMs: number };
+    }
+  ).trafficLeft;
+}
+
+/** One server's status column on one HAProxy. */
+async function statusOn(lb: RunningHaproxy, server: string): Promise<string | undefined> {
+  return parseShowStat(await sendCommand(lb.socketAddress, 'show stat -1 4 -1')).find(
+    (x) => x.svname === server,
+  )?.status;
 }
 
 describe.skipIf(!available)('bundled action: slots of two servers each', () => {
@@ -144,17 +162,21 @@ describe.skipIf(!available)('bundled action: slots of two servers each', () => {
     );
 
     const steps = segments.map(describeSegment).filter((s) => s.total >= 200);
-    console.log(
-      `two servers per slot, measured per server at each step:\n${steps.map((s) => s.text).join('\n')}`,
-    );
+    const table: string[] = [];
     for (const planned of [5, 25, 50, 100]) {
       const step = steps.find((s) => Math.abs(s.green - planned) < 0.01);
       expect(step, `no segment at green ${planned}%:\n${steps.map((s) => s.text).join('\n')}`).toBeDefined();
-      for (const n of NAMES) {
-        const want = n.startsWith('green') ? planned / 2 : (100 - planned) / 2;
-        expect(Math.abs(step!.share[n] - want), `${n} at ${step!.text}`).toBeLessThanOrEqual(3);
-      }
+      const want = (n: Name) => (n.startsWith('green') ? planned / 2 : (100 - planned) / 2);
+      // planned share, weight read back (and the share it gives), share of the requests served
+      table.push(
+        `green ${planned}% · ${step!.total} requests · ${NAMES.map(
+          (n) => `${n} planned ${want(n)}% weight ${step!.weights[n]} served ${step!.share[n].toFixed(1)}%`,
+        ).join(' · ')}`,
+      );
+      for (const n of NAMES)
+        expect(Math.abs(step!.share[n] - want(n)), `${n} at ${step!.text}`).toBeLessThanOrEqual(3);
     }
+    console.log(`two servers per slot, measured per server at each step:\n${table.join('\n')}`);
     const router = new HaproxyRouter({
       kind: 'haproxy',
       sockets: [hp.socketAddress],
@@ -177,13 +199,21 @@ describe.skipIf(!available)('bundled action: slots of two servers each', () => {
     const rows = parseShowStat(await sendCommand(hp.socketAddress, 'show stat -1 4 -1'));
     const state = Object.fromEntries(rows.map((x) => [x.svname, `${x.uweight} ${x.status}`]));
     expect(state).toMatchObject({ blue1: '50 UP', blue2: '50 UP' });
-    for (const g of ['green1', 'green2']) expect(state[g], g).toMatch(/^0 (DRAIN|MAINT)$/);
+    // every server of green in MAINT with Glidepath's note: the mark covers the whole slot
+    for (const g of ['green1', 'green2']) expect(state[g], g).toBe('0 MAINT');
+    // the watch after the restore counted both green servers' requests: none
+    expect(trafficLeft(r)).toEqual({ slot: 'green', windowMs: 2000, requests: 0 });
+    expect(r.summary).toContain('✅ 0 requests reached green in the 2 s after the restore.');
     const after = apps.slice(2).map((a) => a.stats().requests);
     const load2 = await startLoad(hp.frontendUrl);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const seen = await load2.stop();
     expect(seen.requests).toBeGreaterThan(20);
     expect(apps.slice(2).map((a) => a.stats().requests)).toEqual(after);
+    console.log(
+      `two servers per slot, no persistence: the watch counted ${trafficLeft(r)?.requests} requests to green in the 2 s after the restore; ` +
+        `${seen.requests} requests sent in the next second, ${apps.slice(2).reduce((t, a) => t + a.stats().requests, 0) - after.reduce((t, n) => t + n, 0)} reached green`,
+    );
   }, 90_000);
 });
 
@@ -281,8 +311,17 @@ describe.skipIf(!available)('bundled action: two HAProxy instances as one deploy
     await Promise.all(loads2.map((l) => l.stop()));
     expect(bad.outputs.result, bad.stdout).toBe('rolled-back');
     expect(bad.outputs['live-slot']).toBe('green');
-    for (const lb of lbs) expect(await weightsOn(lb)).toEqual({ blue: 0, green: 100 });
+    for (const lb of lbs) {
+      expect(await weightsOn(lb)).toEqual({ blue: 0, green: 100 });
+      expect(await statusOn(lb, 'blue')).toBe('MAINT');
+    }
     expect((await router().read()).ineligible).toEqual(['blue']);
+    // the watch summed blue's requests over both instances
+    expect(trafficLeft(bad)).toEqual({ slot: 'blue', windowMs: 2000, requests: 0 });
+    expect(bad.summary).toContain('✅ 0 requests reached blue in the 2 s after the restore.');
+    console.log(
+      `two instances: the watch counted ${trafficLeft(bad)?.requests} requests to blue (both instances) in the 2 s after the restore`,
+    );
   }, 120_000);
 
   it('a held deploy one instance lost (reset by hand): promote refuses, abort puts both back on blue', async () => {
@@ -322,6 +361,8 @@ describe.skipIf(!available)('bundled action: two HAProxy instances as one deploy
       `blue has 100% again on ${lbs[0]!.socketPath}, but ${dead} could not be set after 4 attempts`,
     );
     expect(await weightsOn(lbs[0]!)).toEqual({ blue: 100, green: 0 });
+    // the instance that answers has green in MAINT, marked: its pinned clients moved too
+    expect(await statusOn(lbs[0]!, 'green')).toBe('MAINT');
     // the post step tries again: the instance is still gone, so it fails saying so
     const post = await runPost(inputs, r.state, r.dir);
     expect(post.code).not.toBe(0);

@@ -147,7 +147,7 @@ describe.skipIf(!available)('status, the rejected note and force: true on real H
     expect(s.outputs.weight).toBe('');
     const green = statusOf(s.stdout).find((l) => l.startsWith('  green'));
     expect(green).toMatch(
-      /^ {2}green {4}0% {2}DRAIN {2}rejected: aborted by alice at 25% \(run https:\/\/github\.com\/o\/shop\/actions\/runs\/4242, \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/,
+      /^ {2}green {4}0% {2}MAINT {2}rejected: aborted by alice at 25% \(run https:\/\/github\.com\/o\/shop\/actions\/runs\/4242, \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/,
     );
     expect(s.stdout).toMatch(/rollback with force: true sends all traffic to green anyway/);
 
@@ -157,15 +157,17 @@ describe.skipIf(!available)('status, the rejected note and force: true on real H
       /green is marked rejected: aborted by alice at 25% \(run https/,
     );
 
-    // an operator puts green in maintenance: force never overrides it
-    await sendCommand(hp.socketAddress, 'set server web/green state maint');
-    const maint = await run({ command: 'rollback', force: 'true' });
-    expect(maint.outputs.result).toBe('failed');
-    expect(maint.outputs['rollback-reason']).toMatch(/green is in MAINT, an operator's maintenance/);
+    // an operator takes green out of Glidepath's MAINT into a drain of their own: force never overrides it
+    await sendCommand(hp.socketAddress, 'set server web/green state drain');
+    const drained = await run({ command: 'rollback', force: 'true' });
+    expect(drained.outputs.result).toBe('failed');
+    expect(drained.outputs['rollback-reason']).toMatch(
+      /web\/green cannot take traffic \(web\/green DRAIN[^)]*\): its health check fails or an operator drained it/,
+    );
     expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
 
-    // back to Glidepath's own mark (DRAIN): force lifts it, and the summary names who forced it
-    await sendCommand(hp.socketAddress, 'set server web/green state drain');
+    // back to Glidepath's own mark (MAINT): force lifts it, and the summary names who forced it
+    await sendCommand(hp.socketAddress, 'set server web/green state maint');
     const forced = await run({ command: 'rollback', force: 'true' });
     expect(forced.outputs, forced.stdout).toMatchObject({
       result: 'rolled-back',

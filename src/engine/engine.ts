@@ -15,6 +15,7 @@ import {
   note,
   noteNames,
   recordSlots,
+  rejectionNote,
   stopReason,
   warn,
   type Deps,
@@ -191,6 +192,10 @@ async function snapshot(
   const slots = await optional("the slots' states", router.slotStates && (() => router.slotStates!()));
   const rejected = await optional('the rejected mark', router.rejected && (() => router.rejected!()));
   const holder = await optional('the lock', router.lockHolder && (() => router.lockHolder!()));
+  const left = await optional(
+    'the mark of the last rollback',
+    router.evacuated && (() => router.evacuated!()),
+  );
   return {
     weights: state.weights,
     ...(slots ? { slots } : {}),
@@ -204,6 +209,7 @@ async function snapshot(
     ...(state.instances ? { instances: state.instances } : {}),
     ...(state.disagreement ? { disagree: true } : {}),
     ...(rejected ? { rejected } : {}),
+    ...(left ? { left } : {}),
     lock: router.lockHolder ? (holder ?? 'free') : 'none',
     ...(reading.kind === 'at-rest' && marked === otherSlot(reading.live) ? { undone: marked } : {}),
     provider: config.provider.kind,
@@ -354,12 +360,8 @@ async function switchBack(deps: Deps, state: RouterState, live: Slot, back: Slot
   }
 }
 
-async function switchBackChecked(
-  deps: Deps,
-  state: RouterState,
-  live: Slot,
-  back: Slot,
-): Promise<RunOutcome> {
+async function switchBackChecked(deps: Deps, seen: RouterState, live: Slot, back: Slot): Promise<RunOutcome> {
+  let state = seen;
   const { router, config } = deps;
   const L = (s: Slot) => label(deps, s);
   // nothing to go back to (a router that names its slots knows none for it): force cannot help
@@ -376,7 +378,25 @@ async function switchBackChecked(
       live,
     );
   }
+  // the slot an earlier on-call rollback moved every client off (Glidepath's own MAINT, not a
+  // rejection): lifted to go back to it, and put back if the rollback stops before switching
+  const parked = !ours && router.evacuated ? await router.evacuated() : undefined;
+  if (parked === back) {
+    try {
+      await router.lift!(back);
+    } catch (e) {
+      return failed(`nothing was moved: ${errorMessage(e)}`, live);
+    }
+    state = await router.read();
+  }
+  const repark = async () => {
+    if (parked === back)
+      await note(deps, `move clients off ${L(back)} again`, () =>
+        router.evacuate?.(back, rejectionNote(deps, evacuation(deps, live))),
+      );
+  };
   if (!ours && state.ineligible?.includes(back)) {
+    await repark();
     const detail = state.detail ?? 'drained, in maintenance or down';
     return failed(
       `nothing was moved: ${L(back)} cannot take traffic (${detail}) and Glidepath has no rejected mark on it: ` +
@@ -393,6 +413,7 @@ async function switchBackChecked(
     const why = await gate.run({ target: back, live, signal: deps.signal });
     if (why) {
       if (ours) await remark(deps, ours);
+      await repark();
       return failed(
         `pre-traffic check ${gate.name} failed on ${L(back)}: ${why}; traffic stays on ${L(live)}`,
         live,
@@ -409,10 +430,16 @@ async function switchBackChecked(
     lastKnown: state.weights,
     reason,
     cause: 'request',
+    evacuate: evacuation(deps, back),
   });
   if (!done.ok) return done.outcome;
   await recordSlots(deps, back, live);
   return { result: 'rolled-back', live: back, previous: live, weight: 0, reason: done.reason };
+}
+
+/** The note kept with the slot an on-call rollback left: who, and where traffic went. */
+function evacuation(deps: Deps, to: Slot): string {
+  return `left by an on-call rollback${deps.actor ? ` by ${deps.actor}` : ''}: ${label(deps, to)} took all traffic back`;
 }
 
 /**

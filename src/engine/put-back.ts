@@ -2,12 +2,14 @@
 import type { Slot } from '../config/types.js';
 import type { Weights } from '../ports/traffic.js';
 import type { RestoreCause, RunOutcome } from '../ports/timeline.js';
-import { label, markRejected, note, runHook, type Deps } from './context.js';
+import { label, markRejected, note, rejectionNote, runHook, type Deps } from './context.js';
+import { LEFT_WATCH_CANCELLED_MS, LEFT_WATCH_MS, watchLeft } from './left.js';
 import { restoreLive } from './restore.js';
 
 /**
- * Puts all traffic back on `live`, then runs rollback-command, and marks the rejected slot so a
- * later manual rollback never goes there.
+ * Puts all traffic back on `live`; moves every client off the other slot (the rejected mark, or
+ * an on-call rollback's evacuation: weights alone leave clients pinned by cookie persistence where
+ * they were) and watches that no request reaches it any more; then runs rollback-command.
  */
 export async function putBack(
   deps: Deps,
@@ -17,8 +19,10 @@ export async function putBack(
     lastKnown: Weights;
     reason: string;
     cause: RestoreCause;
-    /** mark `target` rejected with this note's reason (an abort); shiftThrough marks its own */
+    /** mark `target` rejected with this note's reason (an abort, a deploy that did not make it) */
     reject?: string;
+    /** an on-call rollback: move clients off `target` without calling its version rejected; the note's reason */
+    evacuate?: string;
   },
 ): Promise<{ ok: true; reason: string } | { ok: false; outcome: RunOutcome }> {
   const fail = (weight: number, reason: string) => ({
@@ -35,20 +39,25 @@ export async function putBack(
   const restored = await restoreLive(deps, o.live, o.lastKnown);
   // the split state stays saved: the post step tries again
   if (!restored.ok) {
+    // MAINT on the slot traffic should have left is worth trying even now: it moves clients too
+    await keepOff(deps, o);
     if (restored.reached) {
-      // some load balancers (HAProxy instances) are back on the live slot: mark them as usual
+      // some load balancers (HAProxy instances) are back on the live slot: say so, as a rollback
       deps.timeline.add({
         at: deps.clock.now(),
         type: 'rollback',
         reason: o.reason,
         restored: restored.reached,
+        cause: o.cause,
       });
-      if (o.reject) await note(deps, 'reject', () => deps.router.reject?.(o.target));
       await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
     }
     return fail(o.lastKnown[o.target], `${o.reason}; ${restored.message}`);
   }
   deps.onSplit?.(undefined);
+  // clients first, before any hook: every second a pinned client stays is a request to the old slot;
+  // the event's time is then when traffic left, weights and pinned clients alike
+  await keepOff(deps, o);
   deps.timeline.add({
     at: deps.clock.now(),
     type: 'rollback',
@@ -60,9 +69,28 @@ export async function putBack(
   if (restored.state.ineligible?.includes(o.live)) {
     reason += `; ${label(deps, o.live)} has the traffic back but the load balancer says it cannot serve (${restored.state.detail ?? 'drained, in maintenance or down'})`;
   }
+  await checkLeft(deps, o.target);
   const hook = await runHook(deps, 'rollback', { target: o.target, live: o.live, weight: 0 });
-  if (o.reject !== undefined) await markRejected(deps, o.target, o.reject);
   await note(deps, 'forget the target', () => deps.router.markTarget?.(undefined));
   if (hook) return fail(0, `${reason}; but rollback-command ${hook}`);
   return { ok: true, reason };
+}
+
+/** The mark that moves every client off the slot traffic left: rejected, or left by an on-call rollback. */
+async function keepOff(deps: Deps, o: { target: Slot; reject?: string; evacuate?: string }): Promise<void> {
+  if (o.reject !== undefined) await markRejected(deps, o.target, o.reject);
+  else if (o.evacuate !== undefined) {
+    const reason = o.evacuate;
+    await note(deps, `move clients off ${label(deps, o.target)}`, () =>
+      deps.router.evacuate?.(o.target, rejectionNote(deps, reason)),
+    );
+  }
+}
+
+/** Counts the requests that still reach `slot` for a moment (bounded; shorter after a cancellation). */
+async function checkLeft(deps: Deps, slot: Slot): Promise<void> {
+  const windowMs = deps.signal.aborted ? LEFT_WATCH_CANCELLED_MS : LEFT_WATCH_MS;
+  const seen = await watchLeft(deps, slot, windowMs);
+  if (!seen) return;
+  deps.timeline.add({ at: deps.clock.now(), type: 'left', slot, ...seen });
 }

@@ -45,7 +45,8 @@ export async function shiftThrough(
 ): Promise<RunOutcome> {
   const shift = new Shift(deps, plan, live, target, before, fresh);
   const out = await shift.run();
-  if (out.result !== 'promoted' && out.result !== 'held' && shift.replaced) {
+  // once traffic moved, the restore marked it already (before the rollback hook ran)
+  if (out.result !== 'promoted' && out.result !== 'held' && shift.replaced && !shift.marked) {
     const why =
       out.result === 'rolled-back'
         ? 'rolled back'
@@ -72,6 +73,8 @@ class Shift {
   private staged = false;
   /** the deploy stopped because a step had too little data to judge */
   lackOfData = false;
+  /** the restore marked the target rejected */
+  marked = false;
   private readonly promotionStep: Step | undefined;
   /** one judge for the whole deploy: its sequential tests run over every step */
   private readonly judge: DeployJudge;
@@ -289,7 +292,24 @@ class Shift {
       reason = this.lackOfDataReason(reason);
     }
     if (!this.moved) return failed(`${reason}; no traffic was moved`, live);
-    const back = await putBack(this.deps, { live, target, lastKnown: this.applied, reason, cause });
+    // the target holds a version that did not make it: marked with the restore, so clients pinned
+    // to it move at once (shiftThrough marks the deploys that stopped before moving any traffic)
+    const why =
+      cause === 'verdict'
+        ? 'rolled back'
+        : cause === 'no-data'
+          ? 'not verified (too little data)'
+          : 'not verified';
+    const reject = this.replaced ? `${why}: ${reason}` : undefined;
+    this.marked = reject !== undefined;
+    const back = await putBack(this.deps, {
+      live,
+      target,
+      lastKnown: this.applied,
+      reason,
+      cause,
+      ...(reject !== undefined ? { reject } : {}),
+    });
     if (!back.ok) return back.outcome;
     if (cause !== 'verdict') {
       return {

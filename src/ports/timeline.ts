@@ -71,6 +71,8 @@ export interface StatusSnapshot {
   liveDown?: string;
   /** a slot Glidepath marked rejected, and why */
   rejected?: Rejection;
+  /** the slot an on-call rollback moved every client off (HAProxy MAINT); a rollback back lifts it */
+  left?: Slot;
   /** the run lock: 'none' when the provider keeps none */
   lock?: LockHolder | 'free' | 'none';
   /** a deploy held earlier whose traffic was taken back outside Glidepath */
@@ -122,6 +124,11 @@ export type TimelineEvent = { at: number } & (
   | { type: 'hook'; hook: HookName | 'check' | 'traffic'; result: HookResult }
   | { type: 'drift'; expected: Weights; found: Weights }
   | { type: 'rollback'; reason: string; restored?: RouterState; cause?: RestoreCause }
+  /**
+   * After a restore: the requests that still reached the slot rolled back from in a short window
+   * (`error` when they could not be counted). Zero is the proof that traffic left it.
+   */
+  | { type: 'left'; slot: Slot; windowMs: number; requests?: number; error?: string }
   | { type: 'status'; status: StatusSnapshot }
   /** a rollback told to go past Glidepath's own rejected mark (`force: true`) */
   | { type: 'force'; slot: Slot; by?: string; lifted?: Rejection }

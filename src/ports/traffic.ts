@@ -148,18 +148,34 @@ export interface TrafficRouter {
   record?(entry: { live: Slot; previous: Slot; runUrl?: string }): Promise<void>;
   /**
    * optional: mark a slot whose version was rolled back or aborted, so a later manual `rollback`
-   * never sends traffic to it (HAProxy drains the server, ALB tags the rule/listener), keeping
-   * `note` with the mark
+   * never sends traffic to it, keeping `note` with the mark. It also moves every client still
+   * pinned to the slot off it (HAProxy: its servers to MAINT, which breaks cookie persistence where
+   * weight 0 and DRAIN do not; ALB: the forward's target-group stickiness off, tags the mark).
    */
   reject?(slot: Slot, note?: RejectionNote): Promise<void>;
+  /**
+   * optional: after an on-call rollback, move every client still pinned to `slot` (the slot rolled
+   * back from) off it without calling its version rejected (HAProxy: MAINT with a note; ALB:
+   * stickiness off). A deploy's prepare() undoes it, and so does lift() before a rollback back to it.
+   */
+  evacuate?(slot: Slot, note?: RejectionNote): Promise<void>;
+  /** optional: the slot evacuate() keeps clients off, when the router remembers one */
+  evacuated?(): Promise<Slot | undefined>;
+  /**
+   * optional: the requests sent to `slot` so far, a counter that only grows while the load balancer
+   * lives (HAProxy `stot` summed over the slot's servers and instances). Read twice after a restore,
+   * it tells whether traffic really left the slot.
+   */
+  slotRequests?(slot: Slot): Promise<number>;
   /** optional: the slot marked by reject() and its note; undefined when no Glidepath mark is known */
   rejected?(): Promise<Rejection | undefined>;
   /**
-   * optional: lift Glidepath's own rejected mark from `slot` (a forced rollback). Throws, changing
-   * nothing, when something else keeps the slot out: an operator's MAINT, a DOWN server.
+   * optional: lift Glidepath's own mark from `slot`: the rejected mark (a forced rollback) or the
+   * evacuation of an on-call rollback (a rollback back to it). Throws, changing nothing, when
+   * something else keeps the slot out: an operator's MAINT, DOWN servers.
    */
   lift?(slot: Slot): Promise<void>;
-  /** optional: undo reject() and any drain before a deploy shifts traffic to the slot */
+  /** optional: undo Glidepath's own marks on the slot (never an operator's) before a deploy shifts traffic to it */
   prepare?(slot: Slot): Promise<void>;
   /** optional, for `status`: each slot's admin or health state */
   slotStates?(): Promise<Partial<Record<Slot, SlotState>>>;

@@ -60,6 +60,8 @@ export interface GlidepathReport {
   before?: Weights;
   /** weights as last applied (after any rollback) */
   after?: Weights;
+  /** after a restore: requests that still reached the slot rolled back from in the watch window */
+  trafficLeft?: { slot: Slot; windowMs: number; requests?: number; error?: string };
   startedAt: string;
   endedAt: string;
   durationMs: number;
@@ -258,6 +260,12 @@ export function buildReport(events: readonly TimelineEvent[], meta: ReportMeta):
     })(),
     ...(start?.before ? { before: start.before } : {}),
     ...(finalWeights(events) ? { after: finalWeights(events) } : {}),
+    ...(() => {
+      const left = [...events].reverse().find((e) => e.type === 'left');
+      if (left?.type !== 'left') return {};
+      const { type: _t, at: _a, ...rest } = left;
+      return { trafficLeft: rest };
+    })(),
     startedAt: iso(first),
     endedAt: iso(last),
     durationMs: last - first,

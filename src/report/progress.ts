@@ -112,6 +112,25 @@ function startSlots(e: TimelineEventOf<'run-start'>, L: (s: Slot) => string): st
   }
 }
 
+/**
+ * `0 requests reached green in the 2 s after the restore`, or how many did and what that means:
+ * the words of the watch after a restore (a `left` event).
+ */
+export function leftSentence(
+  slot: string,
+  r: { windowMs: number; requests?: number; error?: string },
+): string {
+  const secs = `${Number((r.windowMs / 1000).toFixed(1))} s`;
+  if (r.error !== undefined || r.requests === undefined)
+    return `could not count the requests that reached ${slot} after the restore: ${r.error ?? 'no count'}`;
+  const base = `${r.requests} request${r.requests === 1 ? '' : 's'} reached ${slot} in the ${secs} after the restore`;
+  if (r.requests === 0) return base;
+  return (
+    `${base}: clients still reach it (a load balancer or proxy in front that pins them, connections held ` +
+    'open, or another route to its servers); find who sends them before trusting the rollback'
+  );
+}
+
 /** How the log announces traffic going back, by why: an abort is not a rollback. */
 export const RESTORE_WORDS: Record<RestoreCause, { tag: string; title: string }> = {
   verdict: { tag: 'ROLLBACK', title: 'Glidepath rolled back' },
@@ -190,6 +209,8 @@ function line(e: TimelineEvent, ctx: ProgressContext): string | undefined {
       return `drift: expected ${formatWeights(e.expected, names)}, found ${formatWeights(e.found, names)}`;
     case 'rollback':
       return `${RESTORE_WORDS[e.cause ?? 'verdict'].tag}: ${e.reason}${e.restored ? ` · restored ${formatState(e.restored, names)}` : ''}`;
+    case 'left':
+      return `${e.requests === 0 ? 'traffic left: ' : ''}${leftSentence(L(e.slot), e)}`;
     case 'force':
       return `FORCED${e.by ? ` by ${e.by}` : ''}: lifted Glidepath's rejected mark on ${L(e.slot)}${e.lifted ? ` (${describeRejection(e.lifted)})` : ''}`;
     case 'status':

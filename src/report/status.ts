@@ -28,6 +28,8 @@ export function slotRole(s: StatusSnapshot, slot: Slot): string {
     if (slot === s.live) return s.liveDown ? `live, but cannot serve: ${s.liveDown}` : 'live';
     if (rejected) return rejected;
     if (s.undone === slot) return 'previous: the deploy held on it was undone outside Glidepath';
+    if (s.left === slot)
+      return 'previous: kept out of service (MAINT) since the last rollback, so no pinned client stays on it; a rollback brings it back';
     const state = s.slots?.[slot]?.state ?? '';
     if (OUT.test(state))
       return `previous, but it takes no traffic (${state}): bring it back up before a rollback`;
@@ -102,7 +104,7 @@ export function nextCommands(s: StatusSnapshot, now: number, names?: SlotNames):
     );
   } else {
     const state = s.slots?.[other]?.state ?? '';
-    if (OUT.test(state)) {
+    if (s.left !== other && OUT.test(state)) {
       out.push(
         `bring ${L(other)} back up (${state}) before a rollback can switch to it`,
         `deploy ships the next version to ${L(other)}`,

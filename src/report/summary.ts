@@ -8,7 +8,13 @@ import { errorChart, resample, weightChart } from './charts.js';
 import { decisionLines, decisionsList, ROLLBACK_HEADINGS } from './decisions.js';
 import { collectSteps, finalWeights, targetOf, type StepSummary } from './json-report.js';
 import { codeBlock, escapeInline, link, truncate } from './markdown.js';
-import { formatPercent, formatTargetWeight, formatWeights, type DisplayLimits } from './progress.js';
+import {
+  formatPercent,
+  formatTargetWeight,
+  formatWeights,
+  leftSentence,
+  type DisplayLimits,
+} from './progress.js';
 import { formatElapsed } from '../config/durations.js';
 import { redact, redactDeep } from '../shared/redact.js';
 
@@ -256,6 +262,12 @@ export function renderSummary(input: SummaryInput): string {
         '',
         `Restored ${esc(formatWeights(rollback.restored.weights, names))}${rollback.restored.detail ? ` (${esc(rollback.restored.detail)})` : ''}.`,
       );
+    // whether traffic really left the slot rolled back from: the proof, or the warning
+    const left = [...events].reverse().find((e): e is TimelineEventOf<'left'> => e.type === 'left');
+    if (left) {
+      const text = leftSentence(slotLabel(left.slot, names), left);
+      lines.push('', left.requests === 0 ? `✅ ${esc(text)}.` : `⚠️ **${esc(text)}.**`);
+    }
     lines.push('');
   }
 

@@ -49,6 +49,11 @@ export const TAG_REJECTED_RUN = 'glidepath:rejected-run';
 export const TAG_REJECTED_AT = 'glidepath:rejected-at';
 export const TAG_REJECTED_REASON = 'glidepath:rejected-reason';
 const REJECTED_TAGS = [TAG_REJECTED, TAG_REJECTED_RUN, TAG_REJECTED_AT, TAG_REJECTED_REASON];
+/**
+ * The forward's target-group stickiness duration (seconds) Glidepath turned off to move pinned
+ * clients off a slot after a restore; the next deploy turns it back on with it.
+ */
+export const TAG_STICKINESS = 'glidepath:stickiness-off';
 /** What an ELBv2 tag value accepts besides `=` (the note's escape character). */
 const TAG_SAFE = /[\p{L}\p{Z}\p{N}_.:/+\-@]/u;
 export const TAG_TARGET = 'glidepath:target';
@@ -133,6 +138,11 @@ function fitTag(text: string): string {
   return cut.replace(/=[0-9A-F]?$/, '');
 }
 
+/** 3600 → `1h`, 90 → `90s` */
+function human(d: number): string {
+  return d >= 3600 && d % 3600 === 0 ? `${d / 3600}h` : d >= 60 && d % 60 === 0 ? `${d / 60}m` : `${d}s`;
+}
+
 function sameArn(a: string | undefined, b: string): boolean {
   return a !== undefined && a.trim() === b.trim();
 }
@@ -190,12 +200,10 @@ export class AlbRouter implements TrafficRouter {
   get stickinessWarning(): string | undefined {
     const s = this.stickiness;
     if (!s?.enabled) return undefined;
-    const d = s.durationSeconds ?? 0;
-    const human =
-      d >= 3600 && d % 3600 === 0 ? `${d / 3600}h` : d >= 60 && d % 60 === 0 ? `${d / 60}m` : `${d}s`;
+    const h = human(s.durationSeconds ?? 0);
     return (
-      `Target group stickiness is on (${human}): clients already stuck to a slot keep reaching it for up to ${human} ` +
-      'after a weight change, including after a rollback.'
+      `Target group stickiness is on (${h}): clients already stuck to a slot keep reaching it for up to ${h} ` +
+      'after a weight change; after a rollback or an abort Glidepath turns it off so they move, and the next deploy turns it back on.'
     );
   }
 
@@ -289,9 +297,83 @@ export class AlbRouter implements TrafficRouter {
 
   /**
    * The slot holding a version that was rolled back or aborted: a manual rollback must not go there.
-   * The note goes in tags beside the mark, in one call (a tag value takes 256 characters).
+   * The note goes in tags beside the mark, in one call (a tag value takes 256 characters); clients
+   * stuck to the slot by target-group stickiness are moved off it (moveClientsOff).
    */
   async reject(slot: Slot, note?: RejectionNote): Promise<void> {
+    await this.tagRejected(slot, note);
+    await this.moveClientsOff(slot);
+  }
+
+  /** An on-call rollback left `slot`: only the clients stuck to it need moving (no mark on its version). */
+  async evacuate(slot: Slot): Promise<void> {
+    await this.moveClientsOff(slot);
+  }
+
+  /**
+   * With target-group stickiness on in the weighted forward, a client keeps reaching the group its
+   * cookie names after the weights moved, for up to the stickiness duration: the same pinning as
+   * HAProxy's cookie. After a restore the forward is rewritten with stickiness off (weights as they
+   * are), so every client follows the weights now; its duration is kept in a tag, and the next
+   * deploy turns it back on before its first shift (prepare).
+   */
+  private async moveClientsOff(slot: Slot): Promise<void> {
+    const actions = await this.describeActions();
+    const fwd = this.findForward(actions);
+    if (!fwd.stickiness?.enabled) return;
+    const duration = fwd.stickiness.durationSeconds ?? 0;
+    // the tag first: a later deploy must know to turn it back on even if the write below fails
+    await this.mutate('AddTags', () =>
+      this.client.send(
+        new AddTagsCommand({
+          ResourceArns: [this.where.arn],
+          Tags: [{ Key: TAG_STICKINESS, Value: String(duration) }],
+        }),
+      ),
+    );
+    await this.writeStickiness(actions, fwd, { Enabled: false });
+    this.warn(
+      `target-group stickiness was on (${human(duration)}) in the weighted forward: clients stuck to ${slot} would keep ` +
+        `reaching it after the restore for up to ${human(duration)}, so Glidepath turned it off on the ${this.where.kind}; ` +
+        `the next deploy turns it back on (${human(duration)}) before its first shift (tag ${TAG_STICKINESS})`,
+    );
+  }
+
+  /** The forward as read, with only its stickiness changed; read back to check it took. */
+  private async writeStickiness(
+    actions: Action[],
+    fwd: ForwardView,
+    config: { Enabled: boolean; DurationSeconds?: number },
+  ): Promise<void> {
+    const next = actions.map((a, i) => {
+      if (i !== fwd.index) return keepAsRead(a);
+      const copy = structuredClone(a);
+      const tuples = this.tuples(copy);
+      const { TargetGroupArn: _single, ...rest } = copy;
+      return {
+        ...rest,
+        ForwardConfig: { ...rest.ForwardConfig, TargetGroups: tuples, TargetGroupStickinessConfig: config },
+      };
+    });
+    if (this.where.kind === 'rule') {
+      await this.mutate('ModifyRule', () =>
+        this.client.send(new ModifyRuleCommand({ RuleArn: this.where.arn, Actions: next })),
+      );
+    } else {
+      await this.mutate('ModifyListener', () =>
+        this.client.send(new ModifyListenerCommand({ ListenerArn: this.where.arn, DefaultActions: next })),
+      );
+    }
+    const back = this.findForward(await this.describeActions());
+    if ((back.stickiness?.enabled ?? false) !== config.Enabled) {
+      throw new Error(
+        `ALB: read-back mismatch on the ${this.where.kind} ${this.where.arn}: wrote target-group stickiness ${config.Enabled ? 'on' : 'off'}, read it ${back.stickiness?.enabled ? 'on' : 'off'}`,
+      );
+    }
+    this.stickiness = back.stickiness;
+  }
+
+  private async tagRejected(slot: Slot, note?: RejectionNote): Promise<void> {
     const tags: { Key: string; Value: string }[] = [{ Key: TAG_REJECTED, Value: slot }];
     if (note) {
       const f = noteFields(note);
@@ -327,10 +409,25 @@ export class AlbRouter implements TrafficRouter {
     await this.removeRejected();
   }
 
-  /** A new version is going to the slot: it no longer holds the rejected one. */
+  /**
+   * A new version is going to the slot: it no longer holds the rejected one; and stickiness a
+   * restore turned off is turned back on, as it was, before any traffic moves.
+   */
   async prepare(slot: Slot): Promise<void> {
-    if ((await this.rejected())?.slot !== slot) return;
-    await this.removeRejected();
+    const tags = await this.tags();
+    if (tags[TAG_REJECTED] === slot) await this.removeRejected();
+    const off = tags[TAG_STICKINESS];
+    if (off === undefined) return;
+    const duration = Number(off);
+    const actions = await this.describeActions();
+    const fwd = this.findForward(actions);
+    if (!fwd.stickiness?.enabled && Number.isInteger(duration) && duration > 0) {
+      await this.writeStickiness(actions, fwd, { Enabled: true, DurationSeconds: duration });
+      this.log(`target-group stickiness back on (${human(duration)}), as it was before the last restore`);
+    }
+    await this.mutate('RemoveTags', () =>
+      this.client.send(new RemoveTagsCommand({ ResourceArns: [this.where.arn], TagKeys: [TAG_STICKINESS] })),
+    );
   }
 
   private async removeRejected(): Promise<void> {

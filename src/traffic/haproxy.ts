@@ -13,7 +13,7 @@ import {
   type TrafficRouter,
   type Weights,
 } from '../ports/traffic.js';
-import { escapeNote, noteFields, noteFrom, unescapeNote } from './mark-note.js';
+import { decodeMark, encodeMark, type MarkKind, type ServerMark } from './haproxy-mark.js';
 import { HaproxyInstance } from './haproxy-instance.js';
 import { HaproxyRunLock, type HaproxyLockOptions } from './haproxy-lock.js';
 import {
@@ -38,10 +38,11 @@ interface InstanceReading {
   state: InstanceState;
 }
 
-/** What a process variable's str() takes without quoting: the rest is escaped (mark-note.ts); `+` joins fields. */
-const NOTE_SAFE = /[A-Za-z0-9._:/@-]/;
-/** The admin state Glidepath's rejected mark puts a server in (`set server … state drain`). */
-const MARK_STATE = 'drain';
+/**
+ * The admin state Glidepath's mark puts a slot's servers in: MAINT, because with cookie persistence
+ * HAProxy still sends pinned clients to a server at weight 0 or in DRAIN (checked on 2.6).
+ */
+const MARK_STATE = 'maint';
 
 /** Two splits within this many points read as the same (HAProxy weights give two decimals of percent). */
 const SAME_SPLIT = 0.5;
@@ -284,7 +285,10 @@ export class HaproxyRouter implements TrafficRouter {
         throw new Error(
           `${slot}-target: no server of ${slot} can take traffic on ${instance.where} (${servers[slot]
             .map((s) => `${serverName(s)} ${s.status}`)
-            .join(', ')}), so it cannot get ${requested[slot]}%`,
+            .join(
+              ', ',
+            )}), so it cannot get ${requested[slot]}%. Servers out of service by an operator, a failing health check, ` +
+            'or a mark whose note was lost in a reload stay out: `set server <backend>/<server> state ready` brings one back',
         );
       }
     }
@@ -319,17 +323,50 @@ export class HaproxyRouter implements TrafficRouter {
   }
 
   /**
-   * Drains the servers of a rolled-back version on every instance: they have weight 0 already, and
-   * DRAIN makes read() report the slot ineligible, so a later manual rollback refuses to send traffic
-   * to it. The note goes into a process variable beside it on each instance: the drain alone cannot
-   * tell Glidepath's mark from an operator's.
+   * Marks a slot whose version was rolled back, aborted or never verified, on every instance: its
+   * servers go to MAINT, the only admin state that moves clients pinned by cookie persistence
+   * (`cookie SRV insert`: weight 0 and DRAIN keep sending them), and read() reports the slot
+   * ineligible. The note goes into a process variable beside it, naming the servers Glidepath put in
+   * MAINT: that is what tells its mark from an operator's MAINT.
    */
   async reject(slot: Slot, note?: RejectionNote): Promise<void> {
-    const fields = note ? noteFields(note) : { run: '', at: '', reason: '' };
-    const value = [slot, fields.run, fields.at, fields.reason].map((f) => escapeNote(f, NOTE_SAFE)).join('+');
+    await this.mark(slot, 'rejected', note);
+  }
+
+  /** After an on-call rollback: the slot rolled back from goes to MAINT too, marked as left, not rejected. */
+  async evacuate(slot: Slot, note?: RejectionNote): Promise<void> {
+    await this.mark(slot, 'left', note);
+  }
+
+  /**
+   * The note is written first: MAINT without it would read as an operator's. Servers already in
+   * MAINT stay out of the list (an operator's), unless this slot's mark already lists them.
+   */
+  private async mark(slot: Slot, kind: MarkKind, note?: RejectionNote): Promise<void> {
     await this.onEach(async (i) => {
-      await i.setState((await i.slots(this.provider))[slot], MARK_STATE);
-      await i.setVar(this.rejectedVar, value);
+      const [servers, before] = await Promise.all([
+        i.slots(this.provider).then((s) => s[slot]),
+        i.getVar(this.markVar).then(decodeMark),
+      ]);
+      const already = before?.slot === slot ? new Set(before.servers ?? []) : new Set<string>();
+      const ours = servers.filter((s) => !/^MAINT/.test(s.status) || already.has(s.server));
+      const drained = ours
+        .filter(
+          (s) => /^DRAIN/.test(s.status) || (before?.slot === slot && before.drained.includes(s.server)),
+        )
+        .map((s) => s.server);
+      const mark: ServerMark = {
+        slot,
+        kind,
+        ...(note ? { note } : {}),
+        servers: ours.map((s) => s.server),
+        drained,
+      };
+      await i.setVar(this.markVar, encodeMark(mark));
+      await i.setState(
+        ours.filter((s) => !/^MAINT/.test(s.status)),
+        MARK_STATE,
+      );
     });
   }
 
@@ -337,55 +374,105 @@ export class HaproxyRouter implements TrafficRouter {
    * The mark as the instances keep it. An instance that lost it (reloaded) does not hide it on the
    * others; two instances naming different slots are a contradiction to resolve by hand.
    */
-  async rejected(): Promise<Rejection | undefined> {
-    const values = await this.onEach((i) => i.getVar(this.rejectedVar));
+  private async readMark(): Promise<ServerMark | undefined> {
+    const values = await this.onEach((i) => i.getVar(this.markVar));
     const marks = values.flatMap((value, n) => {
-      const [slot, run, at, reason] = (value ?? '').split('+').map(unescapeNote);
-      if (slot !== 'blue' && slot !== 'green') return [];
-      const note = noteFrom({ run, at, reason });
-      const mark: Rejection = note ? { slot, note } : { slot };
-      return [{ name: this.instances[n]!.name, mark }];
+      const mark = decodeMark(value);
+      return mark ? [{ name: this.instances[n]!.name, mark }] : [];
     });
-    const slots = new Set(marks.map((m) => m.mark.slot));
-    if (slots.size > 1) {
+    if (new Set(marks.map((m) => `${m.mark.slot} ${m.mark.kind}`)).size > 1) {
       throw new Error(
-        `the HAProxy instances mark different slots rejected: ${marks.map((m) => `${m.name} ${m.mark.slot}`).join(', ')}`,
+        `the HAProxy instances keep different marks: ${marks.map((m) => `${m.name} ${m.mark.slot} ${m.mark.kind}`).join(', ')}`,
       );
     }
     return marks[0]?.mark;
   }
 
+  async rejected(): Promise<Rejection | undefined> {
+    const mark = await this.readMark();
+    if (mark?.kind !== 'rejected') return undefined;
+    return mark.note ? { slot: mark.slot, note: mark.note } : { slot: mark.slot };
+  }
+
+  async evacuated(): Promise<Slot | undefined> {
+    const mark = await this.readMark();
+    return mark?.kind === 'left' ? mark.slot : undefined;
+  }
+
   /**
-   * Lifts Glidepath's own mark on every instance: only from servers in the state the mark put them
-   * in, with the note naming the slot. An operator's MAINT and a slot whose servers are all DOWN are
-   * never lifted.
+   * Lifts Glidepath's own mark on every instance: only from the servers it lists, in the state the
+   * mark put them in. Refused, changing nothing, when the slot would still have no server able to
+   * take traffic on an instance: an operator's MAINT, a drain, DOWN servers.
    */
   async lift(slot: Slot): Promise<void> {
     const what = slotText(this.provider[slot]);
-    if ((await this.rejected())?.slot !== slot)
-      throw new Error(`Glidepath has no rejected mark on ${what} to lift`);
-    const all = await this.onEach(async (i) => ({ i, servers: (await i.slots(this.provider))[slot] }));
-    for (const { i, servers } of all) {
+    if ((await this.readMark())?.slot !== slot) throw new Error(`Glidepath has no mark on ${what} to lift`);
+    const all = await this.onEach(async (i) => ({
+      i,
+      servers: (await i.slots(this.provider))[slot],
+      mark: decodeMark(await i.getVar(this.markVar)),
+    }));
+    for (const { i, servers, mark } of all) {
+      const lifted = new Set(mark?.slot === slot ? liftable(servers, mark).map((s) => s.server) : []);
+      const back = servers.filter((s) =>
+        lifted.has(s.server) ? !mark!.drained.includes(s.server) : s.eligible,
+      );
+      if (back.length > 0) continue;
       const on = this.instances.length > 1 ? ` on ${i.where}` : '';
-      const maint = servers.filter((s) => /^MAINT/.test(s.status));
+      const out = servers.filter((s) => !lifted.has(s.server));
+      const maint = out.filter((s) => /^MAINT/.test(s.status));
       if (maint.length > 0)
         throw new Error(
           `${maint.map(serverName).join(', ')} ${maint.length > 1 ? 'are' : 'is'} in MAINT${on}, an operator's maintenance that Glidepath never lifts; bring ${maint.length > 1 ? 'them' : 'it'} back by hand first`,
         );
-      if (servers.every((s) => /^DOWN/.test(s.status)))
-        throw new Error(`${what} is DOWN${on}: its health check fails, so it cannot take traffic`);
+      throw new Error(
+        `${what} cannot take traffic${on} (${out.map((s) => `${serverName(s)} ${s.status}`).join(', ')}): its health check fails or an operator drained it`,
+      );
     }
-    await this.onEach(async (i) => {
-      await i.setState((await i.slots(this.provider))[slot], 'ready');
-      await i.setVar(this.rejectedVar, '');
-    });
+    await this.onEach((i) => this.liftOn(i, slot));
   }
 
-  /** A drained or maintained server takes no balanced traffic whatever its weight: ready them before a shift. */
+  /**
+   * A deploy is going to the slot: Glidepath's own mark and its note no longer describe it. An
+   * operator's MAINT or DRAIN stays: set() leaves such servers out and names them.
+   */
   async prepare(slot: Slot): Promise<void> {
-    await this.onEach(async (i) => i.setState((await i.slots(this.provider))[slot], 'ready'));
-    // a new version is going there: the mark and its note no longer describe it
-    if ((await this.rejected())?.slot === slot) await this.onEach((i) => i.setVar(this.rejectedVar, ''));
+    await this.onEach((i) => this.liftOn(i, slot));
+  }
+
+  /** On one instance: the listed servers back to the state they had, then the note cleared. */
+  private async liftOn(i: HaproxyInstance, slot: Slot): Promise<void> {
+    const mark = decodeMark(await i.getVar(this.markVar));
+    if (mark?.slot !== slot) return;
+    const servers = liftable((await i.slots(this.provider))[slot], mark);
+    await i.setState(
+      servers.filter((s) => !mark.drained.includes(s.server)),
+      'ready',
+    );
+    await i.setState(
+      servers.filter((s) => mark.drained.includes(s.server)),
+      'drain',
+    );
+    await i.setVar(this.markVar, '');
+  }
+
+  /**
+   * Requests HAProxy sent to the slot's servers on every instance, for the watch after a restore:
+   * `stot`, which counts each request (a stream, in HTTP mode) when it is sent to the server, so one
+   * already on its way before the restore is not counted when it ends (`req_tot` counts at the end).
+   */
+  async slotRequests(slot: Slot): Promise<number> {
+    const all = await this.onEach((i) => i.slots(this.provider));
+    let total = 0;
+    for (const servers of all) {
+      for (const s of servers[slot]) {
+        const n = Number(s.row.stot ?? '');
+        if (s.row.stot === undefined || s.row.stot === '' || !Number.isFinite(n))
+          throw new Error(`unreadable stot "${s.row.stot ?? ''}" for ${serverName(s)}`);
+        total += n;
+      }
+    }
+    return total;
   }
 
   /**
@@ -475,13 +562,23 @@ export class HaproxyRouter implements TrafficRouter {
     return `proc.glidepath_target_${this.backendVar}`;
   }
 
-  private get rejectedVar(): string {
+  /** the mark's note; the name is the one the first notes used, so their marks still read */
+  private get markVar(): string {
     return `proc.glidepath_rejected_${this.backendVar}`;
   }
 
   private get backendVar(): string {
     return this.provider.blue.backend.replace(/[^A-Za-z0-9_]/g, '_');
   }
+}
+
+/**
+ * The servers of a slot Glidepath's mark holds now: those it lists that are still in MAINT, or for
+ * a mark an older Glidepath left (no list), the slot's drained servers.
+ */
+function liftable(servers: ServerView[], mark: ServerMark): ServerView[] {
+  if (mark.servers === undefined) return servers.filter((s) => /^DRAIN/.test(s.status));
+  return servers.filter((s) => mark.servers!.includes(s.server) && /^MAINT/.test(s.status));
 }
 
 /** `UP` when every server of the slot reads the same, else `1 UP, 1 DOWN` */
