@@ -85,4 +85,17 @@ describe('LogStream', () => {
     expect(said.at(-1)).toMatchObject({ kind: 'notice', title: 'Glidepath aborted the deploy' });
     expect(said.at(-1)?.text).toMatch(/^ABORT: aborted by alice/);
   });
+
+  it('a result whose reason is the error just printed points at it instead of printing it again', () => {
+    const log = new LogStream({ limits: {}, secrets: [] });
+    const why = 'could not take the lock on HAProxy /run/h.sock: locked by run 41; nothing was moved';
+    log.onEvent({ at: T, type: 'error', message: why });
+    log.onEvent({ at: T + 1, type: 'run-end', result: 'failed', reason: why });
+    log.onEvent({ at: T + 2, type: 'run-end', result: 'failed', reason: 'another reason' });
+    expect(said.map((s) => s.text)).toEqual([
+      `error: ${why}`,
+      'result: failed · the error above',
+      'result: failed · another reason',
+    ]);
+  });
 });

@@ -132,9 +132,15 @@ describe('what the summaries say', () => {
     const [grey, rate] = bars as [number[], number[]];
     const top = Number(/y-axis "errors %" 0 --> ([\d.]+)/.exec(errors)![1]);
     const gaps = grey.flatMap((v, i) => (v === top ? [i] : []));
-    // step 1's 20 seconds without a request: one 10 s bucket fully empty
-    expect(gaps).toHaveLength(1);
+    // step 1's 20 seconds without a request (its evaluations at 65-80 s add none): the 60-70 s and
+    // 70-80 s buckets, and only those; each evaluation's requests spread over the time since the one
+    // before, so the seconds before the first evaluation of a step are not shown as empty
+    expect(gaps).toEqual([6, 7]);
     for (const i of gaps) expect(rate[i]).toBeLessThan(0); // no bar at all, not a 0% bar
+    // a run with requests all along (its first evaluation 1 m after the shift) has no grey bucket
+    const first = [...rolledBack.matchAll(/```mermaid\n([\s\S]*?)\n```/g)][1]![1]!;
+    const greyBars = JSON.parse(/^ {2}bar (\[.*\])$/m.exec(first)![1]!) as number[];
+    expect(greyBars.every((v) => v < 0)).toBe(true);
   });
 
   it('folds repeated evaluations, says each thing once, and keeps every step verdict and the rollback', () => {

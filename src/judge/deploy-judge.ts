@@ -319,11 +319,11 @@ export class DeployJudge {
         n >= limits.minRequests
           ? {
               status: 'pass',
-              text: `${n} requests on ${this.names.target} in step ${stepNumber} (min-requests ${limits.minRequests})`,
+              text: `${n} request${n === 1 ? '' : 's'} on ${this.names.target} in step ${stepNumber} (min-requests ${limits.minRequests})`,
             }
           : {
               status: 'inconclusive',
-              text: `only ${n} requests on ${this.names.target} in step ${stepNumber}, fewer than min-requests ${limits.minRequests}`,
+              text: `only ${n} request${n === 1 ? '' : 's'} on ${this.names.target} in step ${stepNumber}, fewer than min-requests ${limits.minRequests}`,
             },
       );
     }

@@ -112,12 +112,39 @@ export function resample(events: readonly TimelineEvent[], target: Slot): Resamp
     while (c < changes.length && changes[c]!.at < bucketEnd) weight = changes[c++]!.weight;
     b.weight = weight;
   }
-  for (const [e, p] of perEvaluation(events)) {
-    const b = buckets[index(e.at)]!;
-    b.requests += p.requests;
-    b.errors += p.errors;
+  // an evaluation counts what came since the one before it (or since the weights it judges were
+  // set): spread its requests evenly over that span, so a bucket is grey only when no request came
+  const counted = perEvaluation(events);
+  let from = t0;
+  for (const e of events) {
+    if (e.type === 'weights' || e.type === 'rollback') from = e.at;
+    const p = e.type === 'evaluation' ? counted.get(e) : undefined;
+    if (!p) continue;
+    spread(buckets, bucketMs, Math.max(t0, Math.min(from, e.at)) - t0, e.at - t0, p);
+    from = e.at;
   }
   return { bucketMs, buckets };
+}
+
+/** Adds `counts`, which came evenly over [fromMs, toMs) since the first shift, to the buckets it overlaps. */
+function spread(
+  buckets: Bucket[],
+  bucketMs: number,
+  fromMs: number,
+  toMs: number,
+  counts: { requests: number; errors: number },
+): void {
+  const last = buckets.length - 1;
+  const first = Math.min(last, Math.floor(fromMs / bucketMs));
+  const end = Math.min(last, Math.max(first, Math.ceil(toMs / bucketMs) - 1));
+  const span = toMs - fromMs;
+  for (let i = first; i <= end; i++) {
+    const overlap = Math.min(toMs, (i + 1) * bucketMs) - Math.max(fromMs, i * bucketMs);
+    // a zero-length span (or one past the last bucket) lands whole in its bucket
+    const share = span > 0 && first !== end ? Math.max(0, overlap) / span : i === first ? 1 : 0;
+    buckets[i]!.requests += counts.requests * share;
+    buckets[i]!.errors += counts.errors * share;
+  }
 }
 
 /** `0:30`, `12:05`, `1:02:30`: time since the first shift. */
@@ -198,7 +225,7 @@ export function errorChart(
     '```mermaid',
     init([NO_DATA, ERRORS, LIMIT]),
     'xychart-beta',
-    `  title "${target}'s error rate (%) per ${width(r.bucketMs)}, ${source}${limitText}; grey: no requests"`,
+    `  title "${target}'s error rate (%) per ${width(r.bucketMs)}, ${source}${limitText}; grey: no requests measured"`,
     `  x-axis [${quoted(labels(r))}]`,
     `  y-axis "errors %" 0 --> ${num(top)}`,
     // drawn first, under the bars: a full-height grey band where nothing was measured

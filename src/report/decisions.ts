@@ -60,7 +60,7 @@ function foldLine(
   if (first.verdict.status === 'inconclusive' && short && counts.length === run.length) {
     const each = lo === hi ? `${lo}` : `${lo}–${hi}`;
     const min = minRequests !== undefined ? `, min-requests ${minRequests}` : '';
-    return `${span} ${where} · ${what}: ${each} requests each${min}`;
+    return `${span} ${where} · ${what}: ${each} request${hi === 1 ? '' : 's'} each${min}`;
   }
   const streak = last.consecutiveFailures > 1 ? ` (${last.consecutiveFailures} in a row)` : '';
   return `${span} ${where} · ${what}${streak}; last: ${escapeInline(last.verdict.reason)}`;

@@ -14,6 +14,8 @@ export class LogStream {
   private groupOpen = false;
   /** the probes of the step's evaluations so far: a step's line counts all of them, not its last */
   private stepProbes = new Map<number, { ok: number; failed: number }>();
+  /** the last error line: a result whose reason is that error points at it rather than repeat it */
+  private lastError: string | undefined;
 
   constructor(private readonly opts: { limits: DisplayLimits; secrets: readonly string[] }) {}
 
@@ -43,16 +45,19 @@ export class LogStream {
       }
     }
     const probes = e.type === 'step-verdict' ? this.stepProbes.get(e.step) : undefined;
+    if (e.type === 'error') this.lastError = e.message;
     const shown: TimelineEvent =
-      e.type === 'step-verdict' && probes
-        ? {
-            ...e,
-            verdict: {
-              ...e.verdict,
-              measures: { ...e.verdict.measures, probesOk: probes.ok, probesFailed: probes.failed },
-            },
-          }
-        : e;
+      e.type === 'run-end' && e.reason !== undefined && e.reason === this.lastError
+        ? { ...e, reason: 'the error above' }
+        : e.type === 'step-verdict' && probes
+          ? {
+              ...e,
+              verdict: {
+                ...e.verdict,
+                measures: { ...e.verdict.measures, probesOk: probes.ok, probesFailed: probes.failed },
+              },
+            }
+          : e;
     const line = formatEvent(shown, {
       target: this.target,
       limits: this.opts.limits,

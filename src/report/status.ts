@@ -22,7 +22,7 @@ export function slotRole(s: StatusSnapshot, slot: Slot): string {
     const { live, target, known } = s.split;
     if (slot === live) return 'live: the deploy in progress started from it';
     if (slot === target)
-      return `new: the deploy in progress, held at ${formatPercent(s.weights[target])} (known from ${known === 'note' ? "the load balancer's note" : 'hold-at'})`;
+      return `new: the deploy in progress, held at ${formatPercent(s.weights[target])} (known from ${known === 'hold-at' ? 'hold-at' : s.provider === 'lambda' ? "Glidepath's note in the function's tags" : "Glidepath's note on the load balancer"})`;
   }
   if (s.live) {
     if (slot === s.live) return s.liveDown ? `live, but cannot serve: ${s.liveDown}` : 'live';
