@@ -87,7 +87,10 @@ export function resample(events: readonly TimelineEvent[], target: Slot): Resamp
     .sort((a, b) => a - b);
   const cadence = gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 0;
   const bucketMs = bucketWidth(end - t0, cadence);
-  const count = Math.max(1, Math.ceil((end - t0) / bucketMs));
+  // a bucket after the last rollback's, so the chart shows the weight it restored, not only the highest
+  const restore = events.findLast((e) => e.type === 'rollback');
+  const afterRestore = restore ? Math.floor((restore.at - t0) / bucketMs) + 2 : 0;
+  const count = Math.max(1, Math.ceil((end - t0) / bucketMs), afterRestore);
   const buckets: Bucket[] = Array.from({ length: count }, (_, i) => ({
     startMs: i * bucketMs,
     weight: 0,
@@ -96,7 +99,8 @@ export function resample(events: readonly TimelineEvent[], target: Slot): Resamp
     rollback: false,
   }));
   const index = (at: number) => Math.min(count - 1, Math.max(0, Math.floor((at - t0) / bucketMs)));
-  // the weight as read back, carried forward to each bucket's end
+  // the highest weight as read back during each bucket (what it held at its start, carried forward,
+  // and every change within it): a step cut short within a bucket still shows the share it reached
   const changes: { at: number; weight: number }[] = [];
   for (const e of events) {
     if (e.type === 'weights') changes.push({ at: e.at, weight: e.applied.weights[target] });
@@ -109,8 +113,12 @@ export function resample(events: readonly TimelineEvent[], target: Slot): Resamp
   let weight = 0;
   for (const b of buckets) {
     const bucketEnd = t0 + b.startMs + bucketMs;
-    while (c < changes.length && changes[c]!.at < bucketEnd) weight = changes[c++]!.weight;
-    b.weight = weight;
+    let highest = weight;
+    while (c < changes.length && changes[c]!.at < bucketEnd) {
+      weight = changes[c++]!.weight;
+      highest = Math.max(highest, weight);
+    }
+    b.weight = highest;
   }
   // an evaluation counts what came since the one before it (or since the weights it judges were
   // set): spread its requests evenly over that span, so a bucket is grey only when no request came
@@ -192,7 +200,7 @@ export function weightChart(r: Resampled, target: string): string[] {
     '```mermaid',
     init([WEIGHT]),
     'xychart-beta',
-    `  title "${target}'s weight (%) at the end of each ${width(r.bucketMs)}"`,
+    `  title "${target}'s highest weight (%) in each ${width(r.bucketMs)}"`,
     `  x-axis [${quoted(labels(r))}]`,
     '  y-axis "weight %" 0 --> 100',
     `  line [${r.buckets.map((b) => num(b.weight)).join(', ')}]`,
