@@ -27,11 +27,21 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
 
   const cancel = new AbortController();
   let engineDone = false;
+  // whether a deploy or promote has traffic split right now, so the words on a signal say what happens
+  let split = false;
+  const onSplit: typeof saveSplit = (s) => {
+    split = s !== undefined;
+    saveSplit(s);
+  };
   const onSignal = (sig: string) => () => {
     // the runner sends SIGINT, then SIGTERM ~7.5 s later: the first one starts the restore
     if (engineDone) return core.info(`received ${sig} after traffic was settled: finishing the report`);
     if (cancel.signal.aborted) return;
-    core.warning(`received ${sig}: putting traffic back on the live slot`);
+    core.warning(
+      split || (config.command !== 'deploy' && config.command !== 'promote')
+        ? `received ${sig}: putting traffic back on the live slot`
+        : `received ${sig}: stopping the run (traffic is not split: nothing to put back)`,
+    );
     cancel.abort(new Fault(`the run was cancelled (${sig})`));
   };
   const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
@@ -85,7 +95,7 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
       config.command === 'cleanup'
         ? await runCleanup({ ...common, routerDescription: router?.description ?? describeProvider(config) })
         : router
-          ? await runEngine({ ...common, router, gates, onSplit: saveSplit, onLock: saveLock })
+          ? await runEngine({ ...common, router, gates, onSplit, onLock: saveLock })
           : await runInPlace({ ...common, gates });
     engineDone = true;
     if (outcome.result === 'held') markHeld();

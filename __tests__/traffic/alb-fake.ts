@@ -77,6 +77,8 @@ export interface FakeAlbWorld {
   onModify?: (actions: Action[]) => void;
   /** slot target group ARN → target health */
   health: Record<string, TargetHealthDescription[]>;
+  /** an error for this call (by command name, e.g. `ModifyRule`), thrown before it takes effect */
+  fail?: (command: string) => Error | undefined;
 }
 
 export function fakeAlb(kind: 'rule' | 'listener', actions: Action[], tags: Record<string, string> = {}) {
@@ -107,6 +109,10 @@ export function fakeAlb(kind: 'rule' | 'listener', actions: Action[], tags: Reco
     Protocol: 'HTTPS' as const,
     DefaultActions: structuredClone(world.actions),
   });
+  const check = (command: string) => {
+    const error = world.fail?.(command);
+    if (error) throw error;
+  };
   const modified = (next: Action[]) => {
     if (world.throttleModify > 0) {
       world.throttleModify--;
@@ -119,32 +125,48 @@ export function fakeAlb(kind: 'rule' | 'listener', actions: Action[], tags: Reco
     }
     world.onModify?.(structuredClone(world.actions));
   };
-  mock.on(DescribeRulesCommand).callsFake(async () => ({ Rules: [rule()] }));
-  mock.on(DescribeListenersCommand).callsFake(async () => ({ Listeners: [listener()] }));
+  mock.on(DescribeRulesCommand).callsFake(async () => {
+    check('DescribeRules');
+    return { Rules: [rule()] };
+  });
+  mock.on(DescribeListenersCommand).callsFake(async () => {
+    check('DescribeListeners');
+    return { Listeners: [listener()] };
+  });
   mock.on(ModifyRuleCommand).callsFake(async (input: { Actions: Action[] }) => {
+    check('ModifyRule');
     modified(input.Actions);
     return { Rules: [rule()] };
   });
   mock.on(ModifyListenerCommand).callsFake(async (input: { DefaultActions: Action[] }) => {
+    check('ModifyListener');
     modified(input.DefaultActions);
     return { Listeners: [listener()] };
   });
-  mock.on(DescribeTagsCommand).callsFake(async () => ({
-    TagDescriptions: [
-      { ResourceArn: arn, Tags: Object.entries(world.tags).map(([Key, Value]) => ({ Key, Value })) },
-    ],
-  }));
+  mock.on(DescribeTagsCommand).callsFake(async () => {
+    check('DescribeTags');
+    return {
+      TagDescriptions: [
+        { ResourceArn: arn, Tags: Object.entries(world.tags).map(([Key, Value]) => ({ Key, Value })) },
+      ],
+    };
+  });
   mock.on(AddTagsCommand).callsFake(async (input: { Tags: { Key: string; Value: string }[] }) => {
+    check('AddTags');
     for (const t of input.Tags) world.tags[t.Key] = t.Value;
     return {};
   });
   mock.on(RemoveTagsCommand).callsFake(async (input: { TagKeys: string[] }) => {
+    check('RemoveTags');
     for (const k of input.TagKeys) delete world.tags[k];
     return {};
   });
-  mock.on(DescribeTargetHealthCommand).callsFake(async (input: { TargetGroupArn: string }) => ({
-    TargetHealthDescriptions: structuredClone(world.health[input.TargetGroupArn] ?? []),
-  }));
+  mock.on(DescribeTargetHealthCommand).callsFake(async (input: { TargetGroupArn: string }) => {
+    check('DescribeTargetHealth');
+    return {
+      TargetHealthDescriptions: structuredClone(world.health[input.TargetGroupArn] ?? []),
+    };
+  });
   /** current raw weights of the two slots */
   const weights = () => {
     const fwd = world.actions.find((a) => a.Type === 'forward');

@@ -114,16 +114,25 @@ export async function recordSlots(deps: Deps, live: Slot, previous: Slot): Promi
   );
 }
 
-/** A read retried a few times (0.5 s apart): undefined when the router stays unreadable. */
-export async function readAgain(deps: Deps): Promise<RouterState | undefined> {
+/**
+ * A read retried a few times (0.5 s apart): undefined when the router stays unreadable, and then
+ * `onError` hears the last error, so the caller can say why.
+ */
+export async function readAgain(
+  deps: Deps,
+  onError?: (message: string) => void,
+): Promise<RouterState | undefined> {
+  let last: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (attempt) await deps.clock.sleep(500);
     try {
       return await deps.router.read();
-    } catch {
+    } catch (e) {
       // retried; the caller decides what an unreadable router means at this point
+      last = e;
     }
   }
+  onError?.(errorMessage(last));
   return undefined;
 }
 
@@ -131,12 +140,10 @@ export async function readAgain(deps: Deps): Promise<RouterState | undefined> {
 export async function runHook(deps: HookDeps, hook: HookName, env: HookEnv): Promise<string | undefined> {
   const command = deps.config.hooks[hook];
   if (!command) return undefined;
-  // rollback-command runs after cancellation too, but must end before the runner kills us
-  const bound =
-    hook === 'rollback' && deps.signal.aborted
-      ? deps.clock.timer(ROLLBACK_HOOK_WHEN_CANCELLED_MS, () => new Fault('the run was cancelled'))
-      : undefined;
-  const signal = hook !== 'rollback' ? deps.signal : bound?.signal;
+  // rollback-command runs after cancellation too (traffic is already back), but must end before
+  // the runner kills us, whether the cancellation came before it started or while it runs
+  const bound = hook === 'rollback' ? boundOnceCancelled(deps) : undefined;
+  const signal = bound ? bound.signal : deps.signal;
   const names = namesOf(deps);
   const versions = {
     target: (env.target && names[env.target]?.id) || undefined,
@@ -146,9 +153,60 @@ export async function runHook(deps: HookDeps, hook: HookName, env: HookEnv): Pro
   const withVersions = Object.values(versions).some(Boolean) ? { ...env, versions } : env;
   const result = await deps.hooks.run(hook, command, withVersions, signal).finally(() => bound?.cancel());
   deps.timeline.add({ at: deps.clock.now(), type: 'hook', hook, result });
-  if (result.timedOut) return `timed out after ${formatDuration(result.durationMs)} (hook-timeout)`;
-  if (result.exitCode !== 0) return `exited with code ${result.exitCode}`;
+  // the bound, not the measured time (which adds the kill's grace): `1s`, never `1s4ms`
+  if (result.timedOut)
+    return `timed out: still running after hook-timeout ${formatDuration(deps.config.hookTimeoutMs)}, so it was killed with its children`;
+  // a hook killed because the run was cancelled did not fail on its own: say what stopped it
+  if (result.exitCode !== 0 && signal.aborted) return `was stopped: ${errorMessage(signal.reason)}`;
+  if (result.exitCode !== 0) return `exited with code ${result.exitCode}${killedBy(result.exitCode)}`;
   // a preview link or a probe aimed at a wrong address is worse than a failed hook
   if (result.outputProblem) return result.outputProblem;
   return undefined;
+}
+
+/** Shells report a command killed by signal n as 128+n: name the signal, on-call reads 137 as an OOM kill. */
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  6: 'SIGABRT',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  15: 'SIGTERM',
+};
+
+function killedBy(exitCode: number): string {
+  const name = SIGNALS[exitCode - 128];
+  if (!name) return '';
+  return name === 'SIGKILL'
+    ? ' (killed by SIGKILL: the out-of-memory killer, or a kill -9 outside Glidepath)'
+    : ` (killed by ${name})`;
+}
+
+/**
+ * rollback-command's signal: not aborted by the cancellation itself, only
+ * ROLLBACK_HOOK_WHEN_CANCELLED_MS after it (the runner kills the process ~7.5 s after its first signal).
+ */
+function boundOnceCancelled(deps: HookDeps): { signal: AbortSignal; cancel(): void } {
+  const stop = new AbortController();
+  let timer: ReturnType<Clock['timer']> | undefined;
+  const start = () => {
+    timer = deps.clock.timer(
+      ROLLBACK_HOOK_WHEN_CANCELLED_MS,
+      () =>
+        new Fault(
+          `${errorMessage(deps.signal.reason)}, and rollback-command gets ${formatDuration(ROLLBACK_HOOK_WHEN_CANCELLED_MS)} once the run is stopped`,
+        ),
+    );
+    timer.signal.addEventListener('abort', () => stop.abort(timer!.signal.reason), { once: true });
+  };
+  if (deps.signal.aborted) start();
+  else deps.signal.addEventListener('abort', start, { once: true });
+  return {
+    signal: stop.signal,
+    cancel: () => {
+      deps.signal.removeEventListener('abort', start);
+      timer?.cancel();
+    },
+  };
 }

@@ -242,17 +242,18 @@ class Shift {
   private async afterHold(phase: Step): Promise<PhaseEnd> {
     const { router, timeline, clock } = this.deps;
     const promotes = phase === this.promotionStep;
-    const now = await readAgain(this.deps);
+    let why = '';
+    const now = await readAgain(this.deps, (e) => (why = `: ${e}`));
     if (!now && promotes) {
       // verified at 100%: one unreadable answer is no reason to undo it
       warn(
         this.deps,
-        `could not read the weights back after the last step; ${label(this.deps, this.target)} was verified at 100%`,
+        `could not read the weights back after the last step${why}; ${label(this.deps, this.target)} was verified at 100%`,
       );
       return 'promoted';
     }
     if (!now)
-      throw new Error(`could not read the weights from ${router.description} after step ${phase.step}`);
+      throw new Error(`could not read the weights from ${router.description} after step ${phase.step}${why}`);
     if (!sameWeights(now.weights, this.applied) || now.disagreement) {
       const expected = this.applied;
       timeline.add({ at: clock.now(), type: 'drift', expected, found: now.weights });

@@ -30,6 +30,7 @@ import { escapeNote, noteFields, noteFrom, unescapeNote } from './mark-note.js';
 import {
   createPacer,
   ELBV2_MUTATING_GAP_MS,
+  awsErrorHint,
   withThrottleRetry,
   type Pacer,
   type RetryOptions,
@@ -532,7 +533,9 @@ export class AlbRouter implements TrafficRouter {
       return await withThrottleRetry(fn, this.retryOptions(name));
     } catch (error) {
       const msg = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new Error(`ALB ${name} on ${this.where.arn} failed: ${msg}`, { cause: error });
+      throw new Error(`ALB ${name} on ${this.where.arn} failed: ${msg}${awsErrorHint(error)}`, {
+        cause: error,
+      });
     }
   }
 

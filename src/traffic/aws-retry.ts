@@ -17,6 +17,20 @@ const THROTTLE_CODES = new Set([
   'SlowDown',
 ]);
 
+/** Error codes AWS answers when the request's credentials ran out (STS session tokens expire). */
+const EXPIRED_CODES = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']);
+
+/**
+ * What on-call should know beyond AWS's own words, or '': expired credentials fail every call
+ * after them, the restore and the post step's included, until the job gets a longer session.
+ */
+export function awsErrorHint(err: unknown): string {
+  const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
+  if (typeof name === 'string' && EXPIRED_CODES.has(name))
+    return ' (the AWS credentials expired mid-run: give the role a session that outlasts timeout plus hook-timeout, e.g. role-duration-seconds of aws-actions/configure-aws-credentials)';
+  return '';
+}
+
 /** True for an SDK error that means "throttled": by name, by `Code`, or by HTTP 429. */
 export function isThrottle(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
