@@ -6,7 +6,7 @@ import { runEngine } from './engine/engine.js';
 import { IN_PLACE_ROUTER, runInPlace } from './engine/in-place.js';
 import { runCleanup } from './engine/cleanup.js';
 import { Timeline, slotNamesOf } from './ports/timeline.js';
-import { slotLabel } from './ports/traffic.js';
+import { slotLabel, type TrafficRouter } from './ports/traffic.js';
 import { handedBackUrl } from './ports/handed-back.js';
 import { systemClock } from './ports/clock.js';
 import { Fault } from './engine/fault.js';
@@ -64,20 +64,23 @@ export async function execute(config: Config, plan: Plan, secrets: string[]): Pr
   const aws = new AwsClients(config.awsRegion);
   // provider none has no load balancer; cleanup removes a preview and never touches one
   const routed = config.provider.kind !== 'none' && config.command !== 'cleanup';
-  const router = routed
-    ? await createRouter(config, aws, secrets, (message) =>
-        timeline.add({ at: Date.now(), type: 'warning', message }),
-      )
-    : undefined;
-  const { checks, gates } =
-    config.command === 'cleanup'
-      ? { checks: [], gates: [] }
-      : await createChecks(config, aws, secrets, systemClock, router ?? {}, () =>
-          handedBackUrl(timeline.events),
-        );
-  const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
-  const github = new GithubReporting(config, secrets, (message) => core.warning(message));
+  // set up inside the try: a router or check that fails to start must leave no signal handler and
+  // no open router behind
+  let router: TrafficRouter | undefined;
   try {
+    router = routed
+      ? await createRouter(config, aws, secrets, (message) =>
+          timeline.add({ at: Date.now(), type: 'warning', message }),
+        )
+      : undefined;
+    const { checks, gates } =
+      config.command === 'cleanup'
+        ? { checks: [], gates: [] }
+        : await createChecks(config, aws, secrets, systemClock, router ?? {}, () =>
+            handedBackUrl(timeline.events),
+          );
+    const hooks = new ShellHookRunner({ timeoutMs: config.hookTimeoutMs, secrets });
+    const github = new GithubReporting(config, secrets, (message) => core.warning(message));
     await github.start();
     const common = {
       config,

@@ -1009,8 +1009,6 @@ describe('plan refuses what deploy refuses', () => {
   // rows where the command itself is the subject, or that need what only a moving command reads
   const EXEMPT: Record<string, string> = {
     'unknown command': 'the row sets command itself',
-    'command provider without a status command':
-      'plan does no I/O: traffic-status-command stays optional for plan (it only finds the live slot)',
   };
 
   it.each(BAD.map(([why, inputs]) => ({ why, inputs })))(
@@ -1025,8 +1023,12 @@ describe('plan refuses what deploy refuses', () => {
 
   it('exempts only rows whose difference is on purpose', () => {
     for (const why of Object.keys(EXEMPT)) expect(BAD.map(([w]) => w)).toContain(why);
+    // plan does no I/O, yet refuses a command provider without a status command: deploy would
     const statusless = { provider: 'command', 'traffic-command': './set.sh' };
-    expect(verdictOf({ ...statusless, command: 'plan' })).toBe('ok');
+    expect(verdictOf({ ...statusless, command: 'plan' })).toEqual(
+      verdictOf({ ...statusless, command: 'deploy' }),
+    );
+    expect(verdictOf({ ...statusless, command: 'plan' })).not.toBe('ok');
   });
 
   it.each(WHOLE_CONFIG.map(([why, inputs, input]) => ({ why, inputs, input })))(

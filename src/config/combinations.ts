@@ -6,9 +6,8 @@ import { usesHandedBackUrl } from './urls.js';
 
 export function checkCombinations(config: Config, r: InputReader): void {
   const p = config.provider;
-  const acting = config.command !== 'plan';
-
-  if (p.kind === 'command' && acting && !p.statusCommand) {
+  // plan refuses it too: a plan that says yes to what deploy then refuses is worse than no plan
+  if (p.kind === 'command' && !p.statusCommand) {
     r.problem(
       'traffic-status-command',
       'is required with provider command: a command printing the current split as JSON, like {"blue":100,"green":0}; ' +

@@ -123,7 +123,7 @@ export const INPUTS = [
     default: '',
     secret: false,
     description:
-      'Shell command that prints the current weights as {"blue":N,"green":M}. Required for provider command (except plan), since it is how the live slot is found.',
+      'Shell command that prints the current weights as {"blue":N,"green":M}. Required for provider command (plan refuses its absence too, as deploy would), since it is how the live slot is found.',
   },
   {
     name: 'lambda-function',

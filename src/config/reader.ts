@@ -4,6 +4,15 @@ import { inputSpec, type InputName } from './inputs.js';
 
 export const MASK = '***';
 
+/** Longest value quoted whole in a message; a longer one shows its start and its length. */
+export const MAX_SHOWN_VALUE = 200;
+
+/** A value as a message quotes it: a 5,000-character paste must not bury the one line that explains it. */
+export function clip(value: string): string {
+  if (value.length <= MAX_SHOWN_VALUE) return value;
+  return `${value.slice(0, MAX_SHOWN_VALUE / 2)}… (${value.length} characters)`;
+}
+
 export class InputReader {
   readonly errors: ConfigError[] = [];
 
@@ -29,7 +38,11 @@ export class InputReader {
    */
   bad(name: InputName, tail: string, value: string = this.get(name)): void {
     const shown = this.show(name, value);
-    this.errors.push({ input: name, value: shown, message: `${name}: ${JSON.stringify(shown)} ${tail}` });
+    this.errors.push({
+      input: name,
+      value: shown,
+      message: `${name}: ${JSON.stringify(clip(shown))} ${tail}`,
+    });
   }
 
   /** Records `<name> <rest>` for problems about presence (missing, not allowed) rather than a value. */

@@ -5,6 +5,7 @@ import { parseInputs } from '../config/parse.js';
 import { formatDuration } from '../config/durations.js';
 import { ALB_MIN_HOLD_MS } from '../config/limits.js';
 import { buildPlan } from './build.js';
+import type { Plan } from './types.js';
 
 /**
  * Inputs → Config with every rule applied, the plan's included: what main acts on. When only the
@@ -15,6 +16,21 @@ export function validateInputs(raw: Record<string, string>): ConfigResult {
   if (!parsed.ok) return parsed;
   const errors = checkFeasibility(parsed.config, raw);
   return errors.length ? { ok: false, errors, secrets: parsed.secrets, config: parsed.config } : parsed;
+}
+
+/** What the plan's holds are made of, by the inputs that set them: what to change to shorten it. */
+function planLength(config: Config, plan: Plan): string {
+  const steps = plan.phases.filter((p) => p.kind === 'shift' || p.kind === 'bake').length;
+  const each =
+    config.strategy.presetIntervalMs !== undefined
+      ? `strategy ${config.strategy.name}`
+      : `interval ${formatDuration(config.intervalMs)}`;
+  const parts = [`${steps} step${steps === 1 ? '' : 's'} of ${each}`];
+  for (const p of plan.phases) {
+    if (p.kind === 'keep-previous') parts.push(`keep-previous ${formatDuration(p.holdMs)}`);
+    if (p.kind === 'drain') parts.push(`drain-timeout ${formatDuration(p.holdMs)}`);
+  }
+  return parts.join(', ');
 }
 
 export function checkFeasibility(config: Config, raw: Record<string, string>): ConfigError[] {
@@ -45,7 +61,8 @@ export function checkFeasibility(config: Config, raw: Record<string, string>): C
     r.bad(
       'timeout',
       `is not longer than the plan's ${formatDuration(plan.totalMs)} of holds, so the run would stop in the middle of ` +
-        `the shift; give more, like ${formatDuration(Math.ceil((plan.totalMs * 1.5) / 60_000) * 60_000)}, or shorten the plan`,
+        `the shift; give more, like ${formatDuration(Math.ceil((plan.totalMs * 1.5) / 60_000) * 60_000)}, or shorten the plan ` +
+        `(${planLength(config, plan)})`,
     );
   }
   return r.errors;
