@@ -1,2 +1,0 @@
-import{createRequire as __glidepathCreateRequire}from'node:module';const require=__glidepathCreateRequire(import.meta.url);
-import{a as b,b as c}from"./chunk-3IJLJOYX.js";import"./chunk-B6J7WMMB.js";import"./chunk-NSNXIED3.js";import"./chunk-H4WQC3JT.js";import{a}from"./chunk-77VVFHA5.js";import"./chunk-YGGWE4M7.js";import"./chunk-GW5EBTZA.js";import"./chunk-MMRCR7RE.js";import"./chunk-JEE7BFBF.js";import"./chunk-WX4ELH6Q.js";import"./chunk-PHMBTJ7Z.js";import"./chunk-EVRF62YV.js";import"./chunk-AO4DPFMV.js";export{c as CloudWatchCheck,b as DEFAULT_LAG_MS,a as MAX_ALARMS};
