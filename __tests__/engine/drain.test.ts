@@ -89,7 +89,7 @@ describe('drainPrevious', () => {
     const { deps, clock, t0, warnings } = setUp(undefined, provider);
     await drainPrevious(deps, 'blue', 30_000);
     expect(clock.now() - t0).toBe(30_000);
-    expect(warnings()).toEqual([`${why}: waited drain-timeout (30s) before cleanup-command of blue`]);
+    expect(warnings()).toEqual([`${why}: waits drain-timeout (30s) before cleanup-command of blue`]);
   });
 
   it('stops when the run is cancelled', async () => {

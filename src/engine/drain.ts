@@ -34,7 +34,7 @@ export async function drainPrevious(deps: Deps, previous: Slot, timeoutMs: numbe
   const phase = (detail: string) => timeline.add({ at: clock.now(), type: 'phase', name: 'drain', detail });
   const count = router.openSessions?.bind(router);
   if (!count) {
-    warn(deps, `${cannotCount(deps)}: waited drain-timeout (${bound}) before cleanup-command of ${name}`);
+    warn(deps, `${cannotCount(deps)}: waits drain-timeout (${bound}) before cleanup-command of ${name}`);
     phase(`waiting ${bound} (drain-timeout) before cleanup-command`);
     await clock.sleep(timeoutMs, signal);
     return;
