@@ -3,14 +3,13 @@
 // (minutes → a second) are replaced, textually, and listed by each test. `docker` and `pg_dump` are
 // stand-ins on PATH that record their calls; curl, bash and the app servers are real, on loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { haproxyAvailable, startHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
 import { runBundle } from '../helpers/bundle.js';
+import { AlbStandin } from '../helpers/alb-standin.js';
 import { glidepathStep, loadRecipe, pathWith, standIns, type StandIns } from '../helpers/recipes.js';
 import { HaproxyRouter } from '../../src/traffic/haproxy.js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -195,64 +194,27 @@ fi
 );
 
 describe('recipe 6 (ALB): status through the bundle against a loopback ELB endpoint', () => {
-  const NS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
   const recipe = loadRecipe('on-call.yml');
-  const RULE = recipe.jobs.alb!.steps.find((s) => s.uses?.startsWith('glidepath/'))!.with![
-    'alb-rule-arn'
-  ] as string;
-  const RESPONSES: Record<string, string> = {
-    DescribeRules: `<Rules><member><RuleArn>${RULE}</RuleArn><Priority>10</Priority><IsDefault>false</IsDefault>
-      <Conditions/><Actions><member><Type>forward</Type><Order>1</Order><ForwardConfig><TargetGroups>
-        <member><TargetGroupArn>BLUE</TargetGroupArn><Weight>999</Weight></member>
-        <member><TargetGroupArn>GREEN</TargetGroupArn><Weight>0</Weight></member>
-      </TargetGroups><TargetGroupStickinessConfig><Enabled>false</Enabled></TargetGroupStickinessConfig>
-      </ForwardConfig></member></Actions></member></Rules>`,
-    DescribeTags: `<TagDescriptions><member><ResourceArn>${RULE}</ResourceArn><Tags/></member></TagDescriptions>`,
-    DescribeTargetHealth: '<TargetHealthDescriptions/>',
-  };
-  const actions: string[] = [];
-  let server: Server;
-  let endpoint: string;
+  const written = recipe.jobs.alb!.steps.find((s) => s.uses?.startsWith('glidepath/'))!.with as Record<
+    string,
+    string
+  >;
+  let aws: AlbStandin;
   beforeAll(async () => {
-    const step = recipe.jobs.alb!.steps.find((s) => s.uses?.startsWith('glidepath/'))!.with!;
-    RESPONSES.DescribeRules = RESPONSES.DescribeRules!.replace('BLUE', String(step['blue-target'])).replace(
-      'GREEN',
-      String(step['green-target']),
-    );
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        const action = new URLSearchParams(body).get('Action') ?? '';
-        actions.push(action);
-        const result = RESPONSES[action];
-        res.writeHead(result ? 200 : 400, { 'content-type': 'text/xml' });
-        res.end(
-          result
-            ? `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></${action}Response>`
-            : `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>not in the fake: ${action}</Message></Error><RequestId>1</RequestId></ErrorResponse>`,
-        );
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    aws = await new AlbStandin(
+      written['alb-rule-arn']!,
+      { blue: written['blue-target']!, green: written['green-target']! },
+      'blue',
+    ).start();
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => aws.stop());
 
   it('reads the rule the recipe names: blue live at 100%', async () => {
     const step = glidepathStep(recipe, 'alb', { 'inputs.command': 'status', 'inputs.force': 'false' });
     expect(step.overridden).toEqual([]);
-    const r = await runBundle(step.inputs, {
-      env: {
-        AWS_REGION: 'eu-west-1',
-        AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
-        AWS_ACCESS_KEY_ID: 'AKIDRECIPETEST',
-        AWS_SECRET_ACCESS_KEY: 'recipe-test-secret',
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-    });
+    const r = await runBundle(step.inputs, { env: aws.env('eu-west-1') });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.outputs).toMatchObject({ result: 'unchanged', 'live-slot': 'blue' });
-    expect(actions).toContain('DescribeRules');
+    expect(aws.of('DescribeRules')).not.toHaveLength(0);
   }, 60_000);
 });

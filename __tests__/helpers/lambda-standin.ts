@@ -42,7 +42,7 @@ interface Version {
 const MIN = 60_000;
 
 /** `20261122T120000Z` → epoch ms */
-function amzDate(h: string | undefined): number {
+export function amzDate(h: string | undefined): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(h ?? '');
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
 }

@@ -85,11 +85,13 @@ export interface StandIns {
 
 /**
  * Stand-ins for external commands (docker, aws, pg_dump, railway) on a PATH the test puts first: each
- * records its arguments (one JSON line per call) and runs its responder, if the test gave one.
+ * records its arguments and runs its responder, if the test gave one. Recording is bash alone (no
+ * process started), so a hook's time under a fast clock is the hook's own: each call appends one line,
+ * the name and every argument as `<byte length>:<bytes>`, which any argument survives (newlines too).
  */
 export function standIns(dir: string, names: string[]): StandIns {
   mkdirSync(path.join(dir, 'respond'), { recursive: true });
-  const log = path.join(dir, 'calls.jsonl');
+  const log = path.join(dir, 'calls.log');
   writeFileSync(log, '');
   for (const name of names) {
     const file = path.join(dir, name);
@@ -97,7 +99,8 @@ export function standIns(dir: string, names: string[]): StandIns {
       file,
       [
         '#!/usr/bin/env bash',
-        `node -e 'require("fs").appendFileSync(process.argv[1], JSON.stringify({cmd: process.argv[2], args: process.argv.slice(3)}) + "\\n")' ${JSON.stringify(log)} ${name} "$@"`,
+        `__record() { local LC_ALL=C a line; for a in ${JSON.stringify(name)} "$@"; do line+="\${#a}:$a"; done; printf '%s\\n' "$line" >> ${JSON.stringify(log)}; }`,
+        '__record "$@"',
         `responder=${JSON.stringify(path.join(dir, 'respond', name))}`,
         'if [ -f "$responder" ]; then source "$responder"; fi',
         '',
@@ -107,13 +110,30 @@ export function standIns(dir: string, names: string[]): StandIns {
   }
   return {
     dir,
-    calls: () =>
-      readFileSync(log, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { cmd: string; args: string[] }),
+    calls: () => parseCalls(readFileSync(log)),
     respond: (name, script) => writeFileSync(path.join(dir, 'respond', name), script),
   };
+}
+
+/** The stand-ins' log: per line, `<byte length>:<bytes>` for the name, then each argument. */
+export function parseCalls(buf: Buffer): { cmd: string; args: string[] }[] {
+  const calls: { cmd: string; args: string[] }[] = [];
+  let fields: string[] = [];
+  let i = 0;
+  while (i < buf.length) {
+    if (buf[i] === 0x0a) {
+      calls.push({ cmd: fields[0]!, args: fields.slice(1) });
+      fields = [];
+      i++;
+      continue;
+    }
+    const colon = buf.indexOf(0x3a, i);
+    const len = Number(buf.subarray(i, colon).toString('latin1'));
+    if (colon < 0 || !Number.isInteger(len)) throw new Error(`unreadable stand-in log at byte ${i}`);
+    fields.push(buf.subarray(colon + 1, colon + 1 + len).toString('utf8'));
+    i = colon + 1 + len;
+  }
+  return calls;
 }
 
 export const pathWith = (dir: string): string => `${dir}${path.delimiter}${process.env.PATH ?? ''}`;
