@@ -1,7 +1,11 @@
 // Preloaded into the bundle by end-to-end tests (NODE_OPTIONS=--import) so a five-minute canary step
-// runs in seconds: Date runs GLIDEPATH_TEST_SPEED times faster than real time, and timers wait that
-// many times less. The SDK's own socket, connection and request timeouts keep real time, so a loaded
-// machine cannot time out a loopback call that merely took 200 ms. Nothing else of the process changes.
+// runs in seconds: Date runs GLIDEPATH_TEST_SPEED times faster than real time, and waits are that many
+// times shorter. Only waits: a timer armed by a function named `sleep` (the Clock port's sleep in
+// src/ports/clock.ts, through which every wait of Glidepath goes, and the checks' and routers' sleep
+// options; esbuild keeps the names). Every other timer keeps real time: bounds (a check's read bound,
+// a hook's, the run's, a GitHub call's, the SDK's socket and request timeouts) and small internal
+// delays, so a loaded machine cannot fail a loopback call that merely took 200 ms, nor cut a hook's
+// output. Nothing else of the process changes.
 const speed = Number(process.env.GLIDEPATH_TEST_SPEED || '60');
 if (!(speed > 1))
   throw new Error(`GLIDEPATH_TEST_SPEED must be above 1, got ${process.env.GLIDEPATH_TEST_SPEED}`);
@@ -22,11 +26,11 @@ class FastDate extends RealDate {
 }
 globalThis.Date = FastDate;
 
-/** the HTTP handler's bounds on one AWS call: real time, as on a runner */
-const KEEP = /\bset(?:Request|Connection|Socket)Timeout\b|\bNodeHttpHandler\b/;
+/** a frame of a function named sleep (`sleep`, `Object.sleep`, `AlbRouter.sleep`…) arms a wait */
+const WAIT = /^\s+at (?:async )?(?:[\w$]+\.)*sleep \(/m;
 const scaled = (delay) => {
   const ms = Number(delay) || 0;
-  if (ms <= 0 || KEEP.test(new Error().stack ?? '')) return ms;
+  if (ms <= 0 || !WAIT.test(new Error().stack ?? '')) return ms;
   return ms / speed;
 };
 const realSetTimeout = globalThis.setTimeout;
