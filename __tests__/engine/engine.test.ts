@@ -187,6 +187,32 @@ describe('engine: deploy', () => {
     ]);
   });
 
+  it('checks failing while the load balancer cannot be read are a fault, not a verdict on the new version', async () => {
+    const router = new FakeRouter();
+    // the load balancer is gone at 25%: every probe through it fails, and so does the next read of
+    // it; it answers again for the restore
+    let gone = false;
+    const read = router.read.bind(router);
+    router.read = async () => {
+      if (!gone) return read();
+      gone = false;
+      throw new Error('router unreachable');
+    };
+    const check = new ScriptedCheck((ctx) => {
+      if (ctx.weight < 25) return [ok(ctx.now)];
+      gone = true;
+      return [bad(ctx.now, 'connection refused')];
+    });
+    const { run } = setup({ router, inputs: { 'canary-steps': '5,25,50' }, checks: [check] });
+    const out = await run();
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(
+      /^the load balancer stopped answering during step 2 \(router unreachable\); what failed meanwhile is not held against green: .*connection refused.*; traffic restored to blue$/,
+    );
+    expect(router.weights).toEqual({ blue: 100, green: 0 });
+    expect(router.mark?.note?.reason).toMatch(/^not verified: the load balancer stopped answering/);
+  });
+
   it('a failing verify hook at 100% rolls back', async () => {
     const hooks = new FakeHooks({ verify: 1 });
     const { router, run } = setup({ hooks, inputs: { strategy: 'blue-green', 'verify-command': 'v' } });

@@ -314,6 +314,19 @@ describe.skipIf(!haproxyAvailable())('HaproxyRouter against real HAProxy', () =>
     // nothing moved
     expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
   });
+
+  it('a server of the other slot missing: all traffic to one slot still sets it and says so; a split does not', async () => {
+    const gone = new HaproxyRouter(provider(hp.socketAddress, 'nope'));
+    const state = await gone.set({ blue: 100, green: 0 });
+    expect(state.weights).toEqual({ blue: 100, green: 0 });
+    expect(state.detail).toBe(
+      'web/blue weight 100 (100%) UP; web/nope is no longer a server of HAProxy (no traffic goes there)',
+    );
+    // a slot that must take traffic needs its servers
+    await expect(gone.set({ blue: 0, green: 100 })).rejects.toThrow(/green-target "web\/nope" is not a server/);
+    await expect(gone.set({ blue: 90, green: 10 })).rejects.toThrow(/green-target "web\/nope" is not a server/);
+    expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
+  });
 });
 
 describe.skipIf(!haproxyAvailable())('HaproxyRouter faults and the tcp socket', () => {

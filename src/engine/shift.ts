@@ -211,8 +211,28 @@ class Shift {
       if (r) return this.bail(`verify-command ${r}`, 'verdict');
     }
     const verdict = await holdStep(this.deps, phase, this.target, this.live, this.judge);
-    if (verdict) return this.bail(verdict.reason, verdict.cause);
+    if (verdict) {
+      const down = verdict.cause === 'verdict' ? await this.unreachable() : undefined;
+      if (down) {
+        // probes through a load balancer that is gone fail whatever the version: no verdict on it
+        return this.bail(
+          `the load balancer stopped answering during step ${phase.step} (${down}); what failed meanwhile is not held against ${label(this.deps, this.target)}: ${verdict.reason}`,
+          'fault',
+        );
+      }
+      return this.bail(verdict.reason, verdict.cause);
+    }
     return this.afterHold(phase);
+  }
+
+  /** Why the router cannot be read right now, or undefined when it answers. */
+  private async unreachable(): Promise<string | undefined> {
+    try {
+      await this.deps.router.read();
+      return undefined;
+    } catch (e) {
+      return stopReason(this.deps, e);
+    }
   }
 
   private async setWeights(phase: Step): Promise<RunOutcome | undefined> {

@@ -53,8 +53,11 @@ export class HaproxyInstance {
   }
 
   /** The servers of both slots as this instance has them now. */
-  async slots(slots: Record<Slot, HaproxySlot>): Promise<SlotServers> {
-    return resolveSlots(await this.serverRows(), slots, this.where);
+  async slots(
+    slots: Record<Slot, HaproxySlot>,
+    lack?: { mayLack?: Slot; missing?: string[] },
+  ): Promise<SlotServers> {
+    return resolveSlots(await this.serverRows(), slots, this.where, lack);
   }
 
   /** `set server … state …` for each server, in one line; nothing to send for none. */

@@ -47,6 +47,12 @@ export function resolveSlots(
   rows: Record<string, string>[],
   slots: Record<Slot, HaproxySlot>,
   where: string,
+  /**
+   * `mayLack`: a slot whose named servers HAProxy may no longer have (deleted at run time, or a
+   * reload without them): they take no traffic, so putting all traffic on the other slot need not
+   * fail for them; each is listed in `missing` instead of thrown
+   */
+  lack: { mayLack?: Slot; missing?: string[] } = {},
 ): SlotServers {
   const out = {} as SlotServers;
   for (const slot of SLOTS) {
@@ -65,6 +71,10 @@ export function resolveSlots(
     for (const name of target.servers) {
       const match = isServerPattern(name) ? serverPattern(name) : undefined;
       const found = inBackend.filter((r) => (match ? match.test(r.svname ?? '') : r.svname === name));
+      if (found.length === 0 && slot === lack.mayLack) {
+        lack.missing?.push(`${target.backend}/${name}`);
+        continue;
+      }
       if (found.length === 0) {
         throw new Error(
           match

@@ -149,10 +149,13 @@ export class HaproxyRouter implements TrafficRouter {
     return this.combine(readings);
   }
 
-  private async reading(instance: HaproxyInstance): Promise<InstanceReading> {
-    const servers = await instance.slots(this.provider);
+  private async reading(instance: HaproxyInstance, idle?: Slot): Promise<InstanceReading> {
+    const missing: string[] = [];
+    const servers = await instance.slots(this.provider, { mayLack: idle, missing });
     checkWeights(servers, instance.where);
-    return { instance, servers, state: stateOf(instance, servers) };
+    const state = stateOf(instance, servers);
+    if (missing.length > 0) state.detail = `${state.detail ?? ''}; ${gone(missing)}`;
+    return { instance, servers, state };
   }
 
   /**
@@ -276,9 +279,12 @@ export class HaproxyRouter implements TrafficRouter {
    * 100% every server of the slot gets its weight, so one that comes back later takes its share.
    */
   private async setOn(instance: HaproxyInstance, requested: Weights): Promise<InstanceReading> {
-    const servers = await instance.slots(this.provider);
-    checkWeights(servers, instance.where);
     const atRest = requested.blue === 0 || requested.green === 0;
+    // all traffic to one slot (a restore, above all) must not fail for servers of the other that
+    // HAProxy no longer has: they take no traffic anyway
+    const idle: Slot | undefined = atRest ? (requested.blue === 0 ? 'blue' : 'green') : undefined;
+    const servers = await instance.slots(this.provider, { mayLack: idle });
+    checkWeights(servers, instance.where);
     const counted = (slot: Slot) => servers[slot].filter((s) => atRest || s.eligible);
     for (const slot of SLOTS) {
       if (!atRest && requested[slot] > 0 && counted(slot).length === 0) {
@@ -319,7 +325,7 @@ export class HaproxyRouter implements TrafficRouter {
     const rest = all.filter((s) => !raised.includes(s));
     const line = [...raised, ...rest].map((s) => `set weight ${serverName(s)} ${target(s)}`).join('; ');
     await instance.run(line);
-    return this.reading(instance);
+    return this.reading(instance, idle);
   }
 
   /**
@@ -579,6 +585,11 @@ export class HaproxyRouter implements TrafficRouter {
 function liftable(servers: ServerView[], mark: ServerMark): ServerView[] {
   if (mark.servers === undefined) return servers.filter((s) => /^DRAIN/.test(s.status));
   return servers.filter((s) => mark.servers!.includes(s.server) && /^MAINT/.test(s.status));
+}
+
+/** `web/green is no longer a server of HAProxy (it takes no traffic)` */
+function gone(names: string[]): string {
+  return `${names.join(', ')} ${names.length > 1 ? 'are no longer servers' : 'is no longer a server'} of HAProxy (no traffic goes there)`;
 }
 
 /** `UP` when every server of the slot reads the same, else `1 UP, 1 DOWN` */
