@@ -323,8 +323,12 @@ describe.skipIf(!haproxyAvailable())('HaproxyRouter against real HAProxy', () =>
       'web/blue weight 100 (100%) UP; web/nope is no longer a server of HAProxy (no traffic goes there)',
     );
     // a slot that must take traffic needs its servers
-    await expect(gone.set({ blue: 0, green: 100 })).rejects.toThrow(/green-target "web\/nope" is not a server/);
-    await expect(gone.set({ blue: 90, green: 10 })).rejects.toThrow(/green-target "web\/nope" is not a server/);
+    await expect(gone.set({ blue: 0, green: 100 })).rejects.toThrow(
+      /green-target "web\/nope" is not a server/,
+    );
+    await expect(gone.set({ blue: 90, green: 10 })).rejects.toThrow(
+      /green-target "web\/nope" is not a server/,
+    );
     expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
   });
 });
