@@ -264,7 +264,7 @@ describe('probeUrl', () => {
       const t0 = performance.now();
       const s = await probeUrl(`${base}/hang`, opts({ timeoutMs: 300 }));
       const elapsed = performance.now() - t0;
-      expect(s).toMatchObject({ ok: false, error: 'timed out after 300ms' });
+      expect(s).toMatchObject({ ok: false, error: 'timed out after 300ms (probe-timeout)' });
       expect(elapsed).toBeGreaterThanOrEqual(290);
       expect(elapsed).toBeLessThan(300 + 500);
       expect(s.status).toBeUndefined();
@@ -274,12 +274,12 @@ describe('probeUrl', () => {
       const t0 = performance.now();
       const s = await probeUrl(`${base}/hang-body`, opts({ timeoutMs: 300 }));
       expect(performance.now() - t0).toBeLessThan(300 + 500);
-      expect(s.error).toBe('timed out after 300ms');
+      expect(s.error).toBe('timed out after 300ms (probe-timeout)');
     });
 
     it('says timeouts in the input notation', async () => {
       const s = await probeUrl(`${base}/hang`, opts({ timeoutMs: 1000 }));
-      expect(s.error).toBe('timed out after 1s');
+      expect(s.error).toBe('timed out after 1s (probe-timeout)');
     });
 
     it('reports a refused connection', async () => {
@@ -289,6 +289,45 @@ describe('probeUrl', () => {
       await new Promise<void>((r) => closed.close(() => r()));
       const s = await probeUrl(`http://127.0.0.1:${port}/health`, opts());
       expect(s).toMatchObject({ ok: false, error: 'connection refused' });
+    });
+
+    it('an answer that is not HTTP: says so and quotes what the server sent, header values scrubbed', async () => {
+      const net = await import('node:net');
+      const open = new Set<import('node:net').Socket>();
+      const banner = net.createServer((sock) => {
+        open.add(sock);
+        sock.end('SSH-2.0-OpenSSH_9.2p1 s3cr3t\r\n');
+      });
+      await new Promise<void>((r) => banner.listen(0, '127.0.0.1', r));
+      try {
+        const port = (banner.address() as AddressInfo).port;
+        const s = await probeUrl(
+          `http://127.0.0.1:${port}/health`,
+          opts({ headers: { authorization: 's3cr3t' } }),
+        );
+        expect(s.ok).toBe(false);
+        expect(s.error).toBe(
+          'the answer is not HTTP (Expected HTTP/, RTSP/ or ICE/): it sent "SSH-2.0-OpenSSH_9.2p1 ***\\r\\n"',
+        );
+      } finally {
+        for (const sock of open) sock.destroy();
+        await new Promise<void>((r) => banner.close(() => r()));
+      }
+    });
+
+    it('https:// to a port that answers plain HTTP is a handshake failure, not a certificate one', async () => {
+      const plain = http.createServer((_req, res) => res.end('ready'));
+      await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+      try {
+        const port = (plain.address() as AddressInfo).port;
+        const s = await probeUrl(`https://127.0.0.1:${port}/health`, opts());
+        expect(s.error).toBe(
+          'TLS handshake failed: the server does not answer in TLS on this port (ERR_SSL_WRONG_VERSION_NUMBER); is the URL http://?',
+        );
+      } finally {
+        plain.closeAllConnections();
+        await new Promise<void>((r) => plain.close(() => r()));
+      }
     });
 
     it('rejects URLs it cannot probe without touching the network', async () => {

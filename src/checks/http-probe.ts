@@ -82,7 +82,7 @@ export async function probeUrl(url: string, opts: ProbeOptions): Promise<ProbeSi
     return result;
   } catch (err) {
     if (timer.signal.aborted)
-      return done({ ok: false, error: `timed out after ${formatDuration(opts.timeoutMs)}` });
+      return done({ ok: false, error: `timed out after ${formatDuration(opts.timeoutMs)} (probe-timeout)` });
     if (opts.signal?.aborted) return done({ ok: false, error: 'cancelled' });
     return done({ ok: false, error: describeError(err, parsed, opts.timeoutMs, opts.headers) });
   } finally {
@@ -314,16 +314,41 @@ function describeError(err: unknown, url: URL, timeoutMs: number, headers: Recor
   if (has('ECONNREFUSED')) return 'connection refused';
   if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME')) return `host ${url.hostname} not found`;
   if (has('UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT')) {
-    return `timed out after ${formatDuration(timeoutMs)}`;
+    return `timed out after ${formatDuration(timeoutMs)} (probe-timeout)`;
   }
   if (has('EHOSTUNREACH', 'ENETUNREACH')) return `host ${url.hostname} unreachable`;
   if (has('ECONNRESET', 'EPIPE')) return 'connection reset by the server';
   if (has('UND_ERR_SOCKET')) return 'connection closed by the server before a complete response';
+  const notHttp = parserError(err, headers);
+  if (notHttp) return notHttp;
   const tlsCode = codes.find((c) => /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(c));
-  if (tlsCode) return `TLS certificate not accepted (${tlsCode})`;
+  // a server that does not speak TLS at all is no certificate problem: say which it is
+  if (tlsCode && /WRONG_VERSION_NUMBER|UNKNOWN_PROTOCOL|HTTP_REQUEST|PACKET_LENGTH_TOO_LONG/.test(tlsCode))
+    return `TLS handshake failed: the server does not answer in TLS on this port (${tlsCode}); is the URL http://?`;
+  if (tlsCode && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(tlsCode))
+    return `TLS certificate not accepted (${tlsCode})`;
+  if (tlsCode) return `TLS handshake failed (${tlsCode})`;
   // undici's own wording, which we do not control: scrubbed of header values
   const message = scrub(err instanceof Error ? err.message : String(err), headers);
   return codes[0] ? `${message} (${codes[0]})` : message;
+}
+
+/**
+ * An answer that is not HTTP (another service on the port, a proxy's error page in another
+ * protocol): undici's reason and the bytes it choked on, scrubbed, which usually name the culprit.
+ */
+function parserError(err: unknown, headers: Record<string, string>, depth = 0): string | undefined {
+  if (depth > 3 || err === null || typeof err !== 'object') return undefined;
+  const e = err as { name?: unknown; message?: unknown; data?: unknown; cause?: unknown };
+  if (e.name === 'HTTPParserError' || (err as object).constructor?.name === 'HTTPParserError') {
+    const why = /\(([^()]*)\)$/.exec(String(e.message ?? ''))?.[1];
+    const data = typeof e.data === 'string' ? scrub(e.data, headers) : '';
+    const sent = data
+      ? `: it sent ${JSON.stringify(data.length > QUOTE_MAX ? `${data.slice(0, QUOTE_MAX)}…` : data)}`
+      : '';
+    return `the answer is not HTTP${why ? ` (${why})` : ''}${sent}`;
+  }
+  return parserError(e.cause, headers, depth + 1);
 }
 
 function errorCodes(err: unknown, depth = 0): string[] {
