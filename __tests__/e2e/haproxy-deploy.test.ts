@@ -167,6 +167,9 @@ describe.skipIf(!available)('bundled action on real HAProxy', () => {
     expect(r.outputs.result).toBe('failed');
     expect(r.outputs['rollback-reason']).toMatch(/SIGTERM.*traffic restored to blue/);
     expect(r.code).not.toBe(0);
+    // the runner gives a cancelled process little time: the watch after the restore is 1 s, and says so
+    expect(r.stdout).toContain('traffic left: 0 requests reached green in the 1 s after the restore');
+    expect((await router.read()).ineligible).toEqual(['green']);
     // main restored: the post step has nothing left to do
     const post = await runPost(base, r.state, r.dir);
     expect(post.code).toBe(0);
@@ -181,6 +184,9 @@ describe.skipIf(!available)('bundled action on real HAProxy', () => {
     const post = await runPost(base, r.state, r.dir);
     expect((await router.read()).weights).toEqual({ blue: 100, green: 0 });
     expect(post.stdout).toMatch(/restoring blue to 100%/);
+    // the post step marks green (MAINT: pinned clients move too) and watches that traffic left it
+    expect((await router.read()).ineligible).toEqual(['green']);
+    expect(post.stdout).toContain('traffic left: 0 requests reached green in the 2 s after the restore');
     // traffic is safe: the post step is green, and its warning says the deploy did not finish
     expect(post.code).toBe(0);
     expect(post.stdout).toMatch(/::warning title=Glidepath restored the live slot::.*did not finish/);

@@ -57,12 +57,14 @@ export async function putBack(
   deps.onSplit?.(undefined);
   // clients first, before any hook: every second a pinned client stays is a request to the old slot;
   // the event's time is then when traffic left, weights and pinned clients alike
-  await keepOff(deps, o);
+  const marked = await keepOff(deps, o);
+  // read again once marked, so the restore's line shows the slot's servers as they are now (MAINT)
+  const now = marked ? await deps.router.read().catch(() => restored.state) : restored.state;
   deps.timeline.add({
     at: deps.clock.now(),
     type: 'rollback',
     reason: o.reason,
-    restored: restored.state,
+    restored: sameWeights(now.weights, restored.state.weights) ? now : restored.state,
     cause: o.cause,
   });
   let reason = o.reason;
@@ -77,14 +79,26 @@ export async function putBack(
 }
 
 /** The mark that moves every client off the slot traffic left: rejected, or left by an on-call rollback. */
-async function keepOff(deps: Deps, o: { target: Slot; reject?: string; evacuate?: string }): Promise<void> {
-  if (o.reject !== undefined) await markRejected(deps, o.target, o.reject);
-  else if (o.evacuate !== undefined) {
+async function keepOff(
+  deps: Deps,
+  o: { target: Slot; reject?: string; evacuate?: string },
+): Promise<boolean> {
+  if (o.reject !== undefined && deps.router.reject) {
+    await markRejected(deps, o.target, o.reject);
+    return true;
+  }
+  if (o.reject === undefined && o.evacuate !== undefined && deps.router.evacuate) {
     const reason = o.evacuate;
     await note(deps, `move clients off ${label(deps, o.target)}`, () =>
       deps.router.evacuate?.(o.target, rejectionNote(deps, reason)),
     );
+    return true;
   }
+  return false;
+}
+
+function sameWeights(a: Weights, b: Weights): boolean {
+  return a.blue === b.blue && a.green === b.green;
 }
 
 /** Counts the requests that still reach `slot` for a moment (bounded; shorter after a cancellation). */
