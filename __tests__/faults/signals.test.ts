@@ -178,7 +178,8 @@ describe.skipIf(!available)('fault: the runner cancels or kills the action (bund
     );
     expect(main.stdout).toMatch(
       new RegExp(
-        `::warning::.*cleanup-command was stopped: the run was cancelled \\(${signal}\\) \\(the deploy itself is promoted\\)`,
+        `^::warning::cleanup-command was stopped: the run was cancelled \\(${signal}\\) \\(the deploy itself is promoted\\)$`,
+        'm',
       ),
     );
     expect(main.code).toBe(0);

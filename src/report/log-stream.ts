@@ -69,7 +69,10 @@ export class LogStream {
       // the runner draws its own marker in front of a group title
       core.startGroup(line.replace(/^▸ /, ''));
       this.groupOpen = true;
-    } else if (e.type === 'warning' || (e.type === 'left' && e.requests !== 0)) core.warning(line);
+    } else if (e.type === 'warning')
+      // the runner titles the annotation "Warning" itself: no second "warning:" in front
+      core.warning(line.replace(/^warning: /, ''));
+    else if (e.type === 'left' && e.requests !== 0) core.warning(line);
     else if (e.type === 'rollback') core.notice(line, { title: RESTORE_WORDS[e.cause ?? 'verdict'].title });
     else if (e.type === 'force') core.warning(line, { title: 'Glidepath rollback forced' });
     else core.info(line);
