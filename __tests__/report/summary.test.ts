@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '../../src/ports/timeline.js';
 import { renderSummary, writeSummary } from '../../src/report/summary.js';
+import { weightChart } from '../../src/report/charts.js';
 import { DEFAULT_T0, ENV_URL, LIMITS, ROLLBACK_REASON, RUN_URL, RUNS, SECRETS } from './fixtures.js';
 
 const render = (events: readonly TimelineEvent[]) =>
@@ -126,6 +127,22 @@ describe('what the summaries say', () => {
     const bars = series(errors, 'bar', 1);
     expect(Math.max(...bars)).toBe(4.17);
     expect(failed).not.toContain('```mermaid');
+  });
+
+  it('a rollback in the first seconds still gives every x-axis category a non-empty label', () => {
+    // mermaid refuses an empty category ("Parse error ... got 'COMMA'"): the chart would not draw
+    const bucket = (i: number) => ({
+      startMs: i * 1000,
+      weight: 10,
+      requests: 5,
+      errors: 0,
+      rollback: i === 1,
+    });
+    const chart = weightChart({ bucketMs: 1000, buckets: [0, 1, 2, 3].map(bucket) }, 'green').join('\n');
+    const labels = JSON.parse(/x-axis (\[.*\])/.exec(chart)![1]!) as string[];
+    expect(labels[1]).toBe('rollback 0:01');
+    expect(labels.every((l) => l.length > 0)).toBe(true);
+    expect(new Set(labels).size).toBe(labels.length);
   });
 
   it('shades buckets without requests instead of drawing them as 0%', () => {

@@ -183,7 +183,7 @@ function labels(r: Resampled): string[] {
   return r.buckets.map((b, i) => {
     if (b.rollback) return `rollback ${clock(b.startMs)}`;
     if (i % every === 0 && !crowded(i)) return clock(b.startMs);
-    return '\u200b'.repeat(i);
+    return '\u200b'.repeat(i + 1);
   });
 }
 
