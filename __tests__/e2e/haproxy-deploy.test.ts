@@ -1,7 +1,8 @@
 // The bundled action against a real HAProxy and real app servers on loopback, under load from a second process.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { haproxyAvailable, startHaproxy, freePort, type RunningHaproxy } from '../helpers/haproxy.js';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { haproxyAvailable, freePort, type RunningHaproxy } from '../helpers/haproxy.js';
+import { type AppServer } from '../helpers/app-server.js';
+import { startBlueGreen } from '../helpers/blue-green.js';
 import { BundleProcess, MAIN, runBundle, runPost } from '../helpers/bundle.js';
 import { startLoad } from '../helpers/load-process.js';
 import { HaproxyRouter } from '../../src/traffic/haproxy.js';
@@ -23,15 +24,7 @@ describe.skipIf(!available)('bundled action on real HAProxy', () => {
   let base: Record<string, string>;
 
   beforeEach(async () => {
-    blue = await startAppServer({ name: 'v1' });
-    green = await startAppServer({ name: 'v2' });
-    hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
-    router = new HaproxyRouter({
-      kind: 'haproxy',
-      sockets: [hp.socketAddress],
-      blue: { backend: 'web', servers: ['blue'] },
-      green: { backend: 'web', servers: ['green'] },
-    });
+    ({ blue, green, hp, router } = await startBlueGreen());
     base = {
       command: 'deploy',
       strategy: 'canary',

@@ -5,8 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haproxyAvailable, startHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { haproxyAvailable, type RunningHaproxy } from '../helpers/haproxy.js';
+import { type AppServer } from '../helpers/app-server.js';
+import { startBlueGreen } from '../helpers/blue-green.js';
 import { BundleProcess, MAIN, runBundle, runPost } from '../helpers/bundle.js';
 import { HaproxyRouter } from '../../src/traffic/haproxy.js';
 import { sendCommand } from '../../src/traffic/haproxy-socket.js';
@@ -32,15 +33,7 @@ describe.skipIf(!available)('two deploys on one HAProxy backend (bundle)', () =>
   let dir: string;
 
   beforeAll(async () => {
-    blue = await startAppServer({ name: 'v1' });
-    green = await startAppServer({ name: 'v2' });
-    hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
-    router = new HaproxyRouter({
-      kind: 'haproxy',
-      sockets: [hp.socketAddress],
-      blue: { backend: 'web', servers: ['blue'] },
-      green: { backend: 'web', servers: ['green'] },
-    });
+    ({ blue, green, hp, router } = await startBlueGreen());
     dir = mkdtempSync(path.join(os.tmpdir(), 'glidepath-lock-e2e-'));
     base = {
       command: 'deploy',

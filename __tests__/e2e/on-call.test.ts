@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runBundle } from '../helpers/bundle.js';
-import { haproxyAvailable, startHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { haproxyAvailable, type RunningHaproxy } from '../helpers/haproxy.js';
+import { type AppServer } from '../helpers/app-server.js';
+import { startBlueGreen } from '../helpers/blue-green.js';
 import { sendCommand } from '../../src/traffic/haproxy-socket.js';
 import { HaproxyRouter } from '../../src/traffic/haproxy.js';
 
@@ -91,15 +92,7 @@ describe.skipIf(!available)('status, the rejected note and force: true on real H
       .filter((l) => l.startsWith('  ') || l.startsWith('glidepath status') || l.startsWith('result:'));
 
   beforeEach(async () => {
-    blue = await startAppServer({ name: 'v1' });
-    green = await startAppServer({ name: 'v2' });
-    hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
-    router = new HaproxyRouter({
-      kind: 'haproxy',
-      sockets: [hp.socketAddress],
-      blue: { backend: 'web', servers: ['blue'] },
-      green: { backend: 'web', servers: ['green'] },
-    });
+    ({ blue, green, hp, router } = await startBlueGreen());
     base = {
       strategy: 'canary',
       'canary-steps': '25',

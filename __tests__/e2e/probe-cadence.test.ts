@@ -1,8 +1,9 @@
 // Probe settings as people write them, through the bundle on real HAProxy: probe often, tolerate a
 // slow answer; and what the post step's exit code says after main dies mid-shift with them.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { haproxyAvailable, startHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { haproxyAvailable, type RunningHaproxy } from '../helpers/haproxy.js';
+import { type AppServer } from '../helpers/app-server.js';
+import { startBlueGreen } from '../helpers/blue-green.js';
 import { BundleProcess, MAIN, runBundle, runPost } from '../helpers/bundle.js';
 import { HaproxyRouter } from '../../src/traffic/haproxy.js';
 
@@ -30,15 +31,7 @@ describe.skipIf(!available)('probe-interval and probe-timeout through the bundle
   let base: Record<string, string>;
 
   beforeEach(async () => {
-    blue = await startAppServer({ name: 'v1' });
-    green = await startAppServer({ name: 'v2' });
-    hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
-    router = new HaproxyRouter({
-      kind: 'haproxy',
-      sockets: [hp.socketAddress],
-      blue: { backend: 'web', servers: ['blue'] },
-      green: { backend: 'web', servers: ['green'] },
-    });
+    ({ blue, green, hp, router } = await startBlueGreen());
     base = {
       command: 'deploy',
       strategy: 'canary',

@@ -4,8 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { haproxyAvailable, startHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { haproxyAvailable, type RunningHaproxy } from '../helpers/haproxy.js';
+import { type AppServer } from '../helpers/app-server.js';
+import { startBlueGreen } from '../helpers/blue-green.js';
 import { runBundle } from '../helpers/bundle.js';
 import { HaproxyRouter } from '../../src/traffic/haproxy.js';
 
@@ -37,15 +38,7 @@ describe.skipIf(!available)('the sequential judge through the bundle, on real HA
   let base: Record<string, string>;
 
   beforeEach(async () => {
-    blue = await startAppServer({ name: 'v1' });
-    green = await startAppServer({ name: 'v2' });
-    hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
-    router = new HaproxyRouter({
-      kind: 'haproxy',
-      sockets: [hp.socketAddress],
-      blue: { backend: 'web', servers: ['blue'] },
-      green: { backend: 'web', servers: ['green'] },
-    });
+    ({ blue, green, hp, router } = await startBlueGreen());
     base = {
       command: 'deploy',
       provider: 'haproxy',

@@ -16,8 +16,9 @@ import type { ShellLogger } from '../../src/shared/shell.js';
 import { HaproxyRouter } from '../../src/traffic/haproxy.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeRouter, ScriptedCheck, ok } from '../helpers/fakes.js';
-import { haproxyAvailable, startHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { haproxyAvailable, type RunningHaproxy } from '../helpers/haproxy.js';
+import { type AppServer } from '../helpers/app-server.js';
+import { startBlueGreen } from '../helpers/blue-green.js';
 import { runBundle, runPost } from '../helpers/bundle.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'glidepath-hook-faults-'));
@@ -235,15 +236,7 @@ describe.skipIf(!available)('fault: hooks through the bundle on a real HAProxy',
   let base: Record<string, string>;
 
   beforeAll(async () => {
-    blue = await startAppServer({ name: 'v1' });
-    green = await startAppServer({ name: 'v2' });
-    hp = await startHaproxy({ servers: { blue: blue.port, green: green.port }, socket: 'unix' });
-    router = new HaproxyRouter({
-      kind: 'haproxy',
-      sockets: [hp.socketAddress],
-      blue: { backend: 'web', servers: ['blue'] },
-      green: { backend: 'web', servers: ['green'] },
-    });
+    ({ blue, green, hp, router } = await startBlueGreen());
     base = {
       command: 'deploy',
       strategy: 'canary',
