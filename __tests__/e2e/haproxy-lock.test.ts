@@ -157,7 +157,12 @@ describe.skipIf(!available)('two deploys on one HAProxy backend (bundle)', () =>
     const gate = path.join(dir, 'never');
     const first = new BundleProcess(
       MAIN,
-      { ...base, 'deploy-command': `while [ ! -e "${gate}" ]; do sleep 0.05; done` },
+      // the hook outlives a SIGKILLed main (it runs in its own process group): bounded, so a failed
+      // test leaves no endless loop behind, and released by the gate at the end
+      {
+        ...base,
+        'deploy-command': `end=$(($(date +%s) + 60)); while [ ! -e "${gate}" ] && [ $(date +%s) -lt $end ]; do sleep 0.05; done`,
+      },
       { env: runEnv(4001) },
     );
     await first.waitFor(/hook: deploy/);
@@ -176,5 +181,6 @@ describe.skipIf(!available)('two deploys on one HAProxy backend (bundle)', () =>
     expect(status.stdout).toContain(
       '  lock: none seen: no deploy holds this backend (HAProxy keeps the lock in a process variable, which a reload clears',
     );
+    writeFileSync(gate, ''); // the orphaned hook ends
   }, 60_000);
 });
