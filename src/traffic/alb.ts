@@ -227,15 +227,7 @@ export class AlbRouter implements TrafficRouter {
     }
     const next = actions.map((a, i) => (i === fwd.index ? this.rewriteForward(a, raw) : keepAsRead(a)));
     // One call changes both weights atomically, so "raise the gaining slot first" holds trivially.
-    if (this.where.kind === 'rule') {
-      await this.mutate('ModifyRule', () =>
-        this.client.send(new ModifyRuleCommand({ RuleArn: this.where.arn, Actions: next })),
-      );
-    } else {
-      await this.mutate('ModifyListener', () =>
-        this.client.send(new ModifyListenerCommand({ ListenerArn: this.where.arn, DefaultActions: next })),
-      );
-    }
+    await this.writeActions(next);
     const back = this.findForward(await this.describeActions());
     if (back.raw.blue !== raw.blue || back.raw.green !== raw.green) {
       throw new Error(
@@ -356,15 +348,7 @@ export class AlbRouter implements TrafficRouter {
         ForwardConfig: { ...rest.ForwardConfig, TargetGroups: tuples, TargetGroupStickinessConfig: config },
       };
     });
-    if (this.where.kind === 'rule') {
-      await this.mutate('ModifyRule', () =>
-        this.client.send(new ModifyRuleCommand({ RuleArn: this.where.arn, Actions: next })),
-      );
-    } else {
-      await this.mutate('ModifyListener', () =>
-        this.client.send(new ModifyListenerCommand({ ListenerArn: this.where.arn, DefaultActions: next })),
-      );
-    }
+    await this.writeActions(next);
     const back = this.findForward(await this.describeActions());
     if ((back.stickiness?.enabled ?? false) !== config.Enabled) {
       throw new Error(
@@ -553,6 +537,19 @@ export class AlbRouter implements TrafficRouter {
     const tags: Record<string, string> = {};
     for (const t of desc?.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
     return tags;
+  }
+
+  /** Writes the rule's actions (or the listener's default actions) in one call. */
+  private async writeActions(next: Action[]): Promise<void> {
+    if (this.where.kind === 'rule') {
+      await this.mutate('ModifyRule', () =>
+        this.client.send(new ModifyRuleCommand({ RuleArn: this.where.arn, Actions: next })),
+      );
+    } else {
+      await this.mutate('ModifyListener', () =>
+        this.client.send(new ModifyListenerCommand({ ListenerArn: this.where.arn, DefaultActions: next })),
+      );
+    }
   }
 
   private async describeActions(): Promise<Action[]> {
